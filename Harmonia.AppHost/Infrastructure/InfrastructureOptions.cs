@@ -1,0 +1,16 @@
+namespace Harmonia.AppHost.Infrastructure;
+
+/// <summary>The <c>Harmonia:Infrastructure</c> configuration section.</summary>
+public sealed class InfrastructureOptions
+{
+    public const string SectionName = "Harmonia:Infrastructure";
+
+    /// <summary>Where Redis and MongoDB come from; <see cref="InfrastructureMode.Auto"/> probes for a container runtime.</summary>
+    public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
+
+    /// <summary>The <c>redis-server</c> binary for local mode; found on PATH when unset.</summary>
+    public string? RedisServerPath { get; set; }
+
+    /// <summary>The jongodb binary for local mode; fetched from npm into the user cache when unset.</summary>
+    public string? JongodbPath { get; set; }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Runtime.Versioning;
+using Microsoft.Extensions.Logging;
+
+namespace Harmonia.AppHost.Infrastructure.Local;
+
+/// <summary>
+/// Finds, and on first use fetches, the two binaries local mode runs, so that <c>dotnet run</c> works on a
+/// fresh Debian machine with only the .NET SDK: jongodb comes from npm into the user's cache (no root, no
+/// system change); <c>redis-server</c> comes from Debian's package when the AppHost may install packages.
+/// Anything it cannot provide ends the start with one error naming the install step.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logger)
+{
+    private const string JongodbPackage = "@jongodb/memory-server-bin-linux-x64-gnu";
+    private const string JongodbVersion = "0.1.6";
+    private const string RedisInstallStep = "sudo apt-get install -y redis-server";
+    private const string JongodbInstallStep = "sudo apt-get install -y npm (the AppHost then fetches jongodb itself)";
+    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
+
+    public string RedisServer()
+    {
+        if (options.RedisServerPath is { } configured)
+        {
+            return RequireFile(configured, nameof(InfrastructureOptions.RedisServerPath), RedisInstallStep);
+        }
+
+        if (FindOnPath("redis-server") is { } onPath)
+        {
+            return onPath;
+        }
+
+        if (!IsRoot() || FindOnPath("apt-get") is null)
+        {
+            throw Missing("redis-server", RedisInstallStep);
+        }
+
+        logger.FetchingTool("redis-server", "apt-get install redis-server");
+        if (!Run("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"]))
+        {
+            // A fresh machine may have no package lists yet.
+            Run("apt-get", ["update"]);
+            Run("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"]);
+        }
+
+        return FindOnPath("redis-server") ?? throw Missing("redis-server", RedisInstallStep);
+    }
+
+    public string Jongodb()
+    {
+        if (options.JongodbPath is { } configured)
+        {
+            return RequireFile(configured, nameof(InfrastructureOptions.JongodbPath), JongodbInstallStep);
+        }
+
+        var installDirectory = Path.Combine(CacheDirectory(), $"jongodb-{JongodbVersion}");
+        var binary = Path.Combine(installDirectory, "package", "bin", "jongodb");
+        if (File.Exists(binary))
+        {
+            return binary;
+        }
+
+        if (FindOnPath("npm") is null)
+        {
+            throw Missing("npm", JongodbInstallStep);
+        }
+
+        logger.FetchingTool("jongodb", $"npm pack {JongodbPackage}@{JongodbVersion}");
+        var download = Directory.CreateTempSubdirectory("harmonia-jongodb-");
+        try
+        {
+            if (!Run("npm", ["pack", $"{JongodbPackage}@{JongodbVersion}", "--pack-destination", download.FullName]))
+            {
+                throw Missing($"{JongodbPackage}@{JongodbVersion}", JongodbInstallStep);
+            }
+
+            var staging = Path.Combine(download.FullName, "extracted");
+            Directory.CreateDirectory(staging);
+            using (var archive = new GZipStream(File.OpenRead(Directory.GetFiles(download.FullName, "*.tgz").Single()), CompressionMode.Decompress))
+            {
+                TarFile.ExtractToDirectory(archive, staging, overwriteFiles: true);
+            }
+
+            File.SetUnixFileMode(Path.Combine(staging, "package", "bin", "jongodb"),
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(Path.GetDirectoryName(installDirectory)!);
+            // A rename is atomic, so a concurrent or interrupted start never sees half a binary.
+            try
+            {
+                Directory.Move(staging, installDirectory);
+            }
+            catch (IOException) when (File.Exists(binary))
+            {
+            }
+
+            return binary;
+        }
+        finally
+        {
+            download.Delete(recursive: true);
+        }
+    }
+
+    private bool Run(string command, IReadOnlyList<string> arguments)
+    {
+        var startInfo = new ProcessStartInfo(command, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        startInfo.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+
+        using var process = Process.Start(startInfo)!;
+        var error = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(InstallTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            return false;
+        }
+
+        if (process.ExitCode != 0)
+        {
+            logger.ToolCommandFailed($"{command} {string.Join(' ', arguments)}", process.ExitCode, error.Result);
+        }
+
+        return process.ExitCode == 0;
+    }
+
+    private static string CacheDirectory() =>
+        Path.Combine(
+            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
+                ? cache
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+            "harmonia");
+
+    private static string? FindOnPath(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, command))
+            .FirstOrDefault(File.Exists);
+
+    private static bool IsRoot() => Environment.UserName == "root";
+
+    private static string RequireFile(string path, string setting, string installStep) =>
+        File.Exists(path)
+            ? Path.GetFullPath(path)
+            : throw Missing($"the binary Harmonia:Infrastructure:{setting} names ('{path}')", $"{installStep}, or correct the setting");
+
+    private static DistributedApplicationException Missing(string what, string installStep) =>
+        new($"Local infrastructure mode needs {what}, which is not available. Install it with: {installStep}. " +
+            "Or run with a container runtime (Harmonia:Infrastructure:Mode=Containers) or existing servers (Mode=Existing).");
+}

@@ -1,0 +1,30 @@
+using Harmonia.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Connects a service to Harmonia's two data stores, as the AppHost names them.</summary>
+public static class DataStoreExtensions
+{
+    private static readonly string[] DataStoreHealthChecks = ["StackExchange.Redis", "MongoDB.Driver"];
+
+    public static TBuilder AddHarmoniaDataStores<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddRedisClient(ConnectionNames.Redis);
+        builder.AddMongoDBClient(ConnectionNames.Database);
+
+        // Harmonia keeps serving through an outage of either store (cached reads without MongoDB,
+        // MongoDB reads without Redis), so an unreachable store degrades /health rather than failing it:
+        // a failing readiness probe would take every replica out of rotation at once.
+        builder.Services.Configure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations.Where(r => DataStoreHealthChecks.Contains(r.Name)))
+            {
+                registration.FailureStatus = HealthStatus.Degraded;
+            }
+        });
+
+        return builder;
+    }
+}

@@ -1,0 +1,12 @@
+// The worker is a web host only so that it can answer /health and /alive for the dashboard and
+// Azure Container Apps probes; its real work runs in hosted services.
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddHarmoniaDataStores();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();
