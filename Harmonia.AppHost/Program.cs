@@ -7,10 +7,14 @@ var infrastructure = builder.AddHarmoniaInfrastructure();
 var redis = infrastructure.Redis;
 var database = infrastructure.Database;
 
+// Secrets: generated on first run and kept in the AppHost's user secrets; azd generates its own.
+var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
+
 // Services
 builder.AddProject<Projects.Harmonia_Api>("api")
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
+    .WithEnvironment("Harmonia__Auth__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 
