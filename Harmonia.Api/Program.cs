@@ -1,22 +1,21 @@
-using Scalar.AspNetCore;
+using Harmonia.Api.Auth;
+using Harmonia.Api.Http;
+using Harmonia.Api.Profiles;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddHarmoniaDataStores();
-builder.Services.AddOpenApi();
+builder.AddHarmoniaCache();
+builder.AddApiDefaults();
+builder.AddAuth();
+builder.AddProfiles();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-
-app.MapOpenApi();
-if (app.Environment.IsDevelopment())
-{
-    app.MapScalarApiReference();
-}
-
+app.UseApiDefaults();
 app.MapDefaultEndpoints();
+app.MapAuthApi();
+app.MapProfilesApi();
 
 app.Run();

@@ -1,4 +1,5 @@
 using Harmonia.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -10,8 +11,12 @@ var database = infrastructure.Database;
 // Secrets: generated on first run and kept in the AppHost's user secrets; azd generates its own.
 var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
 
-// Services
+// Services: two API replicas by default, so cross-replica behaviour (cache coherence, revocation, rate
+// limits) is what every developer runs, not only what production does.
+var apiReplicas = builder.Configuration.GetValue("Harmonia:Api:Replicas", 2);
+
 builder.AddProject<Projects.Harmonia_Api>("api")
+    .WithReplicas(apiReplicas)
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
     .WithEnvironment("Harmonia__Auth__SigningKey", jwtSigningKey)

@@ -1,4 +1,5 @@
 using Harmonia.ServiceDefaults;
+using Harmonia.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -12,7 +13,8 @@ public static class DataStoreExtensions
     public static TBuilder AddHarmoniaDataStores<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddRedisClient(ConnectionNames.Redis);
-        builder.AddMongoDBClient(ConnectionNames.Database);
+        MongoConventions.Register();
+        builder.AddMongoDBClient(ConnectionNames.Database, configureClientSettings: client => client.ClusterConfigurator = MongoCommandMetrics.Subscribe);
 
         // Harmonia keeps serving through an outage of either store (cached reads without MongoDB,
         // MongoDB reads without Redis), so an unreachable store degrades /health rather than failing it:

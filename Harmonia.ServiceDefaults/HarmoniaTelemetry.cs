@@ -6,7 +6,7 @@ namespace Harmonia.ServiceDefaults;
 /// </summary>
 public static class HarmoniaTelemetry
 {
-    public static readonly string[] MeterNames = ["Harmonia.*"];
+    public static readonly string[] MeterNames = ["Harmonia.*", "ZiggyCreatures.Caching.Fusion*"];
 
     public static readonly string[] ActivitySourceNames = ["Harmonia.*"];
 }

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using Harmonia.Api.Profiles;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MongoDB.Bson;
+
+namespace Harmonia.Api.Auth;
+
+public static class AuthApi
+{
+    private const int MaximumDeviceLength = 200;
+
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/auth").WithTags("Auth");
+
+        auth.MapPost("/register", RegisterAsync).WithSummary("Create an account");
+        auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session");
+        auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token pair");
+
+        var signedIn = auth.MapGroup("").RequireAuthorization();
+        signedIn.MapPost("/logout", LogoutAsync).WithSummary("End the current session");
+        signedIn.MapPost("/logout-all", LogoutAllAsync).WithSummary("End every session of the user");
+        signedIn.MapGet("/sessions", ListSessionsAsync).WithSummary("List the user's active sessions");
+        signedIn.MapDelete("/sessions/{id}", EndSessionAsync).WithSummary("End one of the user's sessions");
+        signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session");
+
+        return app;
+    }
+
+    private static async Task<Results<Created<ProfileResponse>, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, AccountService accounts, CancellationToken cancellationToken)
+    {
+        var user = await accounts.RegisterAsync(request, cancellationToken);
+        return user is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An account with this email already exists.")
+            : TypedResults.Created($"/users/{user.Id}", ProfileResponse.From(user));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
+    {
+        var tokens = await accounts.LoginAsync(request, DeviceOf(context), cancellationToken);
+        return tokens is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The email or password is incorrect.")
+            : TypedResults.Ok(tokens);
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, SessionService sessions, CancellationToken cancellationToken)
+    {
+        var tokens = await sessions.RefreshAsync(request.RefreshToken, cancellationToken);
+        return tokens is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is invalid, expired or already used.")
+            : TypedResults.Ok(tokens);
+    }
+
+    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
+    {
+        await sessions.EndAsync(user.GetUserId(), user.GetSessionId(), "logout", cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
+    {
+        await sessions.EndAllAsync(user.GetUserId(), keepSessionId: null, "logout-all", cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<SessionResponse>>> ListSessionsAsync(
+        ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await sessions.ListAsync(user.GetUserId(), user.GetSessionId(), cancellationToken));
+
+    private static async Task<Results<NoContent, NotFound>> EndSessionAsync(
+        string id, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken) =>
+        ObjectId.TryParse(id, out _) && await sessions.EndAsync(user.GetUserId(), id, "ended-by-user", cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
+
+    private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
+        ChangePasswordRequest request, ClaimsPrincipal user, AccountService accounts, CancellationToken cancellationToken) =>
+        await accounts.ChangePasswordAsync(user.GetUserId(), user.GetSessionId(), request, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [nameof(ChangePasswordRequest.CurrentPassword)] = ["The current password is incorrect."],
+            });
+
+    private static string DeviceOf(HttpContext context) =>
+        context.Request.Headers.UserAgent.ToString() is { Length: > 0 } userAgent
+            ? userAgent[..Math.Min(userAgent.Length, MaximumDeviceLength)]
+            : "Unknown device";
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Harmonia.Api.Auth;
+
+/// <summary>The <c>Harmonia:Auth</c> section: how tokens are signed and how long sessions last.</summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "Harmonia:Auth";
+
+    /// <summary>The HMAC-SHA256 key access tokens are signed with; from a secret store, never from source control.</summary>
+    [Required, MinLength(32)]
+    public string SigningKey { get; set; } = "";
+
+    /// <summary>The <c>iss</c> every access token carries and must carry.</summary>
+    [Required]
+    public string Issuer { get; set; } = "harmonia";
+
+    /// <summary>The <c>aud</c> every access token carries and must carry.</summary>
+    [Required]
+    public string Audience { get; set; } = "harmonia-api";
+
+    /// <summary>How long an access token works; also the longest a revoked session's token can outlive a cache race.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a refresh token works; each refresh starts the period again, so this is the idle timeout of a session.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "90.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);
+}

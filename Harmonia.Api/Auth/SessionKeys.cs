@@ -1,0 +1,11 @@
+namespace Harmonia.Api.Auth;
+
+/// <summary>The cache names the Auth feature owns.</summary>
+public static class SessionKeys
+{
+    /// <summary>The cache area (and metric tag) of session validity.</summary>
+    public const string Area = "session";
+
+    /// <summary>Whether a session is still active: <c>session:{userId}:{sessionId}</c>, as in Harmonia's original design.</summary>
+    public static string Validity(string userId, string sessionId) => $"session:{userId}:{sessionId}";
+}

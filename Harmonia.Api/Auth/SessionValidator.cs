@@ -1,0 +1,46 @@
+using Harmonia.ServiceDefaults.Caching;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+
+namespace Harmonia.Api.Auth;
+
+/// <summary>
+/// Answers "is this session still active?" for every authenticated request from the cache: L1 on most
+/// requests (no network at all), Redis on an L1 miss, MongoDB only when both miss. Revocation removes the
+/// entry, which the cache engine's backplane evicts from every replica's L1.
+/// </summary>
+public sealed class SessionValidator(
+    HybridCache cache,
+    SessionStore collections,
+    IOptionsMonitor<CacheAreaOptions> areas,
+    TimeProvider timeProvider)
+{
+    public async ValueTask<bool> IsActiveAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        var state = await cache.GetOrCreateAsync(
+            SessionKeys.Validity(userId, sessionId),
+            (collections.Sessions, userId, sessionId),
+            static async (query, token) =>
+            {
+                var session = await query.Sessions
+                    .Find(session => session.Id == query.sessionId && session.UserId == query.userId)
+                    .FirstOrDefaultAsync(token);
+                return session is null ? SessionState.Ended : SessionState.Of(session);
+            },
+            EntryOptions,
+            cancellationToken: cancellationToken);
+
+        return state.IsActive && state.ExpiresAt > timeProvider.GetUtcNow();
+    }
+
+    /// <summary>Caches a session known to be active (just signed in or refreshed), so its first request is an L1 hit.</summary>
+    public ValueTask RememberAsync(SessionDocument session, CancellationToken cancellationToken) =>
+        cache.SetAsync(SessionKeys.Validity(session.UserId, session.Id), SessionState.Of(session), EntryOptions, cancellationToken: cancellationToken);
+
+    /// <summary>Drops a session's cached state everywhere, after MongoDB has recorded its end.</summary>
+    public ValueTask ForgetAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
+        cache.RemoveAsync(SessionKeys.Validity(userId, sessionId), cancellationToken);
+
+    private HybridCacheEntryOptions EntryOptions => areas.Get(SessionKeys.Area).EntryOptions;
+}

@@ -1,0 +1,11 @@
+namespace Harmonia.Api.Profiles;
+
+/// <summary>The cache names the Profiles feature owns.</summary>
+public static class ProfileKeys
+{
+    /// <summary>The cache area (and metric tag) of profiles.</summary>
+    public const string Area = "profile";
+
+    /// <summary>One user's profile: <c>cache:user:{userId}</c>, as in Harmonia's original design.</summary>
+    public static string Profile(string userId) => $"cache:user:{userId}";
+}

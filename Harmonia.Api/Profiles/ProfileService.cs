@@ -1,0 +1,74 @@
+using Harmonia.Api.Users;
+using Harmonia.ServiceDefaults.Caching;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+
+namespace Harmonia.Api.Profiles;
+
+/// <summary>Profiles read through the two-level cache; MongoDB is written first, then the cache follows.</summary>
+public sealed class ProfileService(
+    HybridCache cache,
+    UserStore users,
+    IOptionsMonitor<CacheAreaOptions> areas,
+    TimeProvider timeProvider)
+{
+    /// <summary>The profile, or null when no such user exists (remembered too, so unknown ids cost MongoDB nothing on repeat).</summary>
+    public ValueTask<CachedProfile?> GetAsync(string userId, CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(
+            ProfileKeys.Profile(userId),
+            (users.Documents, userId),
+            static async (query, token) =>
+                await query.Documents.Find(user => user.Id == query.userId).FirstOrDefaultAsync(token) is { } user
+                    ? CachedProfile.From(user)
+                    : null,
+            Area.EntryOptions,
+            cancellationToken: cancellationToken);
+
+    /// <summary>Applies the changes; null when the user no longer exists.</summary>
+    public async Task<CachedProfile?> UpdateAsync(string userId, UpdateProfileRequest request, CancellationToken cancellationToken)
+    {
+        var update = Builders<UserDocument>.Update.Set(user => user.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime);
+        if (request.DisplayName is not null)
+        {
+            update = update.Set(user => user.DisplayName, request.DisplayName.Trim());
+        }
+
+        if (request.Bio is not null)
+        {
+            update = update.Set(user => user.Bio, EmptyAsNull(request.Bio.Trim()));
+        }
+
+        if (request.AvatarUrl is not null)
+        {
+            update = update.Set(user => user.AvatarUrl, EmptyAsNull(request.AvatarUrl));
+        }
+
+        var updated = await users.Documents.FindOneAndUpdateAsync(
+            user => user.Id == userId,
+            update,
+            new FindOneAndUpdateOptions<UserDocument> { ReturnDocument = ReturnDocument.After },
+            cancellationToken);
+        if (updated is null)
+        {
+            return null;
+        }
+
+        var profile = CachedProfile.From(updated);
+        var key = ProfileKeys.Profile(userId);
+        if (Area.WriteThrough)
+        {
+            await cache.SetAsync(key, profile, Area.EntryOptions, cancellationToken: cancellationToken);
+        }
+        else
+        {
+            await cache.RemoveAsync(key, cancellationToken);
+        }
+
+        return profile;
+    }
+
+    private CacheAreaOptions Area => areas.Get(ProfileKeys.Area);
+
+    private static string? EmptyAsNull(string value) => value.Length == 0 ? null : value;
+}

@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Harmonia.Api.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MongoDB.Bson;
+
+namespace Harmonia.Api.Profiles;
+
+public static class ProfilesApi
+{
+    public static IEndpointRouteBuilder MapProfilesApi(this IEndpointRouteBuilder app)
+    {
+        var users = app.MapGroup("/users").WithTags("Profiles").RequireAuthorization();
+
+        users.MapGet("/me", GetOwnAsync).WithSummary("The signed-in user's profile");
+        users.MapPatch("/me", UpdateOwnAsync).WithSummary("Change the signed-in user's display name, bio or avatar");
+        users.MapGet("/{id}", GetPublicAsync).WithSummary("Another user's public profile");
+
+        return app;
+    }
+
+    private static async Task<Results<Ok<ProfileResponse>, NotFound>> GetOwnAsync(
+        ClaimsPrincipal user, ProfileService profiles, CancellationToken cancellationToken) =>
+        await profiles.GetAsync(user.GetUserId(), cancellationToken) is { } profile
+            ? TypedResults.Ok(ProfileResponse.From(profile))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<ProfileResponse>, NotFound>> UpdateOwnAsync(
+        UpdateProfileRequest request, ClaimsPrincipal user, ProfileService profiles, CancellationToken cancellationToken) =>
+        await profiles.UpdateAsync(user.GetUserId(), request, cancellationToken) is { } profile
+            ? TypedResults.Ok(ProfileResponse.From(profile))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<PublicProfileResponse>, NotFound>> GetPublicAsync(
+        string id, ProfileService profiles, CancellationToken cancellationToken) =>
+        ObjectId.TryParse(id, out _) && await profiles.GetAsync(id, cancellationToken) is { } profile
+            ? TypedResults.Ok(PublicProfileResponse.From(profile))
+            : TypedResults.NotFound();
+}

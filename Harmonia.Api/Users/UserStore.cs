@@ -1,0 +1,22 @@
+using Harmonia.ServiceDefaults.Data;
+using MongoDB.Driver;
+
+namespace Harmonia.Api.Users;
+
+/// <summary>The <c>users</c> collection and the indexes its lookups need.</summary>
+public sealed class UserStore(IMongoDatabase database)
+{
+    public const string Name = "users";
+
+    public IMongoCollection<UserDocument> Documents { get; } = database.GetCollection<UserDocument>(Name);
+
+    public sealed class Indexes : IMongoIndexes
+    {
+        public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
+            database.GetCollection<UserDocument>(Name).Indexes.CreateOneAsync(
+                new CreateIndexModel<UserDocument>(
+                    Builders<UserDocument>.IndexKeys.Ascending(user => user.NormalizedEmail),
+                    new CreateIndexOptions { Unique = true, Name = "normalizedEmail_unique" }),
+                cancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization.Metadata;
+using Harmonia.ServiceDefaults.Caching;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Registers <see cref="HybridCache"/> (L1 in process, L2 in Redis) on the Redis connection that
+/// <c>AddHarmoniaDataStores</c> opened. Application code only ever sees the <see cref="HybridCache"/> API.
+/// </summary>
+public static class HarmoniaCacheExtensions
+{
+    /// <remarks>Each feature declares what it caches with <see cref="AddCachedTypes"/>.</remarks>
+    public static TBuilder AddHarmoniaCache<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<HarmoniaCacheOptions>()
+            .BindConfiguration(HarmoniaCacheOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(HarmoniaCacheOptions.SectionName).Get<HarmoniaCacheOptions>() ?? new();
+        builder.Services.AddSingleton<CachedTypes>();
+
+        if (options.Engine is CacheEngine.Microsoft)
+        {
+            AddMicrosoftHybridCache(builder.Services);
+        }
+        else
+        {
+            AddFusionCache(builder.Services, options);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Declares source-generated JSON metadata for types a feature caches; reflection never serializes cached values.</summary>
+    public static IServiceCollection AddCachedTypes(this IServiceCollection services, IJsonTypeInfoResolver resolver) =>
+        services.Configure<CachedTypes.Registry>(registry => registry.Resolvers.Add(resolver));
+
+    /// <summary>Registers one area's durations, bound from <c>Harmonia:Cache:Areas:{name}</c> over these defaults.</summary>
+    public static IServiceCollection AddCacheArea(this IServiceCollection services, string name, TimeSpan expiration, TimeSpan localExpiration, bool writeThrough = false)
+    {
+        services.AddOptions<CacheAreaOptions>(name)
+            .Configure(area =>
+            {
+                area.Expiration = expiration;
+                area.LocalExpiration = localExpiration;
+                area.WriteThrough = writeThrough;
+            })
+            .BindConfiguration($"{HarmoniaCacheOptions.SectionName}:Areas:{name}")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+
+    private static void AddFusionCache(IServiceCollection services, HarmoniaCacheOptions options)
+    {
+        services.AddFusionCache()
+            .WithOptions(fusion =>
+            {
+                // Redis keys are exactly the names features give them (session:{userId}:{sessionId}, ...),
+                // without FusionCache's wire-format prefix; an unreadable old entry is just a miss.
+                fusion.DistributedCacheKeyModifierMode = CacheKeyModifierMode.None;
+                fusion.DistributedCacheCircuitBreakerDuration = options.CircuitBreakerDuration;
+                fusion.BackplaneCircuitBreakerDuration = options.CircuitBreakerDuration;
+            })
+            .WithDefaultEntryOptions(entry =>
+            {
+                // Every entry counts one against the L1 size limit.
+                entry.Size = 1;
+                entry.DistributedCacheHardTimeout = options.DistributedCacheTimeout;
+                // Callers need not wait for Redis writes or backplane notices; a failed one is retried.
+                entry.AllowBackgroundDistributedCacheOperations = true;
+                entry.AllowBackgroundBackplaneOperations = true;
+            })
+            .WithMemoryCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalCacheSizeLimit }))
+            .WithSerializer(services => new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions))
+            .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
+            .WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
+            .AsHybridCache();
+    }
+
+    private static void AddMicrosoftHybridCache(IServiceCollection services)
+    {
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<RedisCacheOptions>()
+            .Configure<IServiceProvider>((redis, provider) => redis.ConnectionMultiplexerFactory = SharedConnection(provider));
+        services.AddHybridCache().AddSerializerFactory<JsonTypeInfoHybridCacheSerializerFactory>();
+    }
+
+    private static Func<Task<IConnectionMultiplexer>> SharedConnection(IServiceProvider services) =>
+        () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>());
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Harmonia.ServiceDefaults.Caching;
+
+/// <summary>The <c>Harmonia:Cache</c> section: how the two-level cache behaves as a whole.</summary>
+public sealed class HarmoniaCacheOptions
+{
+    public const string SectionName = "Harmonia:Cache";
+
+    /// <summary>The implementation behind <c>HybridCache</c>; see <see cref="CacheEngine"/>.</summary>
+    public CacheEngine Engine { get; set; } = CacheEngine.FusionCache;
+
+    /// <summary>The most entries L1 holds; the least recently used go first, so memory stays bounded under any key space.</summary>
+    [Range(100, 10_000_000)]
+    public int LocalCacheSizeLimit { get; set; } = 100_000;
+
+    /// <summary>How long an L2 (Redis) call may take before the caller falls back to MongoDB.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan DistributedCacheTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After an L2 or backplane failure, how long to stop trying Redis before probing it again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan CircuitBreakerDuration { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Auth;
+
+/// <summary>Whatever a client sends, the answer is a 4xx ProblemDetails, never a 500.</summary>
+public sealed class BadInputTests(AppHostFixture fixture)
+{
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, string> UnreadableBodies => new()
+    {
+        { "/auth/register", "{\"email\":" },
+        { "/auth/register", "[1,2,3]" },
+        { "/auth/login", "not json" },
+        { "/auth/refresh", "{\"refreshToken\": 42}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnreadableBodies))]
+    public async Task MalformedJsonIsABadRequest(string path, string body)
+    {
+        using var api = fixture.CreateApiClient();
+
+        using var response = await api.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    public static TheoryData<object, string> InvalidRegistrations => new()
+    {
+        { new { }, "Email" },
+        { new { email = "someone@example.com", displayName = "No password" }, "Password" },
+        { new { email = "not-an-email", password = Password, displayName = "Ann" }, "Email" },
+        { new { email = "ann@localhost", password = Password, displayName = "Ann" }, "Email" },
+        { new { email = "Ann <ann@example.com>", password = Password, displayName = "Ann" }, "Email" },
+        { new { email = NewEmail(), password = "short1!", displayName = "Ann" }, "Password" },
+        { new { email = NewEmail(), password = "aaaaaaaaaaaaaaaa", displayName = "Ann" }, "Password" },
+        { new { email = "dorothea@example.com", password = "dorothea-1234567", displayName = "Ann" }, "Password" },
+        { new { email = NewEmail(), password = new string('x', 64) + "abcdefghijklmnopqrstuvwxyz" + new string('y', 64), displayName = "Ann" }, "Password" },
+        { new { email = NewEmail(), password = Password, displayName = "" }, "DisplayName" },
+        { new { email = NewEmail(), password = Password, displayName = new string('a', 51) }, "DisplayName" },
+        { new { email = NewEmail(), password = Password, displayName = "bell\u0007" }, "DisplayName" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidRegistrations))]
+    public async Task InvalidRegistrationIsAValidationProblemNamingTheField(object registration, string field)
+    {
+        using var api = fixture.CreateApiClient();
+
+        using var response = await api.PostAsJsonAsync("/auth/register", registration, CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains($"\"{field}\"", problem, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task OversizedBodyIsRefusedAsTooLarge()
+    {
+        using var api = fixture.CreateApiClient();
+        var padding = new string('a', 256 * 1024);
+
+        using var response = await api.PostAsJsonAsync("/auth/login", new { email = NewEmail(), password = padding }, CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task MissingRefreshTokenIsAValidationProblem()
+    {
+        using var api = fixture.CreateApiClient();
+
+        using var response = await api.PostAsJsonAsync("/auth/refresh", new { }, CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task UnknownRefreshTokenIsUnauthorized()
+    {
+        using var api = fixture.CreateApiClient();
+
+        using var response = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken = "never-issued" }, CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [InlineData("not-a-session-id")]
+    [InlineData("000000000000000000000000")]
+    public async Task EndingAnUnknownSessionIsNotFound(string sessionId)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var response = await SendAsync(api, HttpMethod.Delete, $"/auth/sessions/{sessionId}", user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    internal static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadAsStringAsync(CancellationToken);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Json;
+using StackExchange.Redis;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Auth;
+
+[Collection(InProcessCollection.Name)]
+public sealed class SessionCacheTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task AuthenticatedRequestsAfterWarmUpNeverReadSessionsFromMongo()
+    {
+        await using var api = await InProcessApi.StartAsync(fixture);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(client, "/users/me", user.Tokens.AccessToken));
+
+        using var mongo = new MongoCommandRecorder();
+        for (var request = 0; request < 1_000; request++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(client, "/users/me", user.Tokens.AccessToken));
+        }
+
+        Assert.Equal(0, mongo.Count("sessions", "find"));
+        Assert.Equal(0, mongo.Count("users", "find"));
+
+        // The recorder does hear this process's commands: a profile write is one findAndModify.
+        using var patched = await SendAsync(client, HttpMethod.Patch, "/users/me", user.Tokens.AccessToken, new { bio = "Counting" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal(1, mongo.Count("users", "findAndModify"));
+    }
+
+    [Fact]
+    public async Task FlushingRedisSignsNobodyOut()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        await FlushRedisAsync();
+
+        foreach (var replica in fixture.CreateApiReplicaClients())
+        {
+            using (replica)
+            {
+                Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+            }
+        }
+
+        // A fresh instance has nothing in L1 and now nothing in Redis: it must fall back to MongoDB.
+        await using var coldInstance = await InProcessApi.StartAsync(fixture);
+        using var cold = coldInstance.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(cold, "/users/me", user.Tokens.AccessToken));
+        var refreshed = await RefreshAsync(cold, user.Tokens.RefreshToken);
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(cold, "/users/me", refreshed));
+    }
+
+    private async Task FlushRedisAsync()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync("redis")},allowAdmin=true");
+        foreach (var server in redis.GetServers())
+        {
+            await server.FlushAllDatabasesAsync();
+        }
+    }
+
+    private static async Task<string> RefreshAsync(HttpClient api, string refreshToken)
+    {
+        using var response = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = await response.Content.ReadFromJsonAsync<Tokens>(TestContext.Current.CancellationToken);
+        return tokens!.AccessToken;
+    }
+}

@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Http.Json;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Auth;
+
+public sealed class SessionLifecycleTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan RevocationBound = TimeSpan.FromSeconds(1);
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RegisterReturnsTheProfileAndADuplicateEmailConflicts()
+    {
+        using var api = fixture.CreateApiClient();
+        var email = NewEmail();
+
+        using var created = await api.PostAsJsonAsync("/auth/register", new { email, password = Password, displayName = "Ann" }, CancellationToken);
+        using var duplicate = await api.PostAsJsonAsync("/auth/register", new { email = email.ToUpperInvariant(), password = Password, displayName = "Ann" }, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var profile = await created.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken);
+        Assert.Equal(email, profile!["email"]?.ToString());
+        Assert.Equal("Ann", profile["displayName"]?.ToString());
+        Assert.Equal($"/users/{profile["id"]}", created.Headers.Location?.ToString());
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal("application/problem+json", duplicate.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task AccessTokenFromLoginAuthenticatesOnEveryReplica()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        foreach (var replica in fixture.CreateApiReplicaClients())
+        {
+            using (replica)
+            using (var response = await GetAsync(replica, "/auth/sessions", user.Tokens.AccessToken))
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WrongPasswordAndUnknownEmailGetTheSameAnswer()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var wrongPassword = await api.PostAsJsonAsync("/auth/login", new { email = user.Email, password = "not the password at all" }, CancellationToken);
+        using var unknownEmail = await api.PostAsJsonAsync("/auth/login", new { email = NewEmail(), password = Password }, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongPassword.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknownEmail.StatusCode);
+        Assert.Equal(Title(await wrongPassword.Content.ReadAsStringAsync(CancellationToken)), Title(await unknownEmail.Content.ReadAsStringAsync(CancellationToken)));
+    }
+
+    [Fact]
+    public async Task RefreshIssuesANewPairAndTheSpentTokenIsRejected()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        var next = await RefreshAsync(api, user.Tokens.RefreshToken);
+        using var replay = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken = user.Tokens.RefreshToken }, CancellationToken);
+
+        Assert.NotEqual(user.Tokens.RefreshToken, next.RefreshToken);
+        Assert.Equal(user.Tokens.SessionId, next.SessionId);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReusingASpentRefreshTokenEndsTheWholeSession()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var next = await RefreshAsync(api, user.Tokens.RefreshToken);
+
+        using var reuse = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken = user.Tokens.RefreshToken }, CancellationToken);
+        using var successorRefresh = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken = next.RefreshToken }, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reuse.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, successorRefresh.StatusCode);
+        await AssertRejectedOnEveryReplicaAsync(next.AccessToken);
+    }
+
+    [Fact]
+    public async Task LogoutOnOneReplicaIsEnforcedOnTheOtherWithinOneSecond()
+    {
+        var replicas = fixture.CreateApiReplicaClients();
+        using var replicaA = replicas[0];
+        using var replicaB = replicas[1];
+        var user = await RegisterAndLoginAsync(replicaA);
+        // Replica B now holds the session as active in its in-process cache.
+        using (var warm = await GetAsync(replicaB, "/auth/sessions", user.Tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        using var logout = await SendAsync(replicaA, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        await Eventually.HoldsAsync(
+            async () => await GetStatusAsync(replicaB, "/auth/sessions", user.Tokens.AccessToken) == HttpStatusCode.Unauthorized,
+            RevocationBound,
+            "replica B rejects the logged-out session's access token");
+    }
+
+    [Fact]
+    public async Task LogoutAllEndsEverySessionOfTheUser()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var otherDevice = await LoginAsync(api, user.Email);
+
+        using var logoutAll = await SendAsync(api, HttpMethod.Post, "/auth/logout-all", user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, logoutAll.StatusCode);
+        await AssertRejectedOnEveryReplicaAsync(user.Tokens.AccessToken);
+        await AssertRejectedOnEveryReplicaAsync(otherDevice.AccessToken);
+    }
+
+    [Fact]
+    public async Task SessionsListShowsEachDeviceAndOneCanBeEnded()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var otherDevice = await LoginAsync(api, user.Email);
+
+        using var listed = await GetAsync(api, "/auth/sessions", user.Tokens.AccessToken);
+        var sessions = await listed.Content.ReadFromJsonAsync<List<Session>>(CancellationToken);
+        using var ended = await SendAsync(api, HttpMethod.Delete, $"/auth/sessions/{otherDevice.SessionId}", user.Tokens.AccessToken);
+        using var endedAgain = await SendAsync(api, HttpMethod.Delete, $"/auth/sessions/{otherDevice.SessionId}", user.Tokens.AccessToken);
+
+        Assert.Equal(2, sessions!.Count);
+        Assert.True(sessions.Single(session => session.Id == user.Tokens.SessionId).Current);
+        Assert.False(sessions.Single(session => session.Id == otherDevice.SessionId).Current);
+        Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, endedAgain.StatusCode);
+        await AssertRejectedOnEveryReplicaAsync(otherDevice.AccessToken);
+        using var stillSignedIn = await GetAsync(api, "/auth/sessions", user.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, stillSignedIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task UsersCannotEndEachOthersSessions()
+    {
+        using var api = fixture.CreateApiClient();
+        var owner = await RegisterAndLoginAsync(api);
+        var stranger = await RegisterAndLoginAsync(api);
+
+        using var attempt = await SendAsync(api, HttpMethod.Delete, $"/auth/sessions/{owner.Tokens.SessionId}", stranger.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, attempt.StatusCode);
+        using var ownerStillSignedIn = await GetAsync(api, "/auth/sessions", owner.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, ownerStillSignedIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task ChangingThePasswordEndsEveryOtherSession()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var otherDevice = await LoginAsync(api, user.Email);
+        const string newPassword = "a different long password";
+
+        using var changed = await SendAsync(api, HttpMethod.Post, "/auth/password", user.Tokens.AccessToken, new { currentPassword = Password, newPassword });
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        await AssertRejectedOnEveryReplicaAsync(otherDevice.AccessToken);
+        using var current = await GetAsync(api, "/auth/sessions", user.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        using var oldPassword = await api.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Password }, CancellationToken);
+        using var withNewPassword = await api.PostAsJsonAsync("/auth/login", new { email = user.Email, password = newPassword }, CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, oldPassword.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withNewPassword.StatusCode);
+    }
+
+    [Fact]
+    public async Task WrongCurrentPasswordLeavesThePasswordAlone()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var attempt = await SendAsync(api, HttpMethod.Post, "/auth/password", user.Tokens.AccessToken,
+            new { currentPassword = "not the current one", newPassword = "a different long password" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, attempt.StatusCode);
+        Assert.Contains("currentPassword", await attempt.Content.ReadAsStringAsync(CancellationToken), StringComparison.OrdinalIgnoreCase);
+        await LoginAsync(api, user.Email);
+    }
+
+    private static async Task<Tokens> RefreshAsync(HttpClient api, string refreshToken)
+    {
+        using var response = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken }, CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Tokens>(CancellationToken))!;
+    }
+
+    private async Task AssertRejectedOnEveryReplicaAsync(string accessToken)
+    {
+        foreach (var replica in fixture.CreateApiReplicaClients())
+        {
+            using (replica)
+            {
+                await Eventually.HoldsAsync(
+                    async () => await GetStatusAsync(replica, "/auth/sessions", accessToken) == HttpStatusCode.Unauthorized,
+                    RevocationBound,
+                    $"{replica.BaseAddress} rejects the ended session's access token");
+            }
+        }
+    }
+
+    private static string? Title(string problemJson) =>
+        System.Text.Json.JsonDocument.Parse(problemJson).RootElement.GetProperty("title").GetString();
+
+    private sealed record Session(string Id, bool Current);
+}
