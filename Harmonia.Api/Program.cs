@@ -1,6 +1,8 @@
 using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
+using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
+using Harmonia.Api.Songs;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +12,8 @@ builder.AddHarmoniaCache();
 builder.AddApiDefaults();
 builder.AddAuth();
 builder.AddProfiles();
+builder.AddLibrary();
+builder.AddSongs();
 
 var app = builder.Build();
 
@@ -17,5 +21,7 @@ app.UseApiDefaults();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapProfilesApi();
+app.MapLibraryApi();
+app.MapSongsApi();
 
 app.Run();

@@ -32,7 +32,7 @@ public static class AuthExtensions
 
         // Session validity: 7 days in Redis as in the original design; 5 seconds in L1 bounds how long a
         // revocation can go unseen on another replica when the backplane is down.
-        services.AddCacheArea(SessionKeys.Area, expiration: TimeSpan.FromDays(7), localExpiration: TimeSpan.FromSeconds(5));
+        services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, expiration: TimeSpan.FromDays(7), localExpiration: TimeSpan.FromSeconds(5));
         services.AddCachedTypes(AuthJsonContext.Default);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
 

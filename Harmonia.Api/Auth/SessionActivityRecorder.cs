@@ -9,7 +9,7 @@ namespace Harmonia.Api.Auth;
 /// memory, and one bulk write per interval records the latest time of every session seen since.
 /// </summary>
 public sealed partial class SessionActivityRecorder(
-    SessionStore collections,
+    SessionStore store,
     IOptions<AuthOptions> options,
     TimeProvider timeProvider,
     ILogger<SessionActivityRecorder> logger) : BackgroundService
@@ -56,7 +56,7 @@ public sealed partial class SessionActivityRecorder(
             Builders<SessionDocument>.Update.Set(session => session.LastActivityAt, entry.At)));
         try
         {
-            await collections.Sessions.BulkWriteAsync(updates, new BulkWriteOptions { IsOrdered = false }, cancellationToken);
+            await store.Sessions.BulkWriteAsync(updates, new BulkWriteOptions { IsOrdered = false }, cancellationToken);
         }
         catch (Exception exception) when (exception is MongoException or TimeoutException)
         {

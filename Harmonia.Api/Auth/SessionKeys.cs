@@ -6,6 +6,8 @@ public static class SessionKeys
     /// <summary>The cache area (and metric tag) of session validity.</summary>
     public const string Area = "session";
 
+    public const string Prefix = "session:";
+
     /// <summary>Whether a session is still active: <c>session:{userId}:{sessionId}</c>, as in Harmonia's original design.</summary>
-    public static string Validity(string userId, string sessionId) => $"session:{userId}:{sessionId}";
+    public static string Validity(string userId, string sessionId) => $"{Prefix}{userId}:{sessionId}";
 }

@@ -9,7 +9,7 @@ namespace Harmonia.Api.Auth;
 /// session is active, and every change here writes MongoDB first, then updates the cache.
 /// </summary>
 public sealed partial class SessionService(
-    SessionStore collections,
+    SessionStore store,
     UserStore users,
     SessionValidator validator,
     AccessTokens accessTokens,
@@ -28,7 +28,7 @@ public sealed partial class SessionService(
             LastActivityAt = now,
             ExpiresAt = now + options.Value.RefreshTokenLifetime,
         };
-        await collections.Sessions.InsertOneAsync(session, cancellationToken: cancellationToken);
+        await store.Sessions.InsertOneAsync(session, cancellationToken: cancellationToken);
         return await IssueAsync(session, user.Roles, cancellationToken);
     }
 
@@ -40,7 +40,7 @@ public sealed partial class SessionService(
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var hash = RefreshTokens.Hash(refreshToken);
-        var spent = await collections.RefreshTokens.FindOneAndUpdateAsync(
+        var spent = await store.RefreshTokens.FindOneAndUpdateAsync(
             token => token.Hash == hash && token.UsedAt == null && token.ExpiresAt > now,
             Builders<RefreshTokenDocument>.Update.Set(token => token.UsedAt, now),
             cancellationToken: cancellationToken);
@@ -51,7 +51,7 @@ public sealed partial class SessionService(
             return null;
         }
 
-        var session = await collections.Sessions.FindOneAndUpdateAsync(
+        var session = await store.Sessions.FindOneAndUpdateAsync(
             session => session.Id == spent.SessionId && session.RevokedAt == null && session.ExpiresAt > now,
             Builders<SessionDocument>.Update
                 .Set(session => session.ExpiresAt, now + options.Value.RefreshTokenLifetime)
@@ -71,7 +71,7 @@ public sealed partial class SessionService(
     public async Task<IReadOnlyList<SessionResponse>> ListAsync(string userId, string currentSessionId, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        var sessions = await collections.Sessions
+        var sessions = await store.Sessions
             .Find(session => session.UserId == userId && session.RevokedAt == null && session.ExpiresAt > now)
             .SortByDescending(session => session.LastActivityAt)
             .ToListAsync(cancellationToken);
@@ -101,7 +101,7 @@ public sealed partial class SessionService(
     private async Task<TokenResponse> IssueAsync(SessionDocument session, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
         var (refreshToken, hash) = RefreshTokens.Create();
-        await collections.RefreshTokens.InsertOneAsync(
+        await store.RefreshTokens.InsertOneAsync(
             new RefreshTokenDocument { Hash = hash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = session.ExpiresAt },
             cancellationToken: cancellationToken);
         await validator.RememberAsync(session, cancellationToken);
@@ -112,7 +112,7 @@ public sealed partial class SessionService(
 
     private async Task EndSessionOnReuseAsync(string hash, CancellationToken cancellationToken)
     {
-        var known = await collections.RefreshTokens.Find(token => token.Hash == hash).FirstOrDefaultAsync(cancellationToken);
+        var known = await store.RefreshTokens.Find(token => token.Hash == hash).FirstOrDefaultAsync(cancellationToken);
         if (known is { UsedAt: not null })
         {
             LogReuse(logger, known.SessionId, known.UserId);
@@ -124,13 +124,13 @@ public sealed partial class SessionService(
     private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason, CancellationToken cancellationToken)
     {
         var active = filter & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
-        var sessions = await collections.Sessions.Find(active).ToListAsync(cancellationToken);
+        var sessions = await store.Sessions.Find(active).ToListAsync(cancellationToken);
         if (sessions.Count == 0)
         {
             return 0;
         }
 
-        await collections.Sessions.UpdateManyAsync(
+        await store.Sessions.UpdateManyAsync(
             Builders<SessionDocument>.Filter.In(session => session.Id, sessions.Select(session => session.Id)) & active,
             Builders<SessionDocument>.Update
                 .Set(session => session.RevokedAt, timeProvider.GetUtcNow().UtcDateTime)
@@ -139,7 +139,7 @@ public sealed partial class SessionService(
 
         foreach (var session in sessions)
         {
-            await validator.ForgetAsync(session.UserId, session.Id, cancellationToken);
+            await validator.ForgetAsync(session.UserId, session.Id, reason, cancellationToken);
         }
 
         return sessions.Count;

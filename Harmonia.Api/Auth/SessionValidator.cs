@@ -12,7 +12,8 @@ namespace Harmonia.Api.Auth;
 /// </summary>
 public sealed class SessionValidator(
     HybridCache cache,
-    SessionStore collections,
+    CacheInvalidator invalidator,
+    SessionStore store,
     IOptionsMonitor<CacheAreaOptions> areas,
     TimeProvider timeProvider)
 {
@@ -20,7 +21,7 @@ public sealed class SessionValidator(
     {
         var state = await cache.GetOrCreateAsync(
             SessionKeys.Validity(userId, sessionId),
-            (collections.Sessions, userId, sessionId),
+            (store.Sessions, userId, sessionId),
             static async (query, token) =>
             {
                 var session = await query.Sessions
@@ -39,8 +40,8 @@ public sealed class SessionValidator(
         cache.SetAsync(SessionKeys.Validity(session.UserId, session.Id), SessionState.Of(session), EntryOptions, cancellationToken: cancellationToken);
 
     /// <summary>Drops a session's cached state everywhere, after MongoDB has recorded its end.</summary>
-    public ValueTask ForgetAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
-        cache.RemoveAsync(SessionKeys.Validity(userId, sessionId), cancellationToken);
+    public ValueTask ForgetAsync(string userId, string sessionId, string reason, CancellationToken cancellationToken) =>
+        invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(userId, sessionId), reason, cancellationToken);
 
     private HybridCacheEntryOptions EntryOptions => areas.Get(SessionKeys.Area).EntryOptions;
 }

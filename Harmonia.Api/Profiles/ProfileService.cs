@@ -9,6 +9,7 @@ namespace Harmonia.Api.Profiles;
 /// <summary>Profiles read through the two-level cache; MongoDB is written first, then the cache follows.</summary>
 public sealed class ProfileService(
     HybridCache cache,
+    CacheInvalidator invalidator,
     UserStore users,
     IOptionsMonitor<CacheAreaOptions> areas,
     TimeProvider timeProvider)
@@ -62,7 +63,7 @@ public sealed class ProfileService(
         }
         else
         {
-            await cache.RemoveAsync(key, cancellationToken);
+            await invalidator.RemoveAsync(ProfileKeys.Area, key, "profile-updated", cancellationToken);
         }
 
         return profile;

@@ -22,7 +22,7 @@ public sealed class LibraryItemDocument
     public string? SongId { get; init; }
 
     /// <summary>The generation job that added it; unique, so a job completed twice still adds one item.</summary>
-    [BsonRepresentation(BsonType.ObjectId)]
+    [BsonRepresentation(BsonType.ObjectId), BsonIgnoreIfNull]
     public string? JobId { get; init; }
 
     public DateTime CreatedAt { get; init; }

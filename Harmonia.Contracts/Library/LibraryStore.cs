@@ -1,5 +1,4 @@
 using Harmonia.ServiceDefaults.Data;
-using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Harmonia.Contracts.Library;
@@ -23,12 +22,8 @@ public sealed class LibraryStore(IMongoDatabase database)
                     .Ascending(item => item.UserId).Ascending(item => item.Type).Descending(item => item.CreatedAt)),
                 new CreateIndexModel<LibraryItemDocument>(
                     Builders<LibraryItemDocument>.IndexKeys.Ascending(item => item.JobId),
-                    new CreateIndexOptions<LibraryItemDocument>
-                    {
-                        Unique = true,
-                        Name = "jobId_unique",
-                        PartialFilterExpression = Builders<LibraryItemDocument>.Filter.Type(item => item.JobId, BsonType.ObjectId),
-                    }),
+                    // Sparse: only documents a job made carry the field, and each job makes at most one.
+                    new CreateIndexOptions { Unique = true, Sparse = true, Name = "jobId_unique" }),
             ],
             cancellationToken);
     }

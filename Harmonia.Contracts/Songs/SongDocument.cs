@@ -23,7 +23,7 @@ public sealed class SongDocument
     public string? AudioFileId { get; init; }
 
     /// <summary>The generation job that made it; unique, so a job completed twice still makes one song.</summary>
-    [BsonRepresentation(BsonType.ObjectId)]
+    [BsonRepresentation(BsonType.ObjectId), BsonIgnoreIfNull]
     public string? JobId { get; init; }
 
     public DateTime CreatedAt { get; init; }

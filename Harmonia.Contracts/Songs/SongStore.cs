@@ -1,5 +1,4 @@
 using Harmonia.ServiceDefaults.Data;
-using MongoDB.Bson;
 using MongoDB.Driver;
 using MongoDB.Driver.GridFS;
 
@@ -22,12 +21,8 @@ public sealed class SongStore(IMongoDatabase database)
             [
                 new CreateIndexModel<SongDocument>(
                     Builders<SongDocument>.IndexKeys.Ascending(song => song.JobId),
-                    new CreateIndexOptions<SongDocument>
-                    {
-                        Unique = true,
-                        Name = "jobId_unique",
-                        PartialFilterExpression = Builders<SongDocument>.Filter.Type(song => song.JobId, BsonType.ObjectId),
-                    }),
+                    // Sparse: only documents a job made carry the field, and each job makes at most one.
+                    new CreateIndexOptions { Unique = true, Sparse = true, Name = "jobId_unique" }),
                 new CreateIndexModel<SongDocument>(Builders<SongDocument>.IndexKeys.Ascending(song => song.OwnerId)),
             ],
             cancellationToken);

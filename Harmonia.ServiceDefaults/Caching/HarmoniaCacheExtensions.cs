@@ -29,14 +29,17 @@ public static class HarmoniaCacheExtensions
 
         var options = builder.Configuration.GetSection(HarmoniaCacheOptions.SectionName).Get<HarmoniaCacheOptions>() ?? new();
         builder.Services.AddSingleton<CachedTypes>();
+        builder.Services.AddSingleton<CacheMetrics>();
+        builder.Services.AddSingleton<CacheInvalidator>();
 
         if (options.Engine is CacheEngine.Microsoft)
         {
-            AddMicrosoftHybridCache(builder.Services);
+            AddMicrosoftHybridCache(builder.Services, options);
         }
         else
         {
             AddFusionCache(builder.Services, options);
+            builder.Services.AddHostedService<FusionCacheRequestMetrics>();
         }
 
         return builder;
@@ -46,9 +49,13 @@ public static class HarmoniaCacheExtensions
     public static IServiceCollection AddCachedTypes(this IServiceCollection services, IJsonTypeInfoResolver resolver) =>
         services.Configure<CachedTypes.Registry>(registry => registry.Resolvers.Add(resolver));
 
-    /// <summary>Registers one area's durations, bound from <c>Harmonia:Cache:Areas:{name}</c> over these defaults.</summary>
-    public static IServiceCollection AddCacheArea(this IServiceCollection services, string name, TimeSpan expiration, TimeSpan localExpiration, bool writeThrough = false)
+    /// <summary>
+    /// Registers one area: the prefix its keys start with (for metrics) and its durations, bound from
+    /// <c>Harmonia:Cache:Areas:{name}</c> over these defaults.
+    /// </summary>
+    public static IServiceCollection AddCacheArea(this IServiceCollection services, string name, string keyPrefix, TimeSpan expiration, TimeSpan localExpiration, bool writeThrough = false)
     {
+        services.Configure<CacheAreaRegistry>(registry => registry.Add(name, keyPrefix));
         services.AddOptions<CacheAreaOptions>(name)
             .Configure(area =>
             {
@@ -72,6 +79,8 @@ public static class HarmoniaCacheExtensions
                 fusion.DistributedCacheKeyModifierMode = CacheKeyModifierMode.None;
                 fusion.DistributedCacheCircuitBreakerDuration = options.CircuitBreakerDuration;
                 fusion.BackplaneCircuitBreakerDuration = options.CircuitBreakerDuration;
+                fusion.TagsDefaultEntryOptions.MemoryCacheDuration = options.TagLocalExpiration;
+                fusion.TagsDefaultEntryOptions.DistributedCacheHardTimeout = options.DistributedCacheTimeout;
             })
             .WithDefaultEntryOptions(entry =>
             {
@@ -83,18 +92,21 @@ public static class HarmoniaCacheExtensions
                 entry.AllowBackgroundBackplaneOperations = true;
             })
             .WithMemoryCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalCacheSizeLimit }))
-            .WithSerializer(services => new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions))
+            .WithSerializer(services => new PayloadLimitedSerializer(
+                new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions),
+                options.MaximumPayloadBytes))
             .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
             .WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
             .AsHybridCache();
     }
 
-    private static void AddMicrosoftHybridCache(IServiceCollection services)
+    private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)
     {
         services.AddStackExchangeRedisCache(_ => { });
         services.AddOptions<RedisCacheOptions>()
             .Configure<IServiceProvider>((redis, provider) => redis.ConnectionMultiplexerFactory = SharedConnection(provider));
-        services.AddHybridCache().AddSerializerFactory<JsonTypeInfoHybridCacheSerializerFactory>();
+        services.AddHybridCache(hybrid => hybrid.MaximumPayloadBytes = options.MaximumPayloadBytes)
+            .AddSerializerFactory<JsonTypeInfoHybridCacheSerializerFactory>();
     }
 
     private static Func<Task<IConnectionMultiplexer>> SharedConnection(IServiceProvider services) =>

@@ -14,6 +14,17 @@ public sealed class HarmoniaCacheOptions
     [Range(100, 10_000_000)]
     public int LocalCacheSizeLimit { get; set; } = 100_000;
 
+    /// <summary>The largest serialized value written to Redis; larger values stay in L1 only.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaximumPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// How long a replica trusts its own copy of a tag's invalidation time. The backplane refreshes it at once;
+    /// when the backplane is down, this bounds how long a tag invalidation (a user's library pages) goes unseen.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan TagLocalExpiration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long an L2 (Redis) call may take before the caller falls back to MongoDB.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan DistributedCacheTimeout { get; set; } = TimeSpan.FromMilliseconds(500);

@@ -1,7 +1,10 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Harmonia.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Driver;
+using StackExchange.Redis;
 
 [assembly: AssemblyFixture(typeof(Harmonia.IntegrationTests.AppHostFixture))]
 
@@ -24,6 +27,12 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>The base address of each API replica, bypassing the orchestrator's load balancer.</summary>
     public IReadOnlyList<Uri> ApiReplicaAddresses { get; private set; } = [];
 
+    /// <summary>A connection to the AppHost's Redis, allowed admin commands (FLUSHALL); it reconnects after a restart.</summary>
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    /// <summary>The <c>harmonia</c> database, for seeding data and checking what services wrote.</summary>
+    public IMongoDatabase Database { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -40,6 +49,10 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
 
         ApiReplicaAddresses = await FindReplicaAddressesAsync("api", ApiReplicaCount, timeout.Token);
+        Redis = await ConnectionMultiplexer.ConnectAsync($"{await App.GetConnectionStringAsync("redis", timeout.Token)},allowAdmin=true");
+        MongoConventions.Register();
+        var database = await App.GetConnectionStringAsync("harmonia", timeout.Token);
+        Database = new MongoClient(database).GetDatabase(MongoUrl.Create(database).DatabaseName);
     }
 
     /// <summary>A client for the API through the orchestrator's proxy, which spreads requests over the replicas.</summary>
@@ -48,6 +61,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>One client per API replica, in a fixed order: replica A, replica B.</summary>
     public IReadOnlyList<HttpClient> CreateApiReplicaClients() =>
         [.. ApiReplicaAddresses.Select(address => new HttpClient { BaseAddress = address })];
+
+    /// <summary>A client for one API replica: 0 is replica A, 1 is replica B.</summary>
+    public HttpClient CreateApiReplicaClient(int replica) => new() { BaseAddress = ApiReplicaAddresses[replica] };
 
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource, TestContext.Current.CancellationToken)
@@ -62,6 +78,11 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
         if (App is not null)
         {
             await App.DisposeAsync();

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using StackExchange.Redis;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Auth;
@@ -57,8 +56,7 @@ public sealed class SessionCacheTests(AppHostFixture fixture)
 
     private async Task FlushRedisAsync()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync("redis")},allowAdmin=true");
-        foreach (var server in redis.GetServers())
+        foreach (var server in fixture.Redis.GetServers())
         {
             await server.FlushAllDatabasesAsync();
         }

@@ -90,9 +90,8 @@ public sealed class SessionLifecycleTests(AppHostFixture fixture)
     [Fact]
     public async Task LogoutOnOneReplicaIsEnforcedOnTheOtherWithinOneSecond()
     {
-        var replicas = fixture.CreateApiReplicaClients();
-        using var replicaA = replicas[0];
-        using var replicaB = replicas[1];
+        using var replicaA = fixture.CreateApiReplicaClient(0);
+        using var replicaB = fixture.CreateApiReplicaClient(1);
         var user = await RegisterAndLoginAsync(replicaA);
         // Replica B now holds the session as active in its in-process cache.
         using (var warm = await GetAsync(replicaB, "/auth/sessions", user.Tokens.AccessToken))

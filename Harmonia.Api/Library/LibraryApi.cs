@@ -1,0 +1,49 @@
+using System.Security.Claims;
+using Harmonia.Api.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MongoDB.Bson;
+
+namespace Harmonia.Api.Library;
+
+public static class LibraryApi
+{
+    public static IEndpointRouteBuilder MapLibraryApi(this IEndpointRouteBuilder app)
+    {
+        var library = app.MapGroup("/library").WithTags("Library").RequireAuthorization();
+
+        library.MapGet("", GetPageAsync).WithSummary("A page of the signed-in user's library, newest first");
+        library.MapPost("", AddAsync).WithSummary("Add one of the user's songs, or a playlist, to the library");
+        library.MapDelete("/{id}", RemoveAsync).WithSummary("Remove an item from the library");
+
+        return app;
+    }
+
+    private static async Task<Ok<LibraryPage>> GetPageAsync(
+        [AsParameters] LibraryQuery query, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await library.GetPageAsync(user.GetUserId(), query, cancellationToken));
+
+    private static async Task<Results<Created<LibraryItemResponse>, ValidationProblem>> AddAsync(
+        AddLibraryItemRequest request, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken)
+    {
+        if (request.SongId is not null && !ObjectId.TryParse(request.SongId, out _))
+        {
+            return NoSuchSong();
+        }
+
+        return await library.AddAsync(user.GetUserId(), request, cancellationToken) is { } item
+            ? TypedResults.Created((string?)null, item)
+            : NoSuchSong();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> RemoveAsync(
+        string id, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken) =>
+        ObjectId.TryParse(id, out _) && await library.RemoveAsync(user.GetUserId(), id, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
+
+    private static ValidationProblem NoSuchSong() =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            [nameof(AddLibraryItemRequest.SongId)] = ["You have no song with this id."],
+        });
+}

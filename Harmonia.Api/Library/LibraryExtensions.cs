@@ -1,0 +1,21 @@
+using Harmonia.Contracts.Library;
+
+namespace Harmonia.Api.Library;
+
+public static class LibraryExtensions
+{
+    public static IHostApplicationBuilder AddLibrary(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<LibraryStore>();
+        services.AddMongoIndexes<LibraryStore.Indexes>();
+        services.AddSingleton<LibraryService>();
+
+        // 30 minutes in Redis as in the original design; 30 seconds in L1 bounds staleness if the backplane is down.
+        services.AddCacheArea(LibraryKeys.Area, LibraryKeys.Prefix, expiration: TimeSpan.FromMinutes(30), localExpiration: TimeSpan.FromSeconds(30));
+        services.AddCachedTypes(LibraryJsonContext.Default);
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, LibraryJsonContext.Default));
+
+        return builder;
+    }
+}

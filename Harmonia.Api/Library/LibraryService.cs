@@ -1,0 +1,92 @@
+using Harmonia.Contracts.Library;
+using Harmonia.Contracts.Songs;
+using Harmonia.ServiceDefaults.Caching;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+
+namespace Harmonia.Api.Library;
+
+/// <summary>
+/// Library pages through the cache, each tagged with its owner so that one invalidation drops every page of
+/// that user's library (no key scans). Writes go to MongoDB first.
+/// </summary>
+public sealed class LibraryService(
+    HybridCache cache,
+    CacheInvalidator invalidator,
+    LibraryStore library,
+    SongStore songs,
+    IOptionsMonitor<CacheAreaOptions> areas,
+    TimeProvider timeProvider)
+{
+    public ValueTask<LibraryPage> GetPageAsync(string userId, LibraryQuery query, CancellationToken cancellationToken) =>
+        cache.GetOrCreateAsync(
+            LibraryKeys.Page(userId, query.NormalizedFilter, query.PageNumber),
+            (library.Documents, userId, query),
+            static async (state, token) => await ReadPageAsync(state.Documents, state.userId, state.query, token),
+            areas.Get(LibraryKeys.Area).EntryOptions,
+            [LibraryKeys.Tag(userId)],
+            cancellationToken);
+
+    /// <summary>Adds the item; null when a song item names a song that is not the user's.</summary>
+    public async Task<LibraryItemResponse?> AddAsync(string userId, AddLibraryItemRequest request, CancellationToken cancellationToken)
+    {
+        var type = LibraryItemTypes.Parse(request.Type);
+        var title = request.Title?.Trim();
+        if (type is LibraryItemType.Song)
+        {
+            var song = await songs.Documents.Find(song => song.Id == request.SongId && song.OwnerId == userId).FirstOrDefaultAsync(cancellationToken);
+            if (song is null)
+            {
+                return null;
+            }
+
+            title ??= song.Title;
+        }
+
+        var item = new LibraryItemDocument
+        {
+            UserId = userId,
+            Type = type,
+            Title = title!,
+            SongId = request.SongId,
+            CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
+        };
+        await library.Documents.InsertOneAsync(item, cancellationToken: cancellationToken);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added", cancellationToken);
+        return LibraryItemResponse.From(item);
+    }
+
+    /// <summary>Removes one of the user's items; false when the user has no such item.</summary>
+    public async Task<bool> RemoveAsync(string userId, string itemId, CancellationToken cancellationToken)
+    {
+        var deleted = await library.Documents.DeleteOneAsync(item => item.Id == itemId && item.UserId == userId, cancellationToken);
+        if (deleted.DeletedCount == 0)
+        {
+            return false;
+        }
+
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed", cancellationToken);
+        return true;
+    }
+
+    private static async Task<LibraryPage> ReadPageAsync(
+        IMongoCollection<LibraryItemDocument> documents, string userId, LibraryQuery query, CancellationToken cancellationToken)
+    {
+        var filter = Builders<LibraryItemDocument>.Filter.Eq(item => item.UserId, userId);
+        if (query.Type is { } type)
+        {
+            filter &= Builders<LibraryItemDocument>.Filter.Eq(item => item.Type, LibraryItemTypes.Parse(type));
+        }
+
+        var total = await documents.CountDocumentsAsync(filter, cancellationToken: cancellationToken);
+        var items = await documents.Find(filter)
+            .SortByDescending(item => item.CreatedAt)
+            .ThenByDescending(item => item.Id)
+            .Skip((query.PageNumber - 1) * query.Size)
+            .Limit(query.Size)
+            .ToListAsync(cancellationToken);
+
+        return new LibraryPage([.. items.Select(LibraryItemResponse.From)], total, query.PageNumber, query.Size);
+    }
+}
