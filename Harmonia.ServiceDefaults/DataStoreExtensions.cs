@@ -9,12 +9,18 @@ namespace Microsoft.Extensions.Hosting;
 public static class DataStoreExtensions
 {
     private static readonly string[] DataStoreHealthChecks = ["StackExchange.Redis", "MongoDB.Driver"];
+    private static readonly TimeSpan MongoServerSelectionTimeout = TimeSpan.FromSeconds(5);
 
     public static TBuilder AddHarmoniaDataStores<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddRedisClient(ConnectionNames.Redis);
         MongoConventions.Register();
-        builder.AddMongoDBClient(ConnectionNames.Database, configureClientSettings: client => client.ClusterConfigurator = MongoCommandMetrics.Subscribe);
+        builder.AddMongoDBClient(ConnectionNames.Database, configureClientSettings: client =>
+        {
+            client.ClusterConfigurator = MongoCommandMetrics.Subscribe;
+            // When MongoDB is unreachable a request should turn into a 503 within seconds, not the driver's 30.
+            client.ServerSelectionTimeout = MongoServerSelectionTimeout;
+        });
 
         // Harmonia keeps serving through an outage of either store (cached reads without MongoDB,
         // MongoDB reads without Redis), so an unreachable store degrades /health rather than failing it:
