@@ -47,17 +47,25 @@ internal sealed partial class AppHostManifest(JsonObject resources)
 
     public static async Task<AppHostManifest> PublishAsync(CancellationToken cancellationToken)
     {
-        var output = Path.Combine(Directory.CreateTempSubdirectory("harmonia-manifest-").FullName, "aspire-manifest.json");
+        var directory = Directory.CreateTempSubdirectory("harmonia-manifest-");
+        try
+        {
+            var output = Path.Combine(directory.FullName, "aspire-manifest.json");
 
-        // The command azd runs, against the AppHost build that sits next to these tests.
-        var result = await Tool.RunAsync(
-            Path.Combine(AppContext.BaseDirectory, "Harmonia.AppHost"),
-            ["--publisher", "manifest", "--output-path", output],
-            cancellationToken: cancellationToken);
+            // The command azd runs, against the AppHost build that sits next to these tests.
+            var result = await Tool.RunAsync(
+                Path.Combine(AppContext.BaseDirectory, "Harmonia.AppHost"),
+                ["--publisher", "manifest", "--output-path", output],
+                cancellationToken: cancellationToken);
 
-        Assert.True(result.ExitCode == 0, $"Publishing the manifest failed: {result}");
-        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(output, cancellationToken))!;
-        return new AppHostManifest(manifest["resources"]!.AsObject());
+            Assert.True(result.ExitCode == 0, $"Publishing the manifest failed: {result}");
+            var manifest = JsonNode.Parse(await File.ReadAllTextAsync(output, cancellationToken))!;
+            return new AppHostManifest(manifest["resources"]!.AsObject());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     /// <summary>
