@@ -53,8 +53,8 @@ resource containerAppEnvironment 'Microsoft.App/managedEnvironments@2024-02-02-p
   name: 'cae-${resourceToken}'
   location: location
   properties: {
-    // A workload-profiles environment, because Redis needs TCP ingress and that is offered there
-    // without bringing a virtual network.
+    // The environment type azd generates: workload profiles, with only the Consumption profile, so
+    // the apps are billed per second of use and no dedicated nodes are paid for.
     workloadProfiles: [
       {
         workloadProfileType: 'Consumption'
