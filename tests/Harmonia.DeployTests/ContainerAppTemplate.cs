@@ -11,14 +11,11 @@ namespace Harmonia.DeployTests;
 /// </summary>
 internal sealed partial class ContainerAppTemplate
 {
-    private ContainerAppTemplate(string name, IReadOnlyList<string> expressions, JsonObject document)
+    private ContainerAppTemplate(IReadOnlyList<string> expressions, JsonObject document)
     {
-        Name = name;
         Expressions = expressions;
         Document = document;
     }
-
-    public string Name { get; }
 
     /// <summary>The contents of every <c>{{ }}</c> placeholder, whitespace trimmed.</summary>
     public IReadOnlyList<string> Expressions { get; }
@@ -36,18 +33,16 @@ internal sealed partial class ContainerAppTemplate
     public IReadOnlyDictionary<string, string> Secrets =>
         Configuration["secrets"]?.AsArray().ToDictionary(s => (string)s!["name"]!, s => (string)s!["value"]!) ?? [];
 
-    public static string PathFor(string resource) => Path.Combine(Repository.ContainerAppTemplates, $"{resource}.tmpl.yaml");
-
     public static IEnumerable<string> AllNames() =>
         Directory.EnumerateFiles(Repository.ContainerAppTemplates, "*.tmpl.yaml").Select(path => Path.GetFileName(path)[..^".tmpl.yaml".Length]);
 
     public static ContainerAppTemplate Load(string resource)
     {
-        var text = File.ReadAllText(PathFor(resource));
+        var text = File.ReadAllText(Path.Combine(Repository.ContainerAppTemplates, $"{resource}.tmpl.yaml"));
         var expressions = Placeholder().Matches(text).Select(m => m.Groups["expression"].Value.Trim()).ToList();
         var rendered = Placeholder().Replace(text, m => Marker(m.Groups["expression"].Value));
 
-        return new ContainerAppTemplate(resource, expressions, ParseYaml(rendered));
+        return new ContainerAppTemplate(expressions, ParseYaml(rendered));
     }
 
     public static JsonObject ReadYaml(string path) => ParseYaml(File.ReadAllText(path));

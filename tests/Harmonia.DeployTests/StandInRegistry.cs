@@ -16,11 +16,11 @@ namespace Harmonia.DeployTests;
 /// </summary>
 internal sealed class StandInRegistry : IDisposable
 {
-    public const string Repository = "dotnet/aspnet";
-    public const string Tag = "10.0";
+    private const string BaseRepository = "dotnet/aspnet";
+    private const string Tag = "10.0";
 
     /// <summary>The aspnet image's environment that the SDK turns into the image's port and user.</summary>
-    public static readonly string[] BaseEnvironment = ["APP_UID=1654", "ASPNETCORE_HTTP_PORTS=8080", "DOTNET_RUNNING_IN_CONTAINER=true"];
+    private static readonly string[] BaseEnvironment = ["APP_UID=1654", "ASPNETCORE_HTTP_PORTS=8080", "DOTNET_RUNNING_IN_CONTAINER=true"];
 
     private const string IndexType = "application/vnd.oci.image.index.v1+json";
     private const string ManifestType = "application/vnd.oci.image.manifest.v1+json";
@@ -42,7 +42,7 @@ internal sealed class StandInRegistry : IDisposable
     /// <summary>Registry host and port, e.g. <c>localhost:41234</c>.</summary>
     public string Host { get; }
 
-    public string BaseImage => $"{Host}/{Repository}:{Tag}";
+    public string BaseImage => $"{Host}/{BaseRepository}:{Tag}";
 
     public static StandInRegistry Start()
     {
@@ -118,7 +118,7 @@ internal sealed class StandInRegistry : IDisposable
 
             using var response = context.Response;
             var path = context.Request.Url!.AbsolutePath;
-            var prefix = $"/v2/{Repository}/";
+            var prefix = $"/v2/{BaseRepository}/";
             if (path == "/v2/")
             {
                 response.StatusCode = 200;
