@@ -1,0 +1,329 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Harmonia.DeployTests;
+
+/// <summary>
+/// The AppHost's manifest and the files azd deploys from agree: every resource, parameter and environment
+/// variable the AppHost declares reaches Azure, and nothing stale is left behind when the AppHost changes.
+/// Each test collects every disagreement before failing, so one run lists all that has drifted.
+/// </summary>
+public sealed partial class ManifestAgreementTests(DeploymentFixture deployment) : IClassFixture<DeploymentFixture>
+{
+    /// <summary>main.bicep parameters azd itself fills in, from the environment's name and region.</summary>
+    private static readonly string[] AzdParameters = ["environmentName", "location"];
+
+    /// <summary>Values azd keeps in every environment besides the provisioning outputs.</summary>
+    private static readonly string[] AzdEnvironment = ["AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_SUBSCRIPTION_ID"];
+
+    /// <summary>The functions azd defines for container app templates; any other name fails the deployment.</summary>
+    private static readonly string[] AzdFunctions =
+        ["targetPortOrDefault", "securedParameter", "parameter", "parameterWithDefault", "uriEncode", "secretOutput", "urlHost"];
+
+    private static readonly string[] GenerateMinimums = ["minLower", "minUpper", "minNumeric", "minSpecial"];
+
+    private static readonly string[] GenerateCharacterClasses = ["lower", "upper", "numeric", "special"];
+
+    private static readonly char[] TokenSeparators = [' ', '(', ')'];
+
+    /// <summary>azd gives every container the managed identity's client id, for Azure SDK credentials.</summary>
+    private const string ManagedIdentityVariable = "AZURE_CLIENT_ID";
+
+    private AppHostManifest Manifest => deployment.Manifest;
+
+    [Fact]
+    public void ManifestHoldsOnlyResourceTypesAzdDeploysWithTheseFiles()
+    {
+        var unsupported = Manifest.Names.Where(name => !AppHostManifest.SupportedTypes.Contains(Manifest.Type(name)));
+
+        AssertNone([.. unsupported.Select(name => $"{name} ({Manifest.Type(name)})")]);
+    }
+
+    [Fact]
+    public void EveryDeployedResourceHasAContainerAppTemplateAndNoTemplateIsStale()
+    {
+        Assert.Equal(Manifest.Deployed.Order(), ContainerAppTemplate.AllNames().Order());
+        foreach (var resource in Manifest.Deployed)
+        {
+            var template = ContainerAppTemplate.Load(resource);
+            Assert.Equal(resource, (string)template.Container["name"]!);
+            Assert.Equal(resource, (string)template.Document["tags"]!["azd-service-name"]!);
+        }
+    }
+
+    [Fact]
+    public void EveryParameterIsAMainBicepParameterOfTheSameKind()
+    {
+        var failures = new List<string>();
+        foreach (var parameter in Manifest.Parameters)
+        {
+            var name = AppHostManifest.BicepName(parameter);
+            if (deployment.MainParameters[name] is not JsonObject declared)
+            {
+                failures.Add($"{parameter}: main.bicep has no parameter {name}");
+                continue;
+            }
+
+            var expectedType = Manifest.IsSecret(parameter) ? "securestring" : "string";
+            if ((string)declared["type"]! != expectedType)
+            {
+                failures.Add($"{parameter}: main.bicep declares {name} as {declared["type"]}, expected {expectedType}");
+            }
+
+            var expectedGenerate = GenerateMetadata(Manifest.Input(parameter));
+            var declaredGenerate = (string?)declared["metadata"]?["azd"]?["type"] == "generate" ? declared["metadata"]!["azd"]!["config"] : null;
+            if (!JsonNode.DeepEquals(expectedGenerate, declaredGenerate))
+            {
+                failures.Add($"{parameter}: main.bicep generates {declaredGenerate?.ToJsonString() ?? "nothing"}, expected {expectedGenerate?.ToJsonString() ?? "nothing"}");
+            }
+
+            var expectedDefault = Manifest.Input(parameter)["default"]?["value"];
+            if (!JsonNode.DeepEquals(expectedDefault, declared["defaultValue"]))
+            {
+                failures.Add($"{parameter}: main.bicep defaults {name} to {declared["defaultValue"]?.ToJsonString() ?? "nothing"}, expected {expectedDefault?.ToJsonString() ?? "nothing"}");
+            }
+        }
+
+        var known = Manifest.Parameters.Select(AppHostManifest.BicepName).Concat(AzdParameters);
+        failures.AddRange(deployment.MainParameters.Select(p => p.Key).Except(known).Select(name => $"main.bicep parameter {name} is no AppHost parameter"));
+        AssertNone(failures);
+    }
+
+    [Fact]
+    public void EveryParameterTakesItsValueFromTheAzdEnvironment()
+    {
+        var expected = Manifest.Parameters.ToDictionary(AppHostManifest.BicepName, p => $"${{{AppHostManifest.EnvironmentVariable(p)}}}");
+        expected["environmentName"] = "${AZURE_ENV_NAME}";
+        expected["location"] = "${AZURE_LOCATION}";
+
+        var actual = deployment.ParameterValues.ToDictionary(p => p.Key, p => (string)p.Value!["value"]!);
+
+        Assert.Equal(expected.OrderBy(p => p.Key), actual.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public void EveryVariableTheManifestSetsIsSetByTheTemplateAndNoOther()
+    {
+        var failures = new List<string>();
+        foreach (var resource in Manifest.Deployed)
+        {
+            var declared = Manifest.Environment(resource).Keys;
+            var provided = ContainerAppTemplate.Load(resource).Env.Select(e => (string)e["name"]!).Where(name => name != ManagedIdentityVariable).ToList();
+            failures.AddRange(declared.Except(provided).Select(name => $"{resource}: the template does not set {name}"));
+            failures.AddRange(provided.Except(declared).Select(name => $"{resource}: the template sets {name}, which the AppHost no longer does"));
+        }
+
+        AssertNone(failures);
+    }
+
+    [Fact]
+    public void EveryVariableHasTheManifestValueOrDrawsOnTheSameParameters()
+    {
+        var failures = new List<string>();
+        foreach (var resource in Manifest.Deployed)
+        {
+            var template = ContainerAppTemplate.Load(resource);
+            foreach (var (name, value) in Manifest.Environment(resource))
+            {
+                if (Resolve(template, name) is not { } rendered)
+                {
+                    continue;
+                }
+
+                if (!AppHostManifest.HasExpressions(value))
+                {
+                    if (rendered != value)
+                    {
+                        failures.Add($"{resource}: {name} is '{rendered}', the AppHost says '{value}'");
+                    }
+
+                    continue;
+                }
+
+                var expected = Manifest.ParametersIn(value).Select(AppHostManifest.BicepName).Order();
+                var actual = ContainerAppTemplate.ParametersIn(rendered).Order();
+                if (!expected.SequenceEqual(actual))
+                {
+                    failures.Add($"{resource}: {name} reads parameters [{string.Join(", ", actual)}], the AppHost's value '{value}' reads [{string.Join(", ", expected)}]");
+                }
+            }
+        }
+
+        AssertNone(failures);
+    }
+
+    [Fact]
+    public void SecretValuesReachContainersOnlyThroughSecretRefs()
+    {
+        var failures = new List<string>();
+        foreach (var resource in Manifest.Deployed)
+        {
+            var template = ContainerAppTemplate.Load(resource);
+            var env = template.Env.ToDictionary(e => (string)e["name"]!);
+            foreach (var (name, value) in Manifest.Environment(resource))
+            {
+                if (Manifest.IsSecretVariable(name, value) && env.TryGetValue(name, out var entry) && entry["secretRef"] is null)
+                {
+                    failures.Add($"{resource}: {name} holds a secret ('{value}') but is set in plain text");
+                }
+            }
+
+            var referenced = env.Values.Select(e => (string?)e["secretRef"]).OfType<string>().ToList();
+            failures.AddRange(referenced.Except(template.Secrets.Keys).Select(secret => $"{resource}: secretRef {secret} names no secret"));
+            failures.AddRange(template.Secrets.Keys.Except(referenced).Select(secret => $"{resource}: secret {secret} is never used"));
+            failures.AddRange(env.Values
+                .Where(e => ((string?)e["value"])?.Contains("securedParameter", StringComparison.Ordinal) == true)
+                .Select(e => $"{resource}: {e["name"]} puts a secured parameter in plain text"));
+        }
+
+        AssertNone(failures);
+    }
+
+    [Fact]
+    public void TemplatesUseOnlyFunctionsAndValuesAzdProvides()
+    {
+        var outputs = deployment.MainOutputs.Select(o => o.Key).Concat(AzdEnvironment).ToHashSet();
+        var failures = new List<string>();
+        foreach (var resource in ContainerAppTemplate.AllNames())
+        {
+            foreach (var expression in ContainerAppTemplate.Load(resource).Expressions)
+            {
+                foreach (var token in Tokens(expression))
+                {
+                    var known = token.StartsWith(".Env.", StringComparison.Ordinal)
+                        ? outputs.Contains(token[".Env.".Length..])
+                        : token == ".Image" || int.TryParse(token, out _) || AzdFunctions.Contains(token);
+                    if (!known)
+                    {
+                        failures.Add($"{resource}: '{token}' in {{{{ {expression} }}}} is nothing azd provides");
+                    }
+                }
+
+                failures.AddRange(ContainerAppTemplate.ParametersIn(ContainerAppTemplate.Marker(expression))
+                    .Where(parameter => !deployment.MainParameters.ContainsKey(parameter))
+                    .Select(parameter => $"{resource}: {{{{ {expression} }}}} reads {parameter}, which main.bicep does not declare"));
+            }
+        }
+
+        AssertNone(failures);
+    }
+
+    [Fact]
+    public void IngressFollowsTheManifestBindings()
+    {
+        foreach (var resource in Manifest.Deployed)
+        {
+            var bindings = Manifest.Bindings(resource).Values.ToList();
+            var ingress = ContainerAppTemplate.Load(resource).Ingress;
+            if (bindings.Count == 0)
+            {
+                Assert.Null(ingress);
+                continue;
+            }
+
+            Assert.NotNull(ingress);
+            var external = bindings.Any(b => (bool?)b["external"] == true);
+            Assert.True((string)ingress["external"]! == (external ? "true" : "false"), $"{resource}: ingress external should be {external}");
+
+            var http = bindings.Where(b => (string)b["scheme"]! is "http" or "https").ToList();
+            var (transport, targetPort) = http.Count > 0
+                ? ("http", http.Select(b => b["targetPort"]?.ToString()).FirstOrDefault(p => p is not null) ?? ContainerAppTemplate.Marker("targetPortOrDefault 8080"))
+                : ("tcp", bindings[0]["targetPort"]!.ToString());
+            Assert.Equal((resource, transport, targetPort), (resource, (string)ingress["transport"]!, (string)ingress["targetPort"]!));
+        }
+    }
+
+    [Fact]
+    public void ContainersRunTheImageCommandAndArgumentsOfTheManifest()
+    {
+        foreach (var resource in Manifest.Deployed)
+        {
+            var container = ContainerAppTemplate.Load(resource).Container;
+            var manifest = Manifest[resource];
+
+            // azd puts the image it built or the manifest's image reference here when it deploys.
+            Assert.Equal(ContainerAppTemplate.Marker(".Image"), (string)container["image"]!);
+            Assert.Equal(Strings(manifest["args"]), Strings(container["args"]));
+            string[] command = manifest["entrypoint"] is { } entrypoint ? [(string)entrypoint!] : [];
+            Assert.Equal(command, Strings(container["command"]));
+        }
+    }
+
+    [Fact]
+    public void ProjectsAreProbedForReadinessOnHealthAndLivenessOnAlive()
+    {
+        foreach (var resource in Manifest.Deployed.Where(r => Manifest.Type(r) == "project.v0"))
+        {
+            var template = ContainerAppTemplate.Load(resource);
+            var probes = template.Container["probes"]!.AsArray().ToDictionary(p => (string)p!["type"]!, p => p!["httpGet"]!);
+            var port = (string)template.Ingress!["targetPort"]!;
+
+            Assert.Equal((resource, "/health", port), (resource, (string)probes["Readiness"]!["path"]!, (string)probes["Readiness"]!["port"]!));
+            Assert.Equal((resource, "/alive", port), (resource, (string)probes["Liveness"]!["path"]!, (string)probes["Liveness"]!["port"]!));
+        }
+    }
+
+    [Fact]
+    public void RedisRunsAsExactlyOneReplica()
+    {
+        // Replicas would be independent Redis servers behind one name: sessions, locks and pub/sub would split.
+        var scale = ContainerAppTemplate.Load("redis").Document["properties"]!["template"]!["scale"]!;
+
+        Assert.Equal(("1", "1"), ((string)scale["minReplicas"]!, (string)scale["maxReplicas"]!));
+    }
+
+    [Fact]
+    public void AzureYamlDeploysTheAppHostToContainerApps()
+    {
+        var project = ContainerAppTemplate.ReadYaml(Path.Combine(Repository.Root, "azure.yaml"));
+
+        var service = Assert.Single(project["services"]!.AsObject()).Value!;
+        Assert.Equal("dotnet", (string)service["language"]!);
+        Assert.Equal("containerapp", (string)service["host"]!);
+        Assert.Equal(Repository.Project("Harmonia.AppHost"), Path.GetFullPath(Path.Combine(Repository.Root, (string)service["project"]!)));
+    }
+
+    /// <summary>Fails with every disagreement in full; Assert.Empty would cut the list short.</summary>
+    private static void AssertNone(List<string> failures) =>
+        Assert.True(failures.Count == 0, $"{failures.Count} disagreement(s):\n{string.Join('\n', failures)}");
+
+    /// <summary>The value azd gives a variable, taken from the container's secrets when it is a secretRef.</summary>
+    private static string? Resolve(ContainerAppTemplate template, string name) =>
+        template.Env.FirstOrDefault(e => (string)e["name"]! == name) is not { } entry ? null
+        : entry["secretRef"] is { } secret ? template.Secrets.GetValueOrDefault((string)secret!)
+        : (string?)entry["value"];
+
+    /// <summary>
+    /// The generate settings azd derives from a parameter's <c>default.generate</c>: the length is at least the
+    /// sum of the minimum counts, and each character class the AppHost turns off becomes a <c>no*</c> flag.
+    /// </summary>
+    private static JsonObject? GenerateMetadata(JsonObject input)
+    {
+        if (input["default"]?["generate"] is not JsonObject generate)
+        {
+            return null;
+        }
+
+        var length = Math.Max((int?)generate["minLength"] ?? 0, GenerateMinimums.Sum(m => (int?)generate[m] ?? 0));
+        var config = new JsonObject { ["length"] = length };
+        foreach (var minimum in GenerateMinimums.Where(m => generate[m] is not null))
+        {
+            config[minimum] = (int)generate[minimum]!;
+        }
+
+        foreach (var characterClass in GenerateCharacterClasses.Where(c => generate[c] is not null))
+        {
+            config[$"no{char.ToUpperInvariant(characterClass[0])}{characterClass[1..]}"] = !(bool)generate[characterClass]!;
+        }
+
+        return config;
+    }
+
+    private static string[] Tokens(string expression) =>
+        QuotedString().Replace(expression, " ").Split(TokenSeparators, StringSplitOptions.RemoveEmptyEntries);
+
+    private static string[] Strings(JsonNode? array) => array is null ? [] : [.. array.AsArray().Select(item => (string)item!)];
+
+    [GeneratedRegex("\"[^\"]*\"")]
+    private static partial Regex QuotedString();
+}
