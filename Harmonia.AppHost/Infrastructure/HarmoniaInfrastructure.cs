@@ -67,12 +67,12 @@ public static class HarmoniaInfrastructureExtensions
             throw new DistributedApplicationException("Local infrastructure mode runs processes on this machine and cannot be published; remove Harmonia:Infrastructure:Mode=Local.");
         }
 
-        return new(InfrastructureMode.Containers, builder.AddRedis(RedisName), builder.AddConnectionString(DatabaseName));
+        return new(InfrastructureMode.Containers, builder.AddRedis(RedisName).WithHarmoniaSettings(), builder.AddConnectionString(DatabaseName));
     }
 
     private static HarmoniaInfrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
-        var redis = builder.AddRedis(RedisName).WithInfrastructureMode(InfrastructureMode.Containers);
+        var redis = builder.AddRedis(RedisName).WithHarmoniaSettings().WithInfrastructureMode(InfrastructureMode.Containers);
         var mongo = builder.AddMongoDB(MongoName).WithDataVolume().WithInfrastructureMode(InfrastructureMode.Containers);
         return new(InfrastructureMode.Containers, redis, mongo.AddDatabase(DatabaseName));
     }

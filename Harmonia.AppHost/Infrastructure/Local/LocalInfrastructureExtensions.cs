@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using Aspire.Hosting.ApplicationModel;
+using Harmonia.AppHost.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Aspire.Hosting;
@@ -8,21 +9,8 @@ namespace Aspire.Hosting;
 [SupportedOSPlatform("linux")]
 public static class LocalInfrastructureExtensions
 {
-    /// <summary>
-    /// Settings from Harmonia's original Redis design that suit a store whose loss loses nothing:
-    /// bounded memory with LRU eviction over all keys, no persistence, a slow log for diagnosis.
-    /// </summary>
-    private static readonly string[] RedisSettings =
-    [
-        "bind 127.0.0.1",
-        "protected-mode yes",
-        "save \"\"",
-        "appendonly no",
-        "maxmemory 256mb",
-        "maxmemory-policy allkeys-lru",
-        "slowlog-log-slower-than 10000",
-        "slowlog-max-len 128",
-    ];
+    /// <summary>What only the config file says: loopback only, and the password (kept off the command line).</summary>
+    private static readonly string[] LocalOnlySettings = ["bind 127.0.0.1", "protected-mode yes"];
 
     public static IResourceBuilder<LocalRedisResource> AddLocalRedis(this IDistributedApplicationBuilder builder, [ResourceName] string name, string redisServerPath)
     {
@@ -43,11 +31,15 @@ public static class LocalInfrastructureExtensions
                 context.Args.Add(redis.ConfigFilePath);
                 context.Args.Add("--port");
                 context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+                foreach (var argument in RedisSettings.Arguments)
+                {
+                    context.Args.Add(argument);
+                }
             })
             .OnBeforeResourceStarted(async (resource, _, cancellationToken) =>
             {
                 var secret = await resource.PasswordParameter.GetValueAsync(cancellationToken);
-                await File.WriteAllLinesAsync(resource.ConfigFilePath, [.. RedisSettings, $"requirepass {secret}"], cancellationToken);
+                await File.WriteAllLinesAsync(resource.ConfigFilePath, [.. LocalOnlySettings, $"requirepass {secret}"], cancellationToken);
                 File.SetUnixFileMode(resource.ConfigFilePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             })
             .OnConnectionStringAvailable(async (resource, _, cancellationToken) =>
