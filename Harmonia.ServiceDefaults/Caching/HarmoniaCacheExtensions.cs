@@ -71,7 +71,7 @@ public static class HarmoniaCacheExtensions
 
     private static void AddFusionCache(IServiceCollection services, HarmoniaCacheOptions options)
     {
-        services.AddFusionCache()
+        var fusionCache = services.AddFusionCache()
             .WithOptions(fusion =>
             {
                 // Redis keys are exactly the names features give them (session:{userId}:{sessionId}, ...),
@@ -95,9 +95,13 @@ public static class HarmoniaCacheExtensions
             .WithSerializer(services => new PayloadLimitedSerializer(
                 new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions),
                 options.MaximumPayloadBytes))
-            .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
-            .WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
-            .AsHybridCache();
+            .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
+        if (options.Backplane)
+        {
+            fusionCache.WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
+        }
+
+        fusionCache.AsHybridCache();
     }
 
     private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)

@@ -10,6 +10,12 @@ public sealed class HarmoniaCacheOptions
     /// <summary>The implementation behind <c>HybridCache</c>; see <see cref="CacheEngine"/>.</summary>
     public CacheEngine Engine { get; set; } = CacheEngine.FusionCache;
 
+    /// <summary>
+    /// Whether replicas evict each other's L1 entries over Redis pub/sub (FusionCache only). Without it, a write
+    /// on another replica goes unseen here for up to the area's L1 duration.
+    /// </summary>
+    public bool Backplane { get; set; } = true;
+
     /// <summary>The most entries L1 holds; the least recently used go first, so memory stays bounded under any key space.</summary>
     [Range(100, 10_000_000)]
     public int LocalCacheSizeLimit { get; set; } = 100_000;

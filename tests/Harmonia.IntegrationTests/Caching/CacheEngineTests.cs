@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Http.Json;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Caching;
+
+/// <summary>The guarantees that hold without the backplane, and the alternative engine.</summary>
+[Collection(InProcessCollection.Name)]
+public sealed class CacheEngineTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan ShortLocalExpiration = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task WithoutTheBackplaneAnotherReplicasWriteIsSeenOnceL1Expires()
+    {
+        using var replicaA = fixture.CreateApiReplicaClient(0);
+        var user = await RegisterAndLoginAsync(replicaA, displayName: "Before");
+        await using var isolated = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Cache:Backplane"] = "false",
+            ["Harmonia:Cache:Areas:profile:LocalExpiration"] = ShortLocalExpiration.ToString(),
+        });
+        using var client = isolated.CreateClient();
+        Assert.Equal("Before", await DisplayNameAsync(client, user));
+
+        using var patched = await SendAsync(replicaA, HttpMethod.Patch, "/users/me", user.Tokens.AccessToken, new { displayName = "After" });
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal("Before", await DisplayNameAsync(client, user));
+        await Eventually.HoldsAsync(
+            async () => await DisplayNameAsync(client, user) == "After",
+            ShortLocalExpiration + TimeSpan.FromSeconds(1),
+            "the instance without a backplane shows the new name once its L1 entry expires");
+    }
+
+    [Fact]
+    public async Task MicrosoftEngineServesTheSameApi()
+    {
+        await using var api = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Cache:Engine"] = "Microsoft",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client, displayName: "Hybrid");
+        var library = new LibraryClient(client, user.Tokens.AccessToken);
+
+        Assert.Equal("Hybrid", await DisplayNameAsync(client, user));
+        Assert.Empty((await library.GetPageAsync()).Items);
+        var added = await library.AddPlaylistAsync("Tagged");
+
+        Assert.Equal([added.Id], (await library.GetPageAsync()).Items.Select(item => item.Id));
+        await Eventually.HoldsAsync(
+            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{user.Id}"),
+            TimeSpan.FromSeconds(5),
+            "Microsoft's engine writes the profile to Redis under the same key");
+    }
+
+    private static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
+    {
+        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
+        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(TestContext.Current.CancellationToken);
+        return profile!["displayName"]?.ToString();
+    }
+}
