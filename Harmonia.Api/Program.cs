@@ -1,3 +1,4 @@
+using Harmonia.Api.Admin;
 using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
 using Harmonia.Api.Library;
@@ -14,6 +15,7 @@ builder.AddAuth();
 builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
+builder.AddAdmin();
 
 var app = builder.Build();
 
@@ -23,5 +25,6 @@ app.MapAuthApi();
 app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();
+app.MapAdminApi();
 
 app.Run();

@@ -1,3 +1,4 @@
+using Harmonia.AppHost;
 using Harmonia.AppHost.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
@@ -21,7 +22,9 @@ builder.AddProject<Projects.Harmonia_Api>("api")
     .WithReference(database).WaitFor(database)
     .WithEnvironment("Harmonia__Auth__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health")
-    .WithExternalHttpEndpoints();
+    .WithExternalHttpEndpoints()
+    .WithApiReference()
+    .WithCacheCommands();
 
 builder.AddProject<Projects.Harmonia_Worker>("worker")
     .WithReference(redis).WaitFor(redis)

@@ -13,7 +13,8 @@ public static class DataStoreExtensions
 
     public static TBuilder AddHarmoniaDataStores<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.AddRedisClient(ConnectionNames.Redis);
+        // Admin mode lets the metrics poller and the cache statistics read INFO; no code path issues other admin commands.
+        builder.AddRedisClient(ConnectionNames.Redis, configureOptions: redis => redis.AllowAdmin = true);
         MongoConventions.Register();
         builder.AddMongoDBClient(ConnectionNames.Database, configureClientSettings: client =>
         {
@@ -21,6 +22,8 @@ public static class DataStoreExtensions
             // When MongoDB is unreachable a request should turn into a 503 within seconds, not the driver's 30.
             client.ServerSelectionTimeout = MongoServerSelectionTimeout;
         });
+
+        builder.Services.AddHostedService<DataStoreMetrics>();
 
         // Harmonia keeps serving through an outage of either store (cached reads without MongoDB,
         // MongoDB reads without Redis), so an unreachable store degrades /health rather than failing it:

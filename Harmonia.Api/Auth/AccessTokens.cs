@@ -12,6 +12,7 @@ public sealed class AccessTokens(IOptions<AuthOptions> options, TimeProvider tim
     public const string UserIdClaim = JwtRegisteredClaimNames.Sub;
     public const string SessionIdClaim = JwtRegisteredClaimNames.Sid;
     public const string RoleClaim = "role";
+    public const string AdminRole = "admin";
 
     private readonly JsonWebTokenHandler _handler = new();
     private readonly SigningCredentials _credentials = new(SigningKey(options.Value), SecurityAlgorithms.HmacSha256);

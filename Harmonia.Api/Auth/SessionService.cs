@@ -29,7 +29,7 @@ public sealed partial class SessionService(
             ExpiresAt = now + options.Value.RefreshTokenLifetime,
         };
         await store.Sessions.InsertOneAsync(session, cancellationToken: cancellationToken);
-        return await IssueAsync(session, user.Roles, cancellationToken);
+        return await IssueAsync(session, RolesOf(user), cancellationToken);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed partial class SessionService(
 
         // Roles are read afresh so a refreshed token carries the user's current roles.
         var user = await users.Documents.Find(user => user.Id == session.UserId).FirstOrDefaultAsync(cancellationToken);
-        return user is null ? null : await IssueAsync(session, user.Roles, cancellationToken);
+        return user is null ? null : await IssueAsync(session, RolesOf(user), cancellationToken);
     }
 
     public async Task<IReadOnlyList<SessionResponse>> ListAsync(string userId, string currentSessionId, CancellationToken cancellationToken)
@@ -109,6 +109,11 @@ public sealed partial class SessionService(
         var (accessToken, accessTokenExpiresAt) = accessTokens.Issue(session.UserId, session.Id, roles);
         return new TokenResponse(accessToken, accessTokenExpiresAt, refreshToken, new DateTimeOffset(session.ExpiresAt, TimeSpan.Zero), session.Id);
     }
+
+    private string[] RolesOf(UserDocument user) =>
+        options.Value.AdminEmails.Any(email => EmailAddress.Normalize(email) == user.NormalizedEmail)
+            ? [.. user.Roles.Append(AccessTokens.AdminRole).Distinct()]
+            : user.Roles;
 
     private async Task EndSessionOnReuseAsync(string hash, CancellationToken cancellationToken)
     {

@@ -15,6 +15,8 @@ public sealed class SessionStore(IMongoDatabase database)
 
     public sealed class Indexes : IMongoIndexes
     {
+        public IReadOnlyList<string> Collections => [SessionsName, RefreshTokensName];
+
         public async Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken)
         {
             await database.GetCollection<SessionDocument>(SessionsName).Indexes.CreateOneAsync(

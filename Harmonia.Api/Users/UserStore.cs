@@ -12,6 +12,8 @@ public sealed class UserStore(IMongoDatabase database)
 
     public sealed class Indexes : IMongoIndexes
     {
+        public IReadOnlyList<string> Collections => [Name];
+
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
             database.GetCollection<UserDocument>(Name).Indexes.CreateOneAsync(
                 new CreateIndexModel<UserDocument>(

@@ -12,6 +12,8 @@ public sealed class LibraryStore(IMongoDatabase database)
 
     public sealed class Indexes : IMongoIndexes
     {
+        public IReadOnlyList<string> Collections => [Name];
+
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
             database.GetCollection<LibraryItemDocument>(Name).Indexes.CreateManyAsync(
             [

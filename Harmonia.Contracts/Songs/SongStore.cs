@@ -16,6 +16,8 @@ public sealed class SongStore(IMongoDatabase database)
 
     public sealed class Indexes : IMongoIndexes
     {
+        public IReadOnlyList<string> Collections => [Name, $"{AudioBucketName}.files", $"{AudioBucketName}.chunks"];
+
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
             database.GetCollection<SongDocument>(Name).Indexes.CreateManyAsync(
             [

@@ -5,6 +5,8 @@ public sealed class CacheAreaRegistry
 {
     private readonly List<(string Prefix, string Area)> _prefixes = [];
 
+    public IEnumerable<string> Areas => _prefixes.Select(entry => entry.Area);
+
     public void Add(string area, string keyPrefix) => _prefixes.Add((keyPrefix, area));
 
     /// <summary>The area owning <paramref name="key"/>; null for the engine's own bookkeeping keys (tag timestamps and such).</summary>

@@ -31,6 +31,8 @@ public static class HarmoniaCacheExtensions
         builder.Services.AddSingleton<CachedTypes>();
         builder.Services.AddSingleton<CacheMetrics>();
         builder.Services.AddSingleton<CacheInvalidator>();
+        // Created at start, so its gauges report from the first export on.
+        builder.Services.ActivateSingleton<LocalCacheStatistics>();
 
         if (options.Engine is CacheEngine.Microsoft)
         {
@@ -39,7 +41,6 @@ public static class HarmoniaCacheExtensions
         else
         {
             AddFusionCache(builder.Services, options);
-            builder.Services.AddHostedService<FusionCacheRequestMetrics>();
         }
 
         return builder;
@@ -71,6 +72,9 @@ public static class HarmoniaCacheExtensions
 
     private static void AddFusionCache(IServiceCollection services, HarmoniaCacheOptions options)
     {
+        services.AddSingleton(services => new LocalCacheStatistics(
+            new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalCacheSizeLimit }),
+            services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         var fusionCache = services.AddFusionCache()
             .WithOptions(fusion =>
             {
@@ -91,10 +95,12 @@ public static class HarmoniaCacheExtensions
                 entry.AllowBackgroundDistributedCacheOperations = true;
                 entry.AllowBackgroundBackplaneOperations = true;
             })
-            .WithMemoryCache(new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalCacheSizeLimit }))
+            .WithPostSetup(FusionCacheRequestMetrics.Attach)
+            .WithMemoryCache(services => services.GetRequiredService<LocalCacheStatistics>().LocalCache)
             .WithSerializer(services => new PayloadLimitedSerializer(
                 new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions),
-                options.MaximumPayloadBytes))
+                options.MaximumPayloadBytes,
+                services.GetRequiredService<LocalCacheStatistics>()))
             .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
         if (options.Backplane)
         {
@@ -106,6 +112,10 @@ public static class HarmoniaCacheExtensions
 
     private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)
     {
+        services.AddMemoryCache();
+        services.AddSingleton(services => new LocalCacheStatistics(
+            (MemoryCache)services.GetRequiredService<IMemoryCache>(),
+            services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddStackExchangeRedisCache(_ => { });
         services.AddOptions<RedisCacheOptions>()
             .Configure<IServiceProvider>((redis, provider) => redis.ConnectionMultiplexerFactory = SharedConnection(provider));

@@ -2,8 +2,10 @@ using MongoDB.Driver;
 
 namespace Harmonia.ServiceDefaults.Data;
 
-/// <summary>The indexes one feature's queries need; creating them must be idempotent.</summary>
+/// <summary>The collections one feature owns and the indexes its queries need; creating them must be idempotent.</summary>
 public interface IMongoIndexes
 {
+    IReadOnlyList<string> Collections { get; }
+
     Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken);
 }

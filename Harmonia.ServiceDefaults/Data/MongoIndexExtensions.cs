@@ -1,6 +1,5 @@
 using Harmonia.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -17,7 +16,6 @@ public static class MongoIndexExtensions
             return services;
         }
 
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MongoIndexInitializer>();
         services.AddHostedService(provider => provider.GetRequiredService<MongoIndexInitializer>());
         services.AddHealthChecks().AddCheck<MongoIndexInitializer>("mongodb-indexes");

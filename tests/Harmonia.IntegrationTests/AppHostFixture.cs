@@ -18,6 +18,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public const int ApiReplicaCount = 2;
 
+    /// <summary>Accounts registered with this email are administrators in the test AppHost.</summary>
+    public const string AdminEmail = "admin@harmonia.test";
+
     public static readonly string[] Resources = ["redis", "mongo", "harmonia", "api", "worker"];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
@@ -40,6 +43,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             [$"--Harmonia:Api:Replicas={ApiReplicaCount}"],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+        appHost.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail);
 
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
@@ -68,6 +72,14 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource, TestContext.Current.CancellationToken)
         ?? throw new InvalidOperationException($"'{resource}' has no connection string.");
+
+    /// <summary>Runs a dashboard command on every instance (replica) of a resource.</summary>
+    public Task<ExecuteCommandResult> ExecuteCommandAsync(string resourceName, string commandName)
+    {
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>();
+        var resource = model.Resources.Single(candidate => candidate.Name == resourceName);
+        return App.ResourceCommands.ExecuteCommandAsync(resource, commandName, TestContext.Current.CancellationToken);
+    }
 
     public async Task<string> ParameterValueAsync(string name)
     {

@@ -15,9 +15,9 @@ internal static class TestUsers
 
     public static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
-    public static async Task<SignedInUser> RegisterAndLoginAsync(HttpClient api, string? displayName = null)
+    public static async Task<SignedInUser> RegisterAndLoginAsync(HttpClient api, string? displayName = null, string? email = null)
     {
-        var email = NewEmail();
+        email ??= NewEmail();
         using var registered = await api.PostAsJsonAsync(
             "/auth/register", new { email, password = Password, displayName = displayName ?? "Test user" }, TestContext.Current.CancellationToken);
         registered.EnsureSuccessStatusCode();

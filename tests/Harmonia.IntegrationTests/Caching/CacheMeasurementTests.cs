@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -18,13 +16,13 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
         using var client = api.CreateClient();
         var reader = await RegisterAndLoginAsync(client);
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(client, "/users/me", reader.Tokens.AccessToken));
-        using var mongo = new MongoCommandRecorder();
+        using var metrics = new MetricRecorder("Harmonia.MongoDB");
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(_ =>
             GetStatusAsync(client, $"/users/{subject.Id}", reader.Tokens.AccessToken)));
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(1, mongo.Count("users", "find"));
+        Assert.Equal(1, Auth.SessionCacheTests.MongoCommands(metrics, "users", "find"));
     }
 
     [Fact]
@@ -37,7 +35,7 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
         using var firstClient = first.CreateClient();
         using var secondClient = second.CreateClient();
         var reader = await RegisterAndLoginAsync(firstClient);
-        using var metrics = new CacheMetricsRecorder();
+        using var metrics = new MetricRecorder("Harmonia.Cache");
 
         // A cold read misses both levels; the same instance then answers from L1; a second instance from L2.
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(firstClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
@@ -46,48 +44,13 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(secondClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
         await new LibraryClient(firstClient, reader.Tokens.AccessToken).AddPlaylistAsync("Counted");
 
-        Assert.Equal(1, metrics.Requests("profile", "miss"));
-        Assert.Equal(1, metrics.Requests("profile", "l1_hit"));
-        Assert.Equal(1, metrics.Requests("profile", "l2_hit"));
-        Assert.True(metrics.Requests("session", "l1_hit") >= 2, "the first instance checked its sessions from L1");
-        Assert.Equal(1, metrics.Invalidations("library", "library-item-added"));
+        Assert.Equal(1, Requests(metrics, "profile", "miss"));
+        Assert.Equal(1, Requests(metrics, "profile", "l1_hit"));
+        Assert.Equal(1, Requests(metrics, "profile", "l2_hit"));
+        Assert.True(Requests(metrics, "session", "l1_hit") >= 2, "the first instance checked its sessions from L1");
+        Assert.Equal(1, metrics.Sum("harmonia.cache.invalidations", ("area", "library"), ("reason", "library-item-added")));
     }
 
-    private sealed class CacheMetricsRecorder : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentDictionary<(string Instrument, string Area, string Kind), long> _counts = new();
-
-        public CacheMetricsRecorder()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == "Harmonia.Cache")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                string area = "", kind = "";
-                foreach (var tag in tags)
-                {
-                    switch (tag.Key)
-                    {
-                        case "area": area = tag.Value as string ?? ""; break;
-                        case "result" or "reason": kind = tag.Value as string ?? ""; break;
-                    }
-                }
-
-                _counts.AddOrUpdate((instrument.Name, area, kind), value, (_, count) => count + value);
-            });
-            _listener.Start();
-        }
-
-        public long Requests(string area, string result) => _counts.GetValueOrDefault(("harmonia.cache.requests", area, result));
-
-        public long Invalidations(string area, string reason) => _counts.GetValueOrDefault(("harmonia.cache.invalidations", area, reason));
-
-        public void Dispose() => _listener.Dispose();
-    }
+    private static double Requests(MetricRecorder metrics, string area, string result) =>
+        metrics.Sum("harmonia.cache.requests", ("area", area), ("result", result));
 }

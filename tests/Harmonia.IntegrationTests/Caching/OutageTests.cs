@@ -21,7 +21,7 @@ public sealed class OutageTests(AppHostFixture fixture)
         await library.AddPlaylistAsync("Before the outage");
         var cancellationToken = TestContext.Current.CancellationToken;
 
-        await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, cancellationToken);
+        await fixture.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand);
         try
         {
             await fixture.App.ResourceNotifications.WaitForResourceAsync("redis", KnownResourceStates.TerminalStates, cancellationToken);
@@ -42,7 +42,7 @@ public sealed class OutageTests(AppHostFixture fixture)
         }
         finally
         {
-            await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cancellationToken);
+            await fixture.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand);
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", cancellationToken);
         }
 

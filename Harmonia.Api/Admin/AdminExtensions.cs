@@ -1,0 +1,25 @@
+using Harmonia.Api.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace Harmonia.Api.Admin;
+
+public static class AdminExtensions
+{
+    public static IHostApplicationBuilder AddAdmin(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AdminOptions>()
+            .BindConfiguration(AdminOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<CacheAdministration>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, CommandKeyAuthentication>(CommandKeyAuthentication.SchemeName, configureOptions: null);
+        services.AddAuthorizationBuilder().AddPolicy(AdminApi.Policy, policy => policy
+            .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, CommandKeyAuthentication.SchemeName)
+            .RequireRole(AccessTokens.AdminRole));
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
+
+        return builder;
+    }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Harmonia.Api.Admin;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CacheStatsResponse))]
+[JsonSerializable(typeof(CacheCommandResponse))]
+internal sealed partial class AdminJsonContext : JsonSerializerContext;
