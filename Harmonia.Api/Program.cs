@@ -1,5 +1,6 @@
 using Harmonia.Api.Admin;
 using Harmonia.Api.Auth;
+using Harmonia.Api.Benchmarks;
 using Harmonia.Api.Http;
 using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
@@ -26,5 +27,6 @@ app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();
 app.MapAdminApi();
+app.MapFloorApiWhenEnabled();
 
 app.Run();

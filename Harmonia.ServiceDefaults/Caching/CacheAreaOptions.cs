@@ -21,8 +21,11 @@ public sealed class CacheAreaOptions : IValidatableObject
     /// </summary>
     public bool WriteThrough { get; set; }
 
+    /// <summary>Levels to skip; set from <see cref="HarmoniaCacheOptions.Levels"/>, not per area.</summary>
+    internal HybridCacheEntryFlags Flags { get; set; }
+
     /// <summary>The per-call options these durations make.</summary>
-    public HybridCacheEntryOptions EntryOptions => field ??= new() { Expiration = Expiration, LocalCacheExpiration = LocalExpiration };
+    public HybridCacheEntryOptions EntryOptions => field ??= new() { Expiration = Expiration, LocalCacheExpiration = LocalExpiration, Flags = Flags };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

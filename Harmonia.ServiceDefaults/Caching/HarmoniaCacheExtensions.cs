@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
@@ -29,6 +30,7 @@ public static class HarmoniaCacheExtensions
 
         var options = builder.Configuration.GetSection(HarmoniaCacheOptions.SectionName).Get<HarmoniaCacheOptions>() ?? new();
         builder.Services.AddSingleton<CachedTypes>();
+        builder.Services.AddSingleton<IPostConfigureOptions<CacheAreaOptions>, CacheLevelsPostConfigure>();
         builder.Services.AddSingleton<CacheMetrics>();
         builder.Services.AddSingleton<CacheInvalidator>();
         // Created at start, so its gauges report from the first export on.

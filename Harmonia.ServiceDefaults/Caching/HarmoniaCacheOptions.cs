@@ -10,6 +10,9 @@ public sealed class HarmoniaCacheOptions
     /// <summary>The implementation behind <c>HybridCache</c>; see <see cref="CacheEngine"/>.</summary>
     public CacheEngine Engine { get; set; } = CacheEngine.FusionCache;
 
+    /// <summary>Which levels reads use; see <see cref="CacheLevels"/>. Only benchmarks change it.</summary>
+    public CacheLevels Levels { get; set; } = CacheLevels.Both;
+
     /// <summary>
     /// Whether replicas evict each other's L1 entries over Redis pub/sub (FusionCache only). Without it, a write
     /// on another replica goes unseen here for up to the area's L1 duration.
