@@ -1,6 +1,7 @@
 using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
 using Harmonia.Api.Profiles;
+using Harmonia.Api.RateLimiting;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,7 @@ builder.AddHarmoniaCache();
 builder.AddApiDefaults();
 builder.AddAuth();
 builder.AddProfiles();
+builder.AddRateLimits();
 
 var app = builder.Build();
 
