@@ -56,11 +56,12 @@ public sealed partial class RedisSlidingWindow
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                // Judged over one second so the breaker opens within about a second at any traffic level;
-                // a single slow call (a GC pause) is not enough.
+                // Half of at least two calls failing within a few timeouts opens the breaker, so even one client
+                // calling in sequence stops paying the timeout after two requests. Opening on a blip costs little:
+                // decisions are local, and still enforced, until the next probe.
                 FailureRatio = 0.5,
-                MinimumThroughput = 4,
-                SamplingDuration = TimeSpan.FromSeconds(1),
+                MinimumThroughput = 2,
+                SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, 4 * options.Value.RedisTimeout.Ticks)),
                 BreakDuration = options.Value.BreakDuration,
                 ShouldHandle = static arguments => ValueTask.FromResult(arguments.Outcome.Exception is not null),
                 OnOpened = arguments =>
