@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Harmonia.Api.RateLimiting;
@@ -85,6 +86,39 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
             "an instance decides in Redis again once it is back");
         await AssertDecidesInRedisAsync(replicaA, "/users/me", user);
         await AssertDecidesInRedisAsync(replicaB, "/auth/sessions", user);
+    }
+
+    [Fact]
+    public async Task WithRedisHangingDecisionsStopWaitingForItAndGoLocal()
+    {
+        var settings = IsolatedQuotas.Settings(("Anonymous:Limit", "3"));
+        await using var instance = await InProcessApi.StartAsync(fixture, settings);
+        using var client = instance.CreateClient();
+        using var decisions = DecisionsOf(instance);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync(Redis)},allowAdmin=true");
+        var key = $"{settings["Harmonia:RateLimiting:KeyPrefix"]}:{{ip:unknown}}:ip-route:POST:/auth/refresh";
+
+        // Redis accepts the decision scripts but runs none until unpaused: a hung server rather than a dead one.
+        await redis.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "30000", "WRITE");
+        var statuses = new List<HttpStatusCode>();
+        try
+        {
+            for (var request = 0; request < 10; request++)
+            {
+                using var response = await client.PostAsJsonAsync("/auth/refresh", new { refreshToken = "not a token" }, CancellationToken);
+                statuses.Add(response.StatusCode);
+            }
+        }
+        finally
+        {
+            await redis.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 3), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 7)], statuses);
+        Assert.All(decisions.GetMeasurementSnapshot(), decision => Assert.Equal("local", decision.Tags[RateLimitMetrics.ScopeTag]));
+        // The scripts that timed out still run once Redis resumes; the breaker kept the others from being sent at all.
+        await Eventually.HoldsAsync(async () => await redis.GetDatabase().SortedSetLengthAsync(key) > 0, ReconnectBound, "the timed-out scripts run once Redis resumes");
+        Assert.InRange(await redis.GetDatabase().SortedSetLengthAsync(key), 1, statuses.Count - 1);
     }
 
     private async Task ExecuteAsync(string command)
