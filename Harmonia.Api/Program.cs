@@ -4,6 +4,7 @@ using Harmonia.Api.Benchmarks;
 using Harmonia.Api.Http;
 using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
+using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Songs;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
 builder.AddAdmin();
+builder.AddRateLimits();
 
 var app = builder.Build();
 

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Harmonia.Api.Profiles;
+using Harmonia.Api.RateLimiting;
+using Harmonia.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
 
@@ -14,7 +16,8 @@ public static class AuthApi
         var auth = app.MapGroup("/auth").WithTags("Auth");
 
         auth.MapPost("/register", RegisterAsync).WithSummary("Create an account");
-        auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session");
+        auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session")
+            .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email));
         auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token pair");
 
         var signedIn = auth.MapGroup("").RequireAuthorization();

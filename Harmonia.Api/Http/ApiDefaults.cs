@@ -1,3 +1,4 @@
+using Harmonia.Api.RateLimiting;
 using Scalar.AspNetCore;
 
 namespace Harmonia.Api.Http;
@@ -23,6 +24,7 @@ public static class ApiDefaults
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimits();
         app.UseAuthorization();
 
         app.MapOpenApi();

@@ -45,6 +45,14 @@ public sealed class AppHostFixture : IAsyncLifetime
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         appHost.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail);
 
+        // Rate limits: every test signs users up and in from 127.0.0.1, so the policies keyed by client address
+        // (ip-route, login) get room for the whole suite. The policies keyed by user and by account keep their
+        // defaults, because every test has users of its own. RateLimiting/ tests the address-keyed policies on
+        // in-process instances with small quotas and a key prefix of their own (IsolatedQuotas).
+        appHost.CreateResourceBuilder<ProjectResource>("api")
+            .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000");
+
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
         foreach (var resource in Resources)

@@ -24,6 +24,11 @@ internal sealed class InProcessApi : WebApplicationFactory<AccessTokens>
             ["ConnectionStrings:redis"] = await fixture.ConnectionStringAsync("redis"),
             ["ConnectionStrings:harmonia"] = await fixture.ConnectionStringAsync("harmonia"),
             ["Harmonia:Auth:SigningKey"] = await fixture.ParameterValueAsync("jwt-signing-key"),
+            // Instances measure other things (a thousand requests by one user, say); no quota gets in the way
+            // unless a test sets its own.
+            ["Harmonia:RateLimiting:SignedIn:Limit"] = "1000000",
+            ["Harmonia:RateLimiting:Anonymous:Limit"] = "1000000",
+            ["Harmonia:RateLimiting:Endpoints:login:Limit"] = "1000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

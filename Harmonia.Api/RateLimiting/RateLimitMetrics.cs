@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Harmonia.Api.RateLimiting;
+
+/// <summary>
+/// <c>harmonia.ratelimit.decisions</c>: every decision, by policy, outcome and whether Redis or this replica
+/// alone decided, so the dashboard shows who is being limited and when limits went per-replica.
+/// <c>harmonia.ratelimit.local.partitions</c>: what the fallback window holds in memory, non-zero only while
+/// Redis is away and for a window after.
+/// </summary>
+public sealed class RateLimitMetrics
+{
+    public const string MeterName = "Harmonia.RateLimiting";
+    public const string DecisionsName = "harmonia.ratelimit.decisions";
+    public const string PolicyTag = "harmonia.ratelimit.policy";
+    public const string OutcomeTag = "harmonia.ratelimit.outcome";
+    public const string ScopeTag = "harmonia.ratelimit.scope";
+    public const string LocalPartitionsName = "harmonia.ratelimit.local.partitions";
+
+    private readonly Counter<long> _decisions;
+
+    public RateLimitMetrics(IMeterFactory meterFactory, LocalSlidingWindow local)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _decisions = meter.CreateCounter<long>(DecisionsName, unit: "{decision}", description: "Rate-limit decisions by policy, outcome (admitted, rejected) and scope (distributed, local).");
+        meter.CreateObservableUpDownCounter(LocalPartitionsName, () => local.Count, unit: "{partition}", description: "Callers with requests in this replica's fallback window.");
+    }
+
+    public void Record(in RateLimitDecision decision) => _decisions.Add(1, new TagList
+    {
+        { PolicyTag, decision.Policy.Name },
+        { OutcomeTag, decision.Admitted ? "admitted" : "rejected" },
+        { ScopeTag, decision.Distributed ? "distributed" : "local" },
+    });
+}

@@ -1,0 +1,67 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+
+namespace Harmonia.Api.RateLimiting;
+
+/// <summary>The configured policies, and which one a request falls under.</summary>
+public sealed class RateLimitPolicies
+{
+    public const string SignedInName = "user-route";
+    public const string AnonymousName = "ip-route";
+    public const string LoginAccountName = "login-account";
+
+    /// <summary>What a request that reached no endpoint (404, 405) counts under, per caller.</summary>
+    public const string UnmatchedRoute = "*";
+
+    public static readonly FrozenSet<string> BuiltInNames = FrozenSet.Create(StringComparer.OrdinalIgnoreCase, SignedInName, AnonymousName, LoginAccountName);
+
+    private readonly FrozenDictionary<string, RateLimitPolicy> _byRoute;
+
+    public RateLimitPolicies(IOptions<RateLimitingOptions> options)
+    {
+        var settings = options.Value;
+        SignedIn = new RateLimitPolicy(SignedInName, settings.SignedIn);
+        Anonymous = new RateLimitPolicy(AnonymousName, settings.Anonymous);
+        LoginAccount = new RateLimitPolicy(LoginAccountName, settings.LoginAccount);
+        _byRoute = settings.Endpoints.ToFrozenDictionary(
+            endpoint => RouteFromSetting(endpoint.Value.Route),
+            endpoint => new RateLimitPolicy(endpoint.Key, endpoint.Value),
+            StringComparer.OrdinalIgnoreCase);
+    }
+
+    public RateLimitPolicy SignedIn { get; }
+
+    public RateLimitPolicy Anonymous { get; }
+
+    public RateLimitPolicy LoginAccount { get; }
+
+    /// <summary>The policy of a route (see <see cref="RouteOf"/>): its endpoint policy, else the caller's default.</summary>
+    public RateLimitPolicy For(string route, bool signedIn) =>
+        _byRoute.GetValueOrDefault(route) ?? (signedIn ? SignedIn : Anonymous);
+
+    /// <summary>
+    /// <c>METHOD:/pattern</c> of the endpoint a request reached: the route pattern, never the raw path, so the
+    /// set of counters per caller is bounded by the set of endpoints.
+    /// </summary>
+    public static string RouteOf(Endpoint? endpoint, string requestMethod)
+    {
+        if (endpoint is not RouteEndpoint { RoutePattern.RawText: { } pattern })
+        {
+            return UnmatchedRoute;
+        }
+
+        // Routing only matches a request to an endpoint declaring its method, so the method adds no unbounded input.
+        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+        var method = methods?.FirstOrDefault(candidate => string.Equals(candidate, requestMethod, StringComparison.OrdinalIgnoreCase)) ?? "*";
+        return $"{method}:{NormalizePattern(pattern)}";
+    }
+
+    private static string RouteFromSetting(string route)
+    {
+        var separator = route.IndexOf(' ', StringComparison.Ordinal);
+        return $"{route[..separator]}:{NormalizePattern(route[(separator + 1)..])}";
+    }
+
+    /// <summary>A group's <c>MapPost("/")</c> and <c>MapPost("")</c> are one endpoint to a client, so trailing slashes don't count.</summary>
+    private static string NormalizePattern(string pattern) => $"/{pattern.Trim('/')}";
+}

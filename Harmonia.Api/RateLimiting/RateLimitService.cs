@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using Harmonia.Api.Auth;
+using Microsoft.Extensions.Options;
+
+namespace Harmonia.Api.RateLimiting;
+
+/// <summary>
+/// Decides whether a request may proceed: in Redis for every replica when it answers in time, else in this
+/// process alone. Each decision is remembered on the request for its RateLimit header fields and counted in
+/// <see cref="RateLimitMetrics"/>.
+/// </summary>
+public sealed partial class RateLimitService(
+    RedisSlidingWindow distributed,
+    LocalSlidingWindow local,
+    RateLimitPolicies policies,
+    RateLimitMetrics metrics,
+    IOptions<RateLimitingOptions> options,
+    ILogger<RateLimitService> logger)
+{
+    private readonly string _prefix = options.Value.KeyPrefix;
+
+    /// <summary>1 while decisions are local, so the switch in each direction is logged once, not per request.</summary>
+    private int _local;
+
+    /// <summary>The request's endpoint policy, counted per signed-in user, or per client address for anyone else.</summary>
+    public ValueTask<RateLimitDecision> DecideForEndpointAsync(HttpContext context)
+    {
+        var route = RateLimitPolicies.RouteOf(context.GetEndpoint(), context.Request.Method);
+        var userId = context.User.FindFirstValue(AccessTokens.UserIdClaim);
+        var policy = policies.For(route, signedIn: userId is not null);
+        var key = userId is null
+            ? RateLimitKeys.ForAddress(_prefix, RateLimitKeys.AddressOf(context), policy, route)
+            : RateLimitKeys.ForUser(_prefix, userId, policy, route);
+        return DecideAsync(context, key, policy);
+    }
+
+    /// <summary>The <c>login-account</c> policy for the account a request targets, wherever the attempts come from.</summary>
+    public ValueTask<RateLimitDecision> DecideForAccountAsync(HttpContext context, string normalizedAccount) =>
+        DecideAsync(context, RateLimitKeys.ForAccount(_prefix, normalizedAccount, policies.LoginAccount), policies.LoginAccount);
+
+    private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, string key, RateLimitPolicy policy)
+    {
+        var decision = await distributed.TryDecideAsync(key, policy) ?? local.Decide(key, policy);
+        NoteScope(decision.Distributed);
+        metrics.Record(decision);
+        RateLimitResponse.Remember(context, decision);
+        return decision;
+    }
+
+    private void NoteScope(bool distributed)
+    {
+        var wasLocal = Interlocked.Exchange(ref _local, distributed ? 0 : 1) == 1;
+        if (wasLocal == distributed)
+        {
+            if (distributed)
+            {
+                LogDistributedAgain(logger);
+            }
+            else
+            {
+                LogLocal(logger);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cannot decide rate limits; this replica counts alone, so each quota now applies per replica.")]
+    private static partial void LogLocal(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis decides rate limits again; quotas apply across all replicas.")]
+    private static partial void LogDistributedAgain(ILogger logger);
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Harmonia.Api.RateLimiting;
+
+public static class RateLimitingExtensions
+{
+    public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RateLimitingOptions>()
+            .BindConfiguration(RateLimitingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<RateLimitPolicies>();
+        services.AddSingleton<RedisSlidingWindow>();
+        services.AddSingleton<LocalSlidingWindow>();
+        services.AddSingleton<RateLimitMetrics>();
+        services.AddSingleton<RateLimitService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Belongs after authentication, which tells whose quota a request uses, and before authorization, so that
+    /// requests about to get a 401 are still counted against their address.
+    /// </summary>
+    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseMiddleware<RateLimitingMiddleware>();
+
+    /// <summary>
+    /// Also limits the endpoint by the <c>login-account</c> policy, per account: <paramref name="account"/> picks the
+    /// normalized account name out of the bound request (null or empty skips the check, leaving it to validation).
+    /// It runs after binding because the account is in the body, which the middleware does not read.
+    /// </summary>
+    public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(this RouteHandlerBuilder builder, Func<TRequest, string?> account) =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            if (context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request && account(request) is { Length: > 0 } name)
+            {
+                var limits = context.HttpContext.RequestServices.GetRequiredService<RateLimitService>();
+                var decision = await limits.DecideForAccountAsync(context.HttpContext, name);
+                if (!decision.Admitted)
+                {
+                    return RateLimitResponse.Rejection(context.HttpContext);
+                }
+            }
+
+            return await next(context);
+        });
+}

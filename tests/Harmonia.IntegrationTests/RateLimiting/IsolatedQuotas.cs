@@ -1,0 +1,22 @@
+namespace Harmonia.IntegrationTests.RateLimiting;
+
+/// <summary>
+/// Settings for in-process API instances that test the address-keyed policies for real. The AppHost's replicas
+/// run those policies with room for the whole suite (every test calls from 127.0.0.1), so a test that needs a
+/// small quota gets instances of its own: small quotas, and a key prefix no other instance uses, so its counts
+/// start empty and nobody else's requests land in them. Instances started with the same settings share counts
+/// through Redis exactly as replicas do.
+/// </summary>
+internal static class IsolatedQuotas
+{
+    public static Dictionary<string, string?> Settings(params (string Key, string Value)[] quotas)
+    {
+        var settings = new Dictionary<string, string?> { ["Harmonia:RateLimiting:KeyPrefix"] = $"rate-test-{Guid.NewGuid():N}" };
+        foreach (var (key, value) in quotas)
+        {
+            settings[$"Harmonia:RateLimiting:{key}"] = value;
+        }
+
+        return settings;
+    }
+}
