@@ -1,5 +1,4 @@
 using Harmonia.ServiceDefaults.Data;
-using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Harmonia.Contracts.Library;
@@ -27,7 +26,7 @@ public sealed class LibraryStore(IMongoDatabase database)
                     {
                         Unique = true,
                         Name = "jobId_unique",
-                        PartialFilterExpression = Builders<LibraryItemDocument>.Filter.Type(item => item.JobId, BsonType.ObjectId),
+                        PartialFilterExpression = Builders<LibraryItemDocument>.Filter.Type(item => item.JobId, "objectId"),
                     }),
             ],
             cancellationToken);

@@ -1,5 +1,4 @@
 using Harmonia.ServiceDefaults.Data;
-using MongoDB.Bson;
 using MongoDB.Driver;
 using MongoDB.Driver.GridFS;
 
@@ -26,7 +25,7 @@ public sealed class SongStore(IMongoDatabase database)
                     {
                         Unique = true,
                         Name = "jobId_unique",
-                        PartialFilterExpression = Builders<SongDocument>.Filter.Type(song => song.JobId, BsonType.ObjectId),
+                        PartialFilterExpression = Builders<SongDocument>.Filter.Type(song => song.JobId, "objectId"),
                     }),
                 new CreateIndexModel<SongDocument>(Builders<SongDocument>.IndexKeys.Ascending(song => song.OwnerId)),
             ],
