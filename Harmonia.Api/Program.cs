@@ -1,6 +1,8 @@
 using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
+using Harmonia.Api.Jobs;
 using Harmonia.Api.Profiles;
+using Harmonia.Api.Songs;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +12,7 @@ builder.AddHarmoniaCache();
 builder.AddApiDefaults();
 builder.AddAuth();
 builder.AddProfiles();
+builder.AddJobs();
 
 var app = builder.Build();
 
@@ -17,5 +20,7 @@ app.UseApiDefaults();
 app.MapDefaultEndpoints();
 app.MapAuthApi();
 app.MapProfilesApi();
+app.MapJobsApi();
+app.MapSongAudioApi();
 
 app.Run();
