@@ -15,6 +15,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public const int ApiReplicaCount = 2;
 
+    /// <summary>Jobs the AppHost's worker runs at once in tests.</summary>
+    public const int WorkerConcurrency = 4;
+
     public static readonly string[] Resources = ["redis", "mongo", "harmonia", "api", "worker"];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
@@ -31,6 +34,15 @@ public sealed class AppHostFixture : IAsyncLifetime
             [$"--Harmonia:Api:Replicas={ApiReplicaCount}"],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+
+        // Jobs: a 2 s lease and a 1 s sweep so recovery from a killed worker or a flushed Redis takes seconds,
+        // and paced synthesis (100 ms per second of audio) so a job is still running when a test cancels it
+        // or kills its worker.
+        appHost.CreateResourceBuilder<ProjectResource>("worker")
+            .WithEnvironment("Harmonia__Jobs__Concurrency", WorkerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
+            .WithEnvironment("Harmonia__Jobs__SweepInterval", "00:00:01")
+            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100");
 
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);

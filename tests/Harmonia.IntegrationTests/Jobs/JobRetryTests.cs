@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Harmonia.Contracts.Jobs;
+using Harmonia.Worker.Jobs.Generation;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>
+/// Jobs run by a worker hosted in the test process, configured for the test: the AppHost's worker cannot be
+/// reconfigured per test, so each test gets an API and a worker of its own on a queue of its own, against the
+/// AppHost's Redis and MongoDB.
+/// </summary>
+public sealed class JobRetryTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task FailingJobIsRetriedUpToTheLimitThenFailsWithItsError()
+    {
+        var queue = NewQueue();
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Generator"] = "Failing",
+            ["Harmonia:Jobs:MaxAttempts"] = "3",
+            ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:00.050",
+            ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:00.200",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "doomed to fail", durationSeconds: 1);
+        var events = await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id);
+
+        var final = events[^1].Job;
+        Assert.Equal("failed", final.Status);
+        Assert.Equal(3, final.Attempts);
+        Assert.Equal(FailingSongGenerator.FailureMessage, final.Error);
+        // Between attempts the job waits, pending, with the last attempt's error.
+        Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 1, Error: not null });
+        Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 2, Error: not null });
+        Assert.Equal(0, await CountByJobAsync(await DatabaseAsync(fixture), "songs", job.Id));
+    }
+
+    [Fact]
+    public async Task WorkersSpanJoinsTheTraceOfTheRequestThatSubmittedTheJob()
+    {
+        var queue = NewQueue();
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == JobTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Generator"] = "NoOp",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "traced end to end", durationSeconds: 1);
+        Assert.Equal("completed", (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job.Status);
+
+        // The worker's span ends just after it publishes the final state.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(spans.Any(span => span.Kind == ActivityKind.Consumer && (string?)span.GetTagItem("harmonia.job.id") == job.Id)),
+            FinishBound,
+            "the worker's span ended");
+        var ofJob = spans.Where(span => (string?)span.GetTagItem("harmonia.job.id") == job.Id).ToList();
+        var submit = Assert.Single(ofJob, span => span.Kind == ActivityKind.Producer);
+        var process = Assert.Single(ofJob, span => span.Kind == ActivityKind.Consumer);
+        Assert.Equal(submit.TraceId, process.TraceId);
+        Assert.Equal(submit.SpanId, process.ParentSpanId);
+    }
+
+    private static string NewQueue() => $"test-{Guid.NewGuid():N}"[..20];
+
+    private static Dictionary<string, string?> QueueSettings(string queue) => new() { ["Harmonia:Jobs:Queue"] = queue };
+}
