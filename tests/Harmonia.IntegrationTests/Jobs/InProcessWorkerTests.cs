@@ -11,7 +11,7 @@ namespace Harmonia.IntegrationTests.Jobs;
 /// reconfigured per test, so each test gets an API and a worker of its own on a queue of its own, against the
 /// AppHost's Redis and MongoDB.
 /// </summary>
-public sealed class JobRetryTests(AppHostFixture fixture)
+public sealed class InProcessWorkerTests(AppHostFixture fixture)
 {
     [Fact]
     public async Task FailingJobIsRetriedUpToTheLimitThenFailsWithItsError()
@@ -25,6 +25,7 @@ public sealed class JobRetryTests(AppHostFixture fixture)
             ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:00.050",
             ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:00.200",
         });
+        using var metrics = new JobMeterRecorder(worker.Services);
         using var client = api.CreateClient();
         var user = await RegisterAndLoginAsync(client);
 
@@ -39,6 +40,48 @@ public sealed class JobRetryTests(AppHostFixture fixture)
         Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 1, Error: not null });
         Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 2, Error: not null });
         Assert.Equal(0, await CountByJobAsync(await DatabaseAsync(fixture), "songs", job.Id));
+        Assert.Equal(3, metrics.Sum("harmonia.jobs.started"));
+        Assert.Equal(2, metrics.Sum("harmonia.jobs.retried"));
+        Assert.Equal(1, metrics.Sum("harmonia.jobs.failed"));
+        Assert.Equal(0, metrics.Sum("harmonia.jobs.completed"));
+    }
+
+    [Fact]
+    public async Task WorkersSharingAQueueRunEachJobOnce()
+    {
+        var queue = NewQueue();
+        // One job at a time each, and a second per job, so while one worker is busy the other must take the next.
+        var workerSettings = new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Concurrency"] = "1",
+            ["Harmonia:Jobs:SynthStepDelay"] = "00:00:00.100",
+        };
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var first = await InProcessWorker.StartAsync(fixture, workerSettings);
+        await using var second = await InProcessWorker.StartAsync(fixture, workerSettings);
+        using var firstMetrics = new JobMeterRecorder(first.Services);
+        using var secondMetrics = new JobMeterRecorder(second.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var jobs = new List<Job>();
+        for (var i = 0; i < 4; i++)
+        {
+            jobs.Add(await SubmitSongAsync(client, user.Tokens.AccessToken, $"shared song {i}", durationSeconds: 10));
+        }
+
+        var database = await DatabaseAsync(fixture);
+        foreach (var job in jobs)
+        {
+            var final = (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job;
+            Assert.Equal("completed", final.Status);
+            Assert.Equal(1, final.Attempts);
+            Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
+        }
+
+        Assert.Equal(4, firstMetrics.Sum("harmonia.jobs.completed") + secondMetrics.Sum("harmonia.jobs.completed"));
+        Assert.True(firstMetrics.Sum("harmonia.jobs.completed") > 0, "the first worker ran none of the jobs");
+        Assert.True(secondMetrics.Sum("harmonia.jobs.completed") > 0, "the second worker ran none of the jobs");
     }
 
     [Fact]
