@@ -36,6 +36,7 @@ public sealed partial class JobLease : IAsyncDisposable
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stopRenewing = new();
     private Task _renewing = Task.CompletedTask;
+    private bool _released;
 
     private JobLease(IDatabase database, string jobId, string token, TimeSpan duration, ILogger logger)
     {
@@ -72,9 +73,20 @@ public sealed partial class JobLease : IAsyncDisposable
     public void StartRenewing(JobStreamConsumer stream, RedisValue entryId, TimeSpan interval, TimeProvider timeProvider) =>
         _renewing = RenewAsync(stream, entryId, interval, timeProvider, _stopRenewing.Token);
 
-    /// <summary>Stops renewing and gives the lease up, if it is still this worker's.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops renewing and gives the lease up, if it is still this worker's. Call it before putting the job
+    /// back on the queue: a worker that reads the new entry while this lease still stands takes it for a
+    /// duplicate and drops it.
+    /// </summary>
+    public async Task ReleaseAsync()
     {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        // Renewal re-takes a missing key, so it must stop before the key is deleted.
         await _stopRenewing.CancelAsync();
         await _renewing;
         try
@@ -86,7 +98,11 @@ public sealed partial class JobLease : IAsyncDisposable
             // The lease expires by itself; another worker just waits that long before taking over.
             LogReleaseFailed(_logger, _jobId, exception);
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        await ReleaseAsync();
         // The cancel sources stay undisposed: a cancel message for this job may still be on its way to them.
         _stopRenewing.Dispose();
     }

@@ -77,7 +77,7 @@ public sealed partial class JobRunner(
         }
 
         activity?.SetTag("harmonia.job.attempt", claimed.Attempts);
-        var attempt = new Attempt(claimed, lease.Token, dispatched.EntryId, activity);
+        var attempt = new Attempt(claimed, lease, dispatched.EntryId, activity);
         if (claimed.CancelRequested)
         {
             await CancelAsync(attempt, progress: 0);
@@ -226,6 +226,7 @@ public sealed partial class JobRunner(
         }
 
         await PublishAsync(waiting);
+        await attempt.Lease.ReleaseAsync();
         // Scheduled after MongoDB records the wait: if this worker dies in between, the reconciler dispatches it.
         await dispatcher.ScheduleAsync(waiting.Id, waiting.TraceParent, due);
         await stream.AcknowledgeAsync(attempt.EntryId);
@@ -265,6 +266,7 @@ public sealed partial class JobRunner(
         }
 
         await PublishAsync(released);
+        await attempt.Lease.ReleaseAsync();
         await dispatcher.DispatchAsync(released.Id, released.TraceParent, DispatchReason.Recovered);
         await stream.AcknowledgeAsync(attempt.EntryId);
         LogReleased(logger, released.Id);
@@ -277,7 +279,7 @@ public sealed partial class JobRunner(
     private async Task<JobDocument?> SettleAsync(Attempt attempt, UpdateDefinition<JobDocument> update)
     {
         var settled = await jobs.Documents.FindOneAndUpdateAsync<JobDocument>(
-            j => j.Id == attempt.Job.Id && j.LeaseOwner == attempt.LeaseToken && j.Status == JobStatus.Running,
+            j => j.Id == attempt.Job.Id && j.LeaseOwner == attempt.Lease.Token && j.Status == JobStatus.Running,
             update
                 .Set(j => j.LeaseOwner, null)
                 .Set(j => j.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime)
@@ -310,7 +312,7 @@ public sealed partial class JobRunner(
             stream.AcknowledgeAsync(attempt.EntryId),
             redis.GetDatabase().KeyDeleteAsync(JobKeys.CancelFlag(attempt.Job.Id)));
 
-    private sealed record Attempt(JobDocument Job, string LeaseToken, RedisValue EntryId, Activity? Activity);
+    private sealed record Attempt(JobDocument Job, JobLease Lease, RedisValue EntryId, Activity? Activity);
 
     /// <summary>
     /// Writes each step's progress to Redis (only while this worker holds the lease, and never backwards) and
