@@ -2,6 +2,7 @@ using Harmonia.Api.Admin;
 using Harmonia.Api.Auth;
 using Harmonia.Api.Benchmarks;
 using Harmonia.Api.Http;
+using Harmonia.Api.Jobs;
 using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.RateLimiting;
@@ -18,6 +19,7 @@ builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
 builder.AddAdmin();
+builder.AddJobs();
 builder.AddRateLimits();
 
 var app = builder.Build();
@@ -29,6 +31,8 @@ app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();
 app.MapAdminApi();
+app.MapSongAudioApi();
+app.MapJobsApi();
 app.MapFloorApiWhenEnabled();
 
 app.Run();

@@ -1,9 +1,13 @@
+using Harmonia.Worker.Jobs;
+
 // The worker is a web host only so that it can answer /health and /alive for the dashboard and
 // Azure Container Apps probes; its real work runs in hosted services.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddHarmoniaDataStores();
+builder.AddHarmoniaCache();
+builder.AddJobProcessing();
 
 var app = builder.Build();
 

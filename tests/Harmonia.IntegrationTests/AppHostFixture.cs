@@ -21,6 +21,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>Accounts registered with this email are administrators in the test AppHost.</summary>
     public const string AdminEmail = "admin@harmonia.test";
 
+    /// <summary>Jobs the AppHost's worker runs at once in tests.</summary>
+    public const int WorkerConcurrency = 4;
+
     public static readonly string[] Resources = ["redis", "mongo", "harmonia", "api", "worker"];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
@@ -52,6 +55,15 @@ public sealed class AppHostFixture : IAsyncLifetime
         appHost.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
             .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000");
+
+        // Jobs: a 2 s lease and a 1 s sweep so recovery from a killed worker or a flushed Redis takes seconds,
+        // and paced synthesis (100 ms per second of audio) so a job is still running when a test cancels it
+        // or kills its worker.
+        appHost.CreateResourceBuilder<ProjectResource>("worker")
+            .WithEnvironment("Harmonia__Jobs__Concurrency", WorkerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
+            .WithEnvironment("Harmonia__Jobs__SweepInterval", "00:00:01")
+            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100");
 
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);

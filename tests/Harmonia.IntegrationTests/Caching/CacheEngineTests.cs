@@ -27,6 +27,11 @@ public sealed class CacheEngineTests(AppHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
         Assert.Equal("Before", await DisplayNameAsync(client, user));
+        // The bound runs from the moment Redis holds the new value (replica A writes it in the background).
+        await Eventually.HoldsAsync(
+            async () => ((string?)await fixture.Redis.GetDatabase().HashGetAsync($"cache:user:{user.Id}", "data"))?.Contains("\"After\"", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(30),
+            "replica A's write-through reaches Redis");
         await Eventually.HoldsAsync(
             async () => await DisplayNameAsync(client, user) == "After",
             ShortLocalExpiration + TimeSpan.FromSeconds(1),

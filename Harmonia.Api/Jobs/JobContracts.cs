@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using Harmonia.Api.Validation;
+using Harmonia.Contracts.Jobs;
+
+namespace Harmonia.Api.Jobs;
+
+/// <summary>A request to generate something; only songs so far.</summary>
+public sealed record CreateJobRequest(
+    [property: Required, AllowedValues("song")] string Type,
+    [property: Required, StringLength(CreateJobRequest.MaximumPromptLength, MinimumLength = 3), PlainText] string Prompt,
+    [property: Range(CreateJobRequest.MinimumDurationSeconds, CreateJobRequest.MaximumDurationSeconds)] int DurationSeconds)
+{
+    public const int MaximumPromptLength = 500;
+    public const int MinimumDurationSeconds = 1;
+    public const int MaximumDurationSeconds = 30;
+
+    /// <summary>Whether <paramref name="job"/> was created from an identical request (same Idempotency-Key, same body).</summary>
+    public bool Matches(JobDocument job) =>
+        job.Type is JobType.Song && job.Prompt == Prompt.Trim() && job.DurationSeconds == DurationSeconds;
+}
+
+/// <summary>A job as its owner sees it.</summary>
+public sealed record JobResponse(
+    string Id,
+    JobType Type,
+    JobStatus Status,
+    int Progress,
+    string Prompt,
+    int DurationSeconds,
+    JobResultResponse? Result,
+    string? Error,
+    int Attempts,
+    bool CancelRequested,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt)
+{
+    public static JobResponse From(JobSnapshot job) => new(
+        job.Id,
+        job.Type,
+        job.Status,
+        job.Progress,
+        job.Prompt,
+        job.DurationSeconds,
+        job.SongId is { } songId ? new JobResultResponse(songId, $"/songs/{songId}/audio") : null,
+        job.Error,
+        job.Attempts,
+        job.CancelRequested,
+        job.CreatedAt,
+        job.StartedAt,
+        job.CompletedAt);
+}
+
+/// <summary>What a completed song job produced.</summary>
+public sealed record JobResultResponse(string SongId, string AudioUrl);
+
+/// <summary>One page of the caller's jobs, newest first.</summary>
+public sealed record JobPageResponse(IReadOnlyList<JobResponse> Items, int Page, int PageSize, bool HasMore);

@@ -1,0 +1,92 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Harmonia.Api.Auth;
+using Harmonia.Api.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using MongoDB.Bson;
+
+namespace Harmonia.Api.Jobs;
+
+public static class JobsApi
+{
+    private const int MaximumIdempotencyKeyLength = 255;
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/jobs").WithTags("Jobs").RequireAuthorization();
+
+        jobs.MapPost("", SubmitAsync).WithSummary("Ask for a song to be generated; honours an Idempotency-Key header");
+        jobs.MapGet("", ListAsync).WithSummary("The caller's jobs, newest first");
+        jobs.MapGet("/{id}", GetAsync).WithSummary("A job's status, progress and result");
+        jobs.MapGet("/{id}/events", WatchAsync).WithSummary("A job's progress as server-sent events, ending with its final state");
+        jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a pending or running job");
+
+        return app;
+    }
+
+    private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult>> SubmitAsync(
+        CreateJobRequest request,
+        [FromHeader(Name = "Idempotency-Key"), StringLength(MaximumIdempotencyKeyLength), PlainText] string? idempotencyKey,
+        ClaimsPrincipal user,
+        JobService jobs,
+        CancellationToken cancellationToken)
+    {
+        var submission = await jobs.SubmitAsync(user.GetUserId(), request, idempotencyKey, cancellationToken);
+        return submission.Job is { } job
+            ? TypedResults.Accepted($"/jobs/{job.Id}", JobResponse.From(job))
+            : TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "This Idempotency-Key was already used for a different request.");
+    }
+
+    private static async Task<Ok<JobPageResponse>> ListAsync(
+        ClaimsPrincipal user,
+        JobService jobs,
+        CancellationToken cancellationToken,
+        [Range(1, 10_000)] int page = 1,
+        [Range(1, 100)] int pageSize = 20)
+    {
+        var (items, hasMore) = await jobs.ListAsync(user.GetUserId(), page, pageSize, cancellationToken);
+        return TypedResults.Ok(new JobPageResponse([.. items.Select(JobResponse.From)], page, pageSize, hasMore));
+    }
+
+    private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(
+        string id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken) =>
+        ObjectId.TryParse(id, out _) && await jobs.GetAsync(user.GetUserId(), id, cancellationToken) is { } job
+            ? TypedResults.Ok(JobResponse.From(job))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> WatchAsync(
+        string id, ClaimsPrincipal user, JobEvents events, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out _) || await events.OpenAsync(user.GetUserId(), id, cancellationToken) is not { } stream)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // The stream unsubscribes when it ends; this covers a response that never starts it.
+        context.Response.RegisterForDisposeAsync(stream);
+        return TypedResults.ServerSentEvents(stream.ReadAllAsync(cancellationToken));
+    }
+
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> CancelAsync(
+        string id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken)
+    {
+        if (!ObjectId.TryParse(id, out _))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var cancellation = await jobs.CancelAsync(user.GetUserId(), id, cancellationToken);
+        return cancellation.Outcome switch
+        {
+            CancelOutcome.Canceled => TypedResults.Ok(JobResponse.From(cancellation.Job!)),
+            CancelOutcome.Requested => TypedResults.Accepted($"/jobs/{id}", JobResponse.From(cancellation.Job!)),
+            CancelOutcome.AlreadyFinished => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: $"The job has already {cancellation.Job!.Status.ToString().ToLowerInvariant()}."),
+            _ => TypedResults.NotFound(),
+        };
+    }
+}

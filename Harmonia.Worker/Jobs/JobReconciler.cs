@@ -1,0 +1,147 @@
+using Harmonia.Contracts.Jobs;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+using StackExchange.Redis;
+
+namespace Harmonia.Worker.Jobs;
+
+/// <summary>
+/// Makes Redis whole again from MongoDB, the source of truth. Every <see cref="JobWorkerOptions.SweepInterval"/>
+/// one worker (whoever takes the round's lock) recreates the consumer group if it is gone and re-dispatches
+/// unfinished jobs Redis no longer knows: pending jobs that are neither on the stream nor scheduled for a
+/// retry, and running jobs whose lease is gone. So a flushed, restarted or evicting Redis loses no job.
+/// </summary>
+public sealed partial class JobReconciler(
+    JobStore jobs,
+    JobStreamConsumer stream,
+    JobDispatcher dispatcher,
+    IConnectionMultiplexer redis,
+    IOptions<JobQueueOptions> queue,
+    IOptionsMonitor<JobWorkerOptions> options,
+    TimeProvider timeProvider,
+    ILogger<JobReconciler> logger) : BackgroundService
+{
+    /// <summary>Bounds one sweep's MongoDB read; a larger backlog is worked through over several sweeps.</summary>
+    private const int SweepBatchSize = 500;
+
+    /// <summary>Consumers (past processes) silent this long with nothing pending are removed from the group.</summary>
+    private static readonly TimeSpan ConsumerIdleLimit = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.CurrentValue.SweepInterval, timeProvider);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is RedisException or MongoException or TimeoutException)
+            {
+                LogSweepFailed(logger, exception);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var sweepInterval = options.CurrentValue.SweepInterval;
+        var database = redis.GetDatabase();
+        if (!await database.StringSetAsync(JobKeys.ReconcilerLock(queue.Value.Queue), stream.ConsumerName, sweepInterval * 0.9, When.NotExists))
+        {
+            return;
+        }
+
+        await stream.EnsureGroupAsync();
+
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var quietSince = now - sweepInterval;
+        var unfinished = await jobs.Documents
+            .Find(job => job.Queue == queue.Value.Queue
+                && (job.Status == JobStatus.Pending || job.Status == JobStatus.Running)
+                && job.UpdatedAt < quietSince)
+            .SortBy(job => job.UpdatedAt)
+            .Limit(SweepBatchSize)
+            .ToListAsync(cancellationToken);
+
+        var lost = await LeaselessRunningAsync(database, [.. unfinished.Where(job => job.Status is JobStatus.Running)], sweepInterval);
+        lost.AddRange(await UndispatchedPendingAsync([.. unfinished.Where(job => job.Status is JobStatus.Pending && !(job.NextAttemptAt > now))]));
+        foreach (var job in lost)
+        {
+            await dispatcher.DispatchAsync(job.Id, job.TraceParent, DispatchReason.Recovered);
+        }
+
+        if (lost.Count > 0)
+        {
+            LogRedispatched(logger, lost.Count, queue.Value.Queue);
+        }
+
+        await stream.RemoveIdleConsumersAsync(ConsumerIdleLimit);
+    }
+
+    /// <summary>
+    /// Running jobs without a lease in two sweeps running: a live worker re-takes a lease Redis forgot within
+    /// a renewal interval (at most a second), so only a job still without one a sweep later is orphaned.
+    /// </summary>
+    private async Task<List<JobDocument>> LeaselessRunningAsync(IDatabase database, IReadOnlyList<JobDocument> running, TimeSpan sweepInterval)
+    {
+        var orphaned = new List<JobDocument>();
+        var batch = database.CreateBatch();
+        var checks = running
+            .Select(job => (Job: job,
+                Leased: batch.KeyExistsAsync(JobKeys.Lease(job.Id)),
+                Suspected: batch.KeyExistsAsync(JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id))))
+            .ToList();
+        batch.Execute();
+
+        foreach (var (job, leased, suspected) in checks)
+        {
+            var suspect = JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id);
+            if (await leased)
+            {
+                if (await suspected)
+                {
+                    await database.KeyDeleteAsync(suspect);
+                }
+            }
+            else if (await suspected)
+            {
+                await database.KeyDeleteAsync(suspect);
+                orphaned.Add(job);
+            }
+            else
+            {
+                await database.StringSetAsync(suspect, "", sweepInterval * 3);
+            }
+        }
+
+        return orphaned;
+    }
+
+    /// <summary>Pending, due jobs that are neither on the stream (read or not) nor waiting in the delayed set.</summary>
+    private async Task<List<JobDocument>> UndispatchedPendingAsync(IReadOnlyList<JobDocument> pending)
+    {
+        if (pending.Count == 0)
+        {
+            return [];
+        }
+
+        var onStream = await stream.ListJobIdsAsync();
+        var undispatched = new List<JobDocument>();
+        foreach (var job in pending.Where(job => !onStream.Contains(job.Id)))
+        {
+            if (!await dispatcher.IsScheduledAsync(job.Id, job.TraceParent))
+            {
+                undispatched.Add(job);
+            }
+        }
+
+        return undispatched;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-dispatched {Count} job(s) of queue {Queue} that Redis had lost.")]
+    private static partial void LogRedispatched(ILogger logger, int count, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping for lost jobs failed; trying again next interval.")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

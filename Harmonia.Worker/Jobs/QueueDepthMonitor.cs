@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Harmonia.Contracts.Jobs;
+using StackExchange.Redis;
+
+namespace Harmonia.Worker.Jobs;
+
+/// <summary>
+/// Publishes the queue's depth as the gauge <c>harmonia.jobs.queue.depth</c> (by state: waiting, in_progress,
+/// delayed). Redis is asked on a timer, never per export or per job.
+/// </summary>
+public sealed partial class QueueDepthMonitor : BackgroundService
+{
+    /// <summary>Metrics are exported every few seconds; sampling faster would only add Redis traffic.</summary>
+    private static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(5);
+
+    private readonly JobStreamConsumer _stream;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<QueueDepthMonitor> _logger;
+    private QueueDepth _depth = new(0, 0, 0);
+
+    public QueueDepthMonitor(JobStreamConsumer stream, IMeterFactory meterFactory, TimeProvider timeProvider, ILogger<QueueDepthMonitor> logger)
+    {
+        _stream = stream;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        meterFactory.Create(JobTelemetry.Name).CreateObservableGauge(
+            "harmonia.jobs.queue.depth",
+            Observe,
+            description: "Jobs on the queue: not yet read, being worked on, and waiting out a retry backoff.");
+    }
+
+    private IEnumerable<Measurement<long>> Observe()
+    {
+        var depth = _depth;
+        return
+        [
+            new Measurement<long>(depth.Waiting, new TagList { { "state", "waiting" } }),
+            new Measurement<long>(depth.InProgress, new TagList { { "state", "in_progress" } }),
+            new Measurement<long>(depth.Delayed, new TagList { { "state", "delayed" } }),
+        ];
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SampleInterval, _timeProvider);
+        do
+        {
+            try
+            {
+                _depth = await _stream.MeasureAsync();
+            }
+            catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+            {
+                LogSampleFailed(_logger, exception);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sampling the queue depth failed.")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,98 @@
+using Harmonia.Contracts.Jobs;
+using Harmonia.Contracts.Library;
+using Harmonia.Contracts.Songs;
+using Harmonia.ServiceDefaults.Data;
+using Microsoft.Extensions.Caching.Hybrid;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using MongoDB.Driver.GridFS;
+
+namespace Harmonia.Worker.Jobs;
+
+/// <summary>
+/// Stores what a song job produced: the audio in GridFS, the song, and the item in its owner's library.
+/// Safe to repeat for the same job: the unique indexes on <c>jobId</c> keep exactly one song and one library
+/// item per job, however many attempts (or zombie workers) get this far.
+/// </summary>
+public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, HybridCache cache, TimeProvider timeProvider)
+{
+    /// <summary>Stores the song and its library item (or finds the ones an earlier attempt stored); returns the song's id.</summary>
+    public async Task<string> StoreAsync(JobDocument job, byte[] audio)
+    {
+        var song = await songs.Documents.Find(s => s.JobId == job.Id).FirstOrDefaultAsync()
+            ?? await InsertSongAsync(job, audio);
+
+        try
+        {
+            await library.Documents.InsertOneAsync(new LibraryItemDocument
+            {
+                UserId = job.UserId,
+                Type = LibraryItemType.Song,
+                Title = song.Title,
+                SongId = song.Id,
+                JobId = job.Id,
+                CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
+            });
+        }
+        catch (MongoException exception) when (exception.IsDuplicateKey())
+        {
+            // An earlier attempt added it; its invalidation may not have happened, so it is repeated below.
+        }
+
+        // Every cached page of the owner's library is stale now; FusionCache's backplane tells every API replica.
+        await cache.RemoveByTagAsync(LibraryKeys.Tag(job.UserId));
+        return song.Id;
+    }
+
+    /// <remarks>
+    /// A worker that dies between the upload and the insert leaves an unreferenced audio file named after the
+    /// job; it is harmless, and deleting it here could delete a file another attempt is about to reference.
+    /// </remarks>
+    private async Task<SongDocument> InsertSongAsync(JobDocument job, byte[] audio)
+    {
+        var fileId = await songs.Audio.UploadFromBytesAsync(
+            $"{job.Id}.wav",
+            audio,
+            new GridFSUploadOptions { Metadata = new BsonDocument { ["contentType"] = "audio/wav", ["jobId"] = job.Id } });
+        var song = new SongDocument
+        {
+            OwnerId = job.UserId,
+            Title = SongTitles.FromPrompt(job.Prompt),
+            Prompt = job.Prompt,
+            DurationSeconds = job.DurationSeconds,
+            AudioFileId = fileId.ToString(),
+            JobId = job.Id,
+            CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
+        };
+        try
+        {
+            await songs.Documents.InsertOneAsync(song);
+            return song;
+        }
+        catch (MongoException exception) when (exception.IsDuplicateKey())
+        {
+            // Another attempt stored the song first; this upload is nobody's.
+            await songs.Audio.DeleteAsync(fileId);
+            return await songs.Documents.Find(s => s.JobId == job.Id).FirstAsync();
+        }
+    }
+}
+
+/// <summary>Song titles derived from prompts.</summary>
+public static class SongTitles
+{
+    public const int MaximumLength = 60;
+
+    /// <summary>The prompt's words, white space collapsed, first letter capitalised, cut at a word boundary.</summary>
+    public static string FromPrompt(string prompt)
+    {
+        var title = string.Join(' ', prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (title.Length > MaximumLength)
+        {
+            var cut = title.LastIndexOf(' ', MaximumLength - 1);
+            title = string.Concat(title.AsSpan(0, cut > 0 ? cut : MaximumLength - 1), "…");
+        }
+
+        return title.Length == 0 ? "Untitled" : string.Concat(char.ToUpperInvariant(title[0]).ToString(), title.AsSpan(1));
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Harmonia.Contracts.Jobs;
+using Harmonia.Worker.Jobs.Generation;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>
+/// Jobs run by a worker hosted in the test process, configured for the test: the AppHost's worker cannot be
+/// reconfigured per test, so each test gets an API and a worker of its own on a queue of its own, against the
+/// AppHost's Redis and MongoDB.
+/// </summary>
+public sealed class InProcessWorkerTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task FailingJobIsRetriedUpToTheLimitThenFailsWithItsError()
+    {
+        var queue = NewQueue();
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Generator"] = "Failing",
+            ["Harmonia:Jobs:MaxAttempts"] = "3",
+            ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:00.050",
+            ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:00.200",
+        });
+        using var metrics = new JobMeterRecorder(worker.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "doomed to fail", durationSeconds: 1);
+        var events = await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id);
+
+        var final = events[^1].Job;
+        Assert.Equal("failed", final.Status);
+        Assert.Equal(3, final.Attempts);
+        Assert.Equal(FailingSongGenerator.FailureMessage, final.Error);
+        // Between attempts the job waits, pending, with the last attempt's error.
+        Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 1, Error: not null });
+        Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 2, Error: not null });
+        Assert.Equal(0, await CountByJobAsync(await DatabaseAsync(fixture), "songs", job.Id));
+        Assert.Equal(3, metrics.Sum("harmonia.jobs.started"));
+        Assert.Equal(2, metrics.Sum("harmonia.jobs.retried"));
+        Assert.Equal(1, metrics.Sum("harmonia.jobs.failed"));
+        Assert.Equal(0, metrics.Sum("harmonia.jobs.completed"));
+    }
+
+    [Fact]
+    public async Task WorkersSharingAQueueRunEachJobOnce()
+    {
+        var queue = NewQueue();
+        // One job at a time each, and a second per job, so while one worker is busy the other must take the next.
+        var workerSettings = new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Concurrency"] = "1",
+            ["Harmonia:Jobs:SynthStepDelay"] = "00:00:00.100",
+        };
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var first = await InProcessWorker.StartAsync(fixture, workerSettings);
+        await using var second = await InProcessWorker.StartAsync(fixture, workerSettings);
+        using var firstMetrics = new JobMeterRecorder(first.Services);
+        using var secondMetrics = new JobMeterRecorder(second.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var jobs = new List<Job>();
+        for (var i = 0; i < 4; i++)
+        {
+            jobs.Add(await SubmitSongAsync(client, user.Tokens.AccessToken, $"shared song {i}", durationSeconds: 10));
+        }
+
+        var database = await DatabaseAsync(fixture);
+        foreach (var job in jobs)
+        {
+            var final = (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job;
+            Assert.Equal("completed", final.Status);
+            Assert.Equal(1, final.Attempts);
+            Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
+        }
+
+        Assert.Equal(4, firstMetrics.Sum("harmonia.jobs.completed") + secondMetrics.Sum("harmonia.jobs.completed"));
+        Assert.True(firstMetrics.Sum("harmonia.jobs.completed") > 0, "the first worker ran none of the jobs");
+        Assert.True(secondMetrics.Sum("harmonia.jobs.completed") > 0, "the second worker ran none of the jobs");
+    }
+
+    [Fact]
+    public async Task WorkersSpanJoinsTheTraceOfTheRequestThatSubmittedTheJob()
+    {
+        var queue = NewQueue();
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == JobTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Generator"] = "NoOp",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "traced end to end", durationSeconds: 1);
+        Assert.Equal("completed", (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job.Status);
+
+        // The worker's span ends just after it publishes the final state.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(spans.Any(span => span.Kind == ActivityKind.Consumer && (string?)span.GetTagItem("harmonia.job.id") == job.Id)),
+            FinishBound,
+            "the worker's span ended");
+        var ofJob = spans.Where(span => (string?)span.GetTagItem("harmonia.job.id") == job.Id).ToList();
+        var submit = Assert.Single(ofJob, span => span.Kind == ActivityKind.Producer);
+        var process = Assert.Single(ofJob, span => span.Kind == ActivityKind.Consumer);
+        Assert.Equal(submit.TraceId, process.TraceId);
+        Assert.Equal(submit.SpanId, process.ParentSpanId);
+    }
+
+    private static string NewQueue() => $"test-{Guid.NewGuid():N}"[..20];
+
+    private static Dictionary<string, string?> QueueSettings(string queue) => new() { ["Harmonia:Jobs:Queue"] = queue };
+}

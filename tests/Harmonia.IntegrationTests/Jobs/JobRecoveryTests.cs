@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using StackExchange.Redis;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>
+/// Crashes and data loss: a worker killed mid-job, a flushed Redis. These disturb every job in flight, so they
+/// run one at a time after the parallel tests.
+/// </summary>
+[Collection(DisruptiveCollection.Name)]
+public sealed class JobRecoveryTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan RestartBound = TimeSpan.FromMinutes(2);
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task JobOfAKilledWorkerCompletesAfterRestartWithExactlyOneSongAndLibraryItem()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "survives a crash", durationSeconds: 30);
+        await foreach (var item in WatchAsync(api, user.Tokens.AccessToken, job.Id, CancellationToken))
+        {
+            if (item.Job is { Status: "running", Progress: > 0 })
+            {
+                break;
+            }
+        }
+
+        await KillWorkerAsync();
+        await StartWorkerAsync();
+
+        var final = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job;
+        Assert.Equal("completed", final.Status);
+        Assert.Equal(2, final.Attempts);
+        var database = await DatabaseAsync(fixture);
+        Assert.Equal(1, await CountByJobAsync(database, "songs", job.Id));
+        Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
+    }
+
+    [Fact]
+    public async Task FlushingRedisWithJobsPendingLosesNone()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var jobs = new List<Job>();
+        for (var i = 0; i < AppHostFixture.WorkerConcurrency + 2; i++)
+        {
+            jobs.Add(await SubmitSongAsync(api, user.Tokens.AccessToken, $"flushed song {i}", durationSeconds: 10));
+        }
+
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var statuses = (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.Select(j => j.Status).ToList();
+                return statuses.Contains("running") && statuses.Contains("pending");
+            },
+            FinishBound,
+            "some jobs running while others wait");
+
+        await FlushRedisAsync();
+
+        await Eventually.HoldsAsync(
+            async () => (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.All(j => j.Status == "completed"),
+            FinishBound,
+            "every job completed");
+        var database = await DatabaseAsync(fixture);
+        foreach (var job in jobs)
+        {
+            Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
+        }
+    }
+
+    private async Task FlushRedisAsync()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync("redis")},allowAdmin=true");
+        foreach (var server in redis.GetServers())
+        {
+            await server.FlushAllDatabasesAsync();
+        }
+    }
+
+    /// <summary>SIGKILL to the worker's process tree (the orchestrator may run it under a <c>dotnet</c> launcher): no shutdown code runs.</summary>
+    private async Task KillWorkerAsync()
+    {
+        Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState("worker", out var worker));
+        var pid = worker.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
+        using var process = Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture));
+        process.Kill(entireProcessTree: true);
+
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        bound.CancelAfter(RestartBound);
+        await fixture.App.ResourceNotifications.WaitForResourceAsync(
+            "worker", [KnownResourceStates.Exited, KnownResourceStates.Finished, KnownResourceStates.FailedToStart], bound.Token);
+    }
+
+    private async Task StartWorkerAsync()
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+        bound.CancelAfter(RestartBound);
+        var started = await fixture.App.ResourceCommands.ExecuteCommandAsync("worker", KnownResourceCommands.StartCommand, bound.Token);
+        Assert.True(started.Success, started.Message);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("worker", bound.Token);
+    }
+}

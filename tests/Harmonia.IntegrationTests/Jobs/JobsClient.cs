@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>Submits and watches jobs the way a client does, and looks at what they stored in MongoDB.</summary>
+internal static class JobsClient
+{
+    /// <summary>How long any job in these tests may take to finish; generous, because a slow machine is not a failure.</summary>
+    public static readonly TimeSpan FinishBound = TimeSpan.FromSeconds(90);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public sealed record Job(
+        string Id,
+        string Status,
+        int Progress,
+        string Prompt,
+        int DurationSeconds,
+        JobResult? Result,
+        string? Error,
+        int Attempts,
+        bool CancelRequested);
+
+    public sealed record JobResult(string SongId, string AudioUrl);
+
+    public sealed record JobPage(List<Job> Items, int Page, int PageSize, bool HasMore);
+
+    public sealed record JobEvent(string Type, Job Job);
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    public static object Song(string prompt, int durationSeconds) => new { type = "song", prompt, durationSeconds };
+
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient api, string accessToken, object body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/jobs") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return await api.SendAsync(request, CancellationToken);
+    }
+
+    public static async Task<Job> SubmitSongAsync(HttpClient api, string accessToken, string prompt, int durationSeconds)
+    {
+        using var response = await PostAsync(api, accessToken, Song(prompt, durationSeconds));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Job>(Json, CancellationToken))!;
+    }
+
+    public static async Task<Job> GetJobAsync(HttpClient api, string accessToken, string jobId)
+    {
+        using var response = await TestUsers.GetAsync(api, $"/jobs/{jobId}", accessToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Job>(Json, CancellationToken))!;
+    }
+
+    public static async Task<JobPage> ListJobsAsync(HttpClient api, string accessToken, int page, int pageSize)
+    {
+        using var response = await TestUsers.GetAsync(api, $"/jobs?page={page}&pageSize={pageSize}", accessToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JobPage>(Json, CancellationToken))!;
+    }
+
+    /// <summary>Reads the job's server-sent events until the stream ends; fails if it is still open after <see cref="FinishBound"/>.</summary>
+    public static async IAsyncEnumerable<JobEvent> WatchAsync(HttpClient api, string accessToken, string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, cancellationToken);
+        bound.CancelAfter(FinishBound);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/jobs/{jobId}/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, bound.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+
+        await using var body = await response.Content.ReadAsStreamAsync(bound.Token);
+        var parser = SseParser.Create(body, (type, data) => new JobEvent(type, JsonSerializer.Deserialize<Job>(data, Json)!));
+        await foreach (var item in parser.EnumerateAsync(bound.Token))
+        {
+            yield return item.Data;
+        }
+    }
+
+    /// <summary>Watches the job to its end and returns every event it saw, the final one last.</summary>
+    public static async Task<List<JobEvent>> WatchToEndAsync(HttpClient api, string accessToken, string jobId)
+    {
+        var events = new List<JobEvent>();
+        await foreach (var item in WatchAsync(api, accessToken, jobId, CancellationToken))
+        {
+            events.Add(item);
+        }
+
+        return events;
+    }
+
+    public static async Task<IMongoDatabase> DatabaseAsync(AppHostFixture fixture)
+    {
+        var url = MongoUrl.Create(await fixture.ConnectionStringAsync("harmonia"));
+        return new MongoClient(url).GetDatabase(url.DatabaseName ?? "harmonia");
+    }
+
+    /// <summary>How many documents of <paramref name="collection"/> the job created.</summary>
+    public static async Task<long> CountByJobAsync(IMongoDatabase database, string collection, string jobId) =>
+        await database.GetCollection<BsonDocument>(collection)
+            .CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("jobId", ObjectId.Parse(jobId)), cancellationToken: CancellationToken);
+
+    public static async Task<BsonDocument?> FindByJobAsync(IMongoDatabase database, string collection, string jobId) =>
+        await database.GetCollection<BsonDocument>(collection)
+            .Find(Builders<BsonDocument>.Filter.Eq("jobId", ObjectId.Parse(jobId)))
+            .FirstOrDefaultAsync(CancellationToken);
+}
