@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Harmonia.IntegrationTests.Caching;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -16,6 +17,12 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
     {
         using var api = fixture.CreateApiClient();
         var user = await RegisterAndLoginAsync(api);
+        // Both replicas hold the empty library page in L1, so seeing the song proves the worker's invalidation reached them.
+        var libraries = fixture.CreateApiReplicaClients();
+        foreach (var replica in libraries)
+        {
+            Assert.Empty((await new LibraryClient(replica, user.Tokens.AccessToken).GetPageAsync()).Items);
+        }
 
         var submitted = await SubmitSongAsync(api, user.Tokens.AccessToken, "  a calm   piano melody at dawn ", durationSeconds: 2);
         var events = await WatchToEndAsync(api, user.Tokens.AccessToken, submitted.Id);
@@ -36,6 +43,18 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         Assert.Equal("A calm piano melody at dawn", item["title"].AsString);
         Assert.Equal(result.SongId, item["songId"].AsObjectId.ToString());
         Assert.Equal(user.Id, item["userId"].AsObjectId.ToString());
+        foreach (var replica in libraries)
+        {
+            using (replica)
+            {
+                var library = new LibraryClient(replica, user.Tokens.AccessToken);
+                await Eventually.HoldsAsync(
+                    async () => (await library.GetPageAsync()).Items.SingleOrDefault()?.SongId == result.SongId,
+                    TimeSpan.FromSeconds(1),
+                    $"{replica.BaseAddress}'s library page shows the generated song");
+                Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, $"/songs/{result.SongId}", user.Tokens.AccessToken));
+            }
+        }
     }
 
     [Fact]
