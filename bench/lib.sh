@@ -64,9 +64,10 @@ wait_for() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A loopback port nothing listens on, from a random start, so parallel runs rarely meet.
+# A loopback port nothing listens on, from a random start so parallel runs rarely meet, and below the ephemeral
+# range (ip_local_port_range, from 32768), where a port no server holds may still be bound by a client socket.
 free_port() {
-  local port=$((20000 + RANDOM % 20000))
+  local port=$((20000 + RANDOM % 12000))
   while port_in_use "$port"; do port=$((port + 1)); done
   echo "$port"
 }
