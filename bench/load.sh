@@ -4,7 +4,7 @@
 #      rate limiting as shipped and switched off, closed loop with wrk (max throughput, p50, p99);
 #   2. p99 of hybrid at half its max throughput, open loop at a fixed rate (Harmonia.LoadGenerator);
 #   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
-#   4. no-op jobs: enqueue→pickup at --job-rate jobs/s, and jobs/s of a burst.
+#   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst.
 # It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
 # stops all of them however it ends. --smoke runs every step for about a second, to keep the script working.
 set -euo pipefail
@@ -20,21 +20,22 @@ WARMUP=3             # seconds run and discarded before each measurement
 CONNECTIONS=64       # wrk's concurrent connections
 COLD_KEYS=1000000    # distinct unknown profile ids read in the memory step
 L1_LIMIT=100000      # Harmonia:Cache:LocalCacheSizeLimit for the memory step (the shipped default)
-JOB_RATE=200         # jobs/s offered in the pickup-latency step
-JOB_SECONDS=2        # seconds at that rate: every job adds documents jongodb writes ever slower
+JOB_RATES=200,50     # jobs/s offered in the pickup-latency step: the target's rate, and one jongodb sustains
+JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb writes ever slower
 BURST_JOBS=400       # jobs in the throughput step
+WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
 STEPS=modes,memory,jobs
 OUT=""
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
-  echo "         --job-rate N --job-seconds S --burst-jobs N --steps modes,memory,jobs --out DIR (default artifacts/bench/<time>)"
+  echo "         --job-rates N,N --job-seconds S --burst-jobs N --worker-concurrency N --steps modes,memory,jobs --out DIR (default artifacts/bench/<time>)"
 }
 
 while (($#)); do
   case $1 in
-    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATE=20 JOB_SECONDS=1 BURST_JOBS=20 ;;
+    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
@@ -42,9 +43,10 @@ while (($#)); do
     --connections) CONNECTIONS=$2; shift ;;
     --cold-keys) COLD_KEYS=$2; shift ;;
     --l1-limit) L1_LIMIT=$2; shift ;;
-    --job-rate) JOB_RATE=$2; shift ;;
+    --job-rates) JOB_RATES=$2; shift ;;
     --job-seconds) JOB_SECONDS=$2; shift ;;
     --burst-jobs) BURST_JOBS=$2; shift ;;
+    --worker-concurrency) WORKER_CONCURRENCY=$2; shift ;;
     --steps) STEPS=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -99,7 +101,8 @@ start_api() {
   local database=$1 name=$2
   shift 2
   mapfile -t shared < <(service_env "$database")
-  spawn "$OUT/api-$name.log" env "${shared[@]}" \
+  # From its own directory, as a deployment runs it: the content root, where appsettings.json is, is the working directory.
+  spawn "$OUT/api-$name.log" env -C "$(dirname "$API_DLL")" "${shared[@]}" \
     ASPNETCORE_URLS="$API" \
     Harmonia__Auth__AccessTokenLifetime=01:00:00 \
     Harmonia__Benchmarks__Floor=true \
@@ -218,7 +221,8 @@ WORKER_PORT=$(free_port)
 start_worker() {
   local database=$1
   mapfile -t shared < <(service_env "$database")
-  spawn "$OUT/worker-$database.log" env "${shared[@]}" ASPNETCORE_URLS="http://127.0.0.1:$WORKER_PORT" Harmonia__Jobs__Generator=NoOp dotnet "$WORKER_DLL"
+  spawn "$OUT/worker-$database.log" env -C "$(dirname "$WORKER_DLL")" "${shared[@]}" ASPNETCORE_URLS="http://127.0.0.1:$WORKER_PORT" Harmonia__Jobs__Generator=NoOp \
+    ${WORKER_CONCURRENCY:+Harmonia__Jobs__Concurrency=$WORKER_CONCURRENCY} dotnet "$WORKER_DLL"
   WORKER_PID=$SPAWNED
   wait_for "worker" 60 curl -sf "http://127.0.0.1:$WORKER_PORT/alive"
   wait_for "worker's consumer" 30 grep -q "consuming queue" "$OUT/worker-$database.log"
@@ -227,6 +231,11 @@ start_worker() {
 stop_worker() {
   stop_pid "$WORKER_PID"
   forget_pid "$WORKER_PID"
+}
+
+# A percentile of the pickup-latency histogram in dotnet-counters' JSON file $1, in milliseconds.
+pickup() {
+  grep -o "\"name\": *\"harmonia.jobs.pickup_latency[^}]*Percentile=$2[^}]*}" "$1" | head -1 | grep -o '"value": *[0-9.eE+-]*' | awk '{ printf "%.1f", $2 * 1000 }'
 }
 
 jobs_step() {
@@ -239,27 +248,29 @@ jobs_step() {
 }
 
 if step jobs; then
-  log "jobs: $JOB_RATE jobs/s for $JOB_SECONDS s"
-  jobs_step jobs-rate
-  # One report for the whole step: the interval outlasts it, and the session ends itself (flushing the file) just
-  # after its first report, which comes one interval after the session starts.
-  interval=$((JOB_SECONDS + 20))
-  spawn "$OUT/counters.log" "$COUNTERS" collect -p "$WORKER_PID" --counters "Harmonia.Jobs[harmonia.jobs.pickup_latency]" \
-    --refresh-interval "$interval" --duration "00:00:00:$((interval + 3))" --format json -o "$OUT/pickup.json"
-  COUNTERS_PID=$SPAWNED
-  wait_for "dotnet-counters" 20 grep -q "Starting a counter session" "$OUT/counters.log"
-  "${LOADGEN[@]}" jobs-rate --api "$API" --mongo "$(mongo_url jobs-rate)" --tokens "$OUT/tokens-jobs-rate.tsv" --rate "$JOB_RATE" --duration "$JOB_SECONDS" \
-    >"$OUT/jobs-rate.txt" || die "jobs at $JOB_RATE/s failed (see $OUT/jobs-rate.txt)"
-  read_result "$OUT/jobs-rate.txt" jobs
-  wait_for "the pickup-latency report" $((interval + 30)) grep -q "File saved" "$OUT/counters.log"
-  stop_pid "$COUNTERS_PID"
-  forget_pid "$COUNTERS_PID"
-  pickup() { grep -o "\"name\": *\"harmonia.jobs.pickup_latency[^}]*Percentile=$1[^}]*}" "$OUT/pickup.json" | head -1 | grep -o '"value": *[0-9.eE+-]*' | awk '{ printf "%.1f", $2 * 1000 }'; }
-  R[jobs.pickup_p50_ms]=$(pickup 50)
-  R[jobs.pickup_p99_ms]=$(pickup 99)
-  stop_worker
-  stop_api
-  log "jobs at $JOB_RATE/s: pickup p50 ${R[jobs.pickup_p50_ms]} ms, p99 ${R[jobs.pickup_p99_ms]} ms; submit→start p50 ${R[jobs.submit_to_start_p50_ms]} ms"
+  IFS=, read -ra rates <<<"$JOB_RATES"
+  for rate in "${rates[@]}"; do
+    log "jobs: $rate jobs/s for $JOB_SECONDS s"
+    jobs_step "jobs-rate-$rate"
+    # One report for the whole step: the interval outlasts it, and the session ends itself (flushing the file)
+    # just after its first report, which comes one interval after the session starts.
+    interval=$((JOB_SECONDS + 20))
+    spawn "$OUT/counters-$rate.log" "$COUNTERS" collect -p "$WORKER_PID" --counters "Harmonia.Jobs[harmonia.jobs.pickup_latency]" \
+      --refresh-interval "$interval" --duration "$(printf '00:00:%02d:%02d' $(((interval + 3) / 60)) $(((interval + 3) % 60)))" --format json -o "$OUT/pickup-$rate.json"
+    COUNTERS_PID=$SPAWNED
+    wait_for "dotnet-counters" 20 grep -q "Starting a counter session" "$OUT/counters-$rate.log"
+    "${LOADGEN[@]}" jobs-rate --api "$API" --mongo "$(mongo_url "jobs-rate-$rate")" --tokens "$OUT/tokens-jobs-rate-$rate.tsv" --rate "$rate" \
+      --duration "$JOB_SECONDS" >"$OUT/jobs-rate-$rate.txt" || die "jobs at $rate/s failed (see $OUT/jobs-rate-$rate.txt)"
+    read_result "$OUT/jobs-rate-$rate.txt" "jobs$rate"
+    wait_for "the pickup-latency report" $((interval + 30)) grep -q "File saved" "$OUT/counters-$rate.log"
+    stop_pid "$COUNTERS_PID"
+    forget_pid "$COUNTERS_PID"
+    R[jobs$rate.pickup_p50_ms]=$(pickup "$OUT/pickup-$rate.json" 50)
+    R[jobs$rate.pickup_p99_ms]=$(pickup "$OUT/pickup-$rate.json" 99)
+    stop_worker
+    stop_api
+    log "jobs at $rate/s: pickup p50 ${R[jobs$rate.pickup_p50_ms]} ms, p99 ${R[jobs$rate.pickup_p99_ms]} ms; submit→start p50 ${R[jobs$rate.submit_to_start_p50_ms]} ms"
+  done
 
   log "jobs: a burst of $BURST_JOBS"
   jobs_step jobs-burst
@@ -299,12 +310,12 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
       done
     done
     echo
-    echo "| hybrid at half its max throughput (open loop) | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | sender late p99 ms |"
-    echo "|---|---|---:|---:|---:|---:|---:|"
+    echo "| hybrid at half its max throughput (open loop) | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|"
     for limiting in on off; do
       for endpoint in users library; do
         k=half.hybrid/$endpoint/$limiting
-        echo "| GET /$endpoint | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.sender_late_p99_ms]} |"
+        echo "| GET /$endpoint | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} |"
       done
     done
   fi
@@ -315,8 +326,14 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
   fi
   if step jobs; then
     echo
-    echo "Jobs (no-op generator): at $JOB_RATE jobs/s offered for $JOB_SECONDS s (${R[jobs.completed]} jobs), enqueue→pickup p50 ${R[jobs.pickup_p50_ms]} ms,"
-    echo "p99 ${R[jobs.pickup_p99_ms]} ms (worker histogram); submit→start from the job documents p50 ${R[jobs.submit_to_start_p50_ms]} ms, p99 ${R[jobs.submit_to_start_p99_ms]} ms;"
-    echo "POST /jobs p50 ${R[jobs.p50_ms]} ms, p99 ${R[jobs.p99_ms]} ms. Burst of ${R[burst.jobs]}: ${R[burst.jobs_per_second]} jobs/s end to end (submitted at ${R[burst.submit_rate]}/s)."
+    echo "| jobs/s offered (no-op generator) | jobs | enqueue→pickup p50 ms | p99 ms | submit→start p50 ms | p99 ms | POST /jobs p50 ms | p99 ms |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for rate in "${rates[@]}"; do
+      k=jobs$rate
+      echo "| $rate | ${R[$k.completed]} | ${R[$k.pickup_p50_ms]} | ${R[$k.pickup_p99_ms]} | ${R[$k.submit_to_start_p50_ms]} | ${R[$k.submit_to_start_p99_ms]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} |"
+    done
+    echo
+    echo "A burst of ${R[burst.jobs]} jobs: ${R[burst.jobs_per_second]} jobs/s end to end (submitted at ${R[burst.submit_rate]}/s). Pickup: the worker's"
+    echo "harmonia.jobs.pickup_latency histogram (dotnet-counters); submit→start: the job documents' createdAt and startedAt."
   fi
 } | tee "$OUT/results.md"
