@@ -145,6 +145,6 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
             $"the replica serving {path} decides in Redis again");
     }
 
-    private static MetricCollector<long> DecisionsOf(InProcessApi instance) =>
+    private static MetricCollector<long> DecisionsOf(InProcessHost<Harmonia.Api.Auth.AccessTokens> instance) =>
         new(instance.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), RateLimitMetrics.MeterName, RateLimitMetrics.DecisionsName);
 }
