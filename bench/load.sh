@@ -16,7 +16,7 @@ source "$ROOT/bench/lib.sh"
 USERS=300            # seeded users; jongodb's writes slow with the square of a collection's size, so keep it modest
 ITEMS=5              # library items per user
 DURATION=10          # seconds measured per mode and endpoint
-WARMUP=3             # seconds run and discarded before each measurement
+WARMUP=10            # seconds each endpoint runs after an API starts, discarded: tier-1 JIT competes for the 2 cores
 CONNECTIONS=64       # wrk's concurrent connections
 COLD_KEYS=1000000    # distinct unknown profile ids read in the memory step
 L1_LIMIT=100000      # Harmonia:Cache:LocalCacheSizeLimit for the memory step (the shipped default)
@@ -140,24 +140,34 @@ read_result() {
   for field in ${line#RESULT }; do R[$prefix.${field%%=*}]=${field#*=}; done
 }
 
-# Closed-loop maximum throughput of PATH with wrk: a discarded warm-up, then the measured run.
+# Runs each PATH for --warmup seconds and discards the results. A freshly started API runs unoptimised code until
+# the JIT's background tier-1 compiles catch up, which on 2 busy cores takes longer than a few seconds; without
+# this, whichever endpoint an API instance serves first is measured slow.
+warm_up() {
+  local path
+  for path in "$@"; do
+    wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >/dev/null
+  done
+}
+
+# Closed-loop maximum throughput of PATH with wrk.
 measure_wrk() {
   local key=$1 path=$2
-  wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >/dev/null
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
   read_result "$OUT/wrk-${key//\//-}.txt" "$key"
   [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
   log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs"
 }
 
-# Open-loop fixed rate: half of the closed-loop maximum measured under KEY.
+# Open-loop fixed rate: PATH at half of the closed-loop maximum measured under KEY, results under RESULT_KEY.
+# The floor runs at hybrid's rate too: its tail is what this machine gives any authenticated request at that rate.
 measure_half_rate() {
-  local key=$1 path=$2
-  local rate=$((${R[$key.rps]} / 2))
-  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "$path" --rate "$rate" --warmup "$WARMUP" --duration "$DURATION" \
-    >"$OUT/half-${key//\//-}.txt" || die "$key at half rate failed (see $OUT/half-${key//\//-}.txt)"
-  read_result "$OUT/half-${key//\//-}.txt" "half.$key"
-  log "$key at $rate req/s (open loop): p50 ${R[half.$key.p50_ms]} ms, p99 ${R[half.$key.p99_ms]} ms"
+  local key=$1 path=$2 result_key=$3
+  local rate=$((${R[$key.rps]} / 2)) file=$OUT/half-${3//\//-}.txt
+  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "$path" --rate "$rate" --warmup 2 --duration "$DURATION" \
+    >"$file" || die "$result_key at half rate failed (see $file)"
+  read_result "$file" "half.$result_key"
+  log "$result_key at $rate req/s (open loop): p50 ${R[half.$result_key.p50_ms]} ms, p99 ${R[half.$result_key.p99_ms]} ms"
 }
 
 step() { [[ ,$STEPS, == *,$1,* ]]; }
@@ -181,18 +191,23 @@ for limiting in on off; do
     ensure_seeded
     case $levels in
       Both)
+        warm_up "/bench/floor/users/{id}" "/bench/floor/library" "/users/{id}" "/library"
         measure_wrk "floor/users/$limiting" "/bench/floor/users/{id}"
         measure_wrk "floor/library/$limiting" "/bench/floor/library"
         measure_wrk "hybrid/users/$limiting" "/users/{id}"
         measure_wrk "hybrid/library/$limiting" "/library"
-        measure_half_rate "hybrid/users/$limiting" "/users/{id}"
-        measure_half_rate "hybrid/library/$limiting" "/library"
+        measure_half_rate "hybrid/users/$limiting" "/users/{id}" "hybrid/users/$limiting"
+        measure_half_rate "hybrid/users/$limiting" "/bench/floor/users/{id}" "floor/users/$limiting"
+        measure_half_rate "hybrid/library/$limiting" "/library" "hybrid/library/$limiting"
+        measure_half_rate "hybrid/library/$limiting" "/bench/floor/library" "floor/library/$limiting"
         mode=hybrid ;;
       DistributedOnly)
+        warm_up "/users/{id}" "/library"
         measure_wrk "redis-only/users/$limiting" "/users/{id}"
         measure_wrk "redis-only/library/$limiting" "/library"
         mode=redis-only ;;
       None)
+        warm_up "/users/{id}" "/library"
         measure_wrk "no-cache/users/$limiting" "/users/{id}"
         measure_wrk "no-cache/library/$limiting" "/library"
         mode=no-cache ;;
@@ -205,14 +220,18 @@ done
 # --- 3: memory under a million cold keys ------------------------------------------------------------------------
 if step memory; then
   log "memory: $COLD_KEYS distinct unknown profiles, L1 limited to $L1_LIMIT entries"
-  start_api harmonia memory Harmonia__Cache__LocalCacheSizeLimit="$L1_LIMIT"
+  command_key=$(head -c 24 /dev/urandom | base64 | tr -d '\n')
+  start_api harmonia memory Harmonia__Cache__LocalCacheSizeLimit="$L1_LIMIT" Harmonia__Admin__CommandKey="$command_key"
   ensure_seeded
   "${LOADGEN[@]}" cold-keys --api "$API" --tokens "$OUT/tokens.tsv" --count "$COLD_KEYS" --pid "$API_PID" --samples "$OUT/memory.csv" \
     >"$OUT/memory.txt" || die "cold keys failed (see $OUT/memory.txt)"
   read_result "$OUT/memory.txt" memory
+  # The API's own count of L1 entries (the admin stats endpoint, as an operator would read it).
+  curl -sf -H "X-Harmonia-Command-Key: $command_key" "$API/admin/cache/stats" >"$OUT/memory-stats.json" || die "no cache stats after the memory step"
+  R[memory.l1_entries]=$(grep -o '"l1":{"entries":[0-9]*' "$OUT/memory-stats.json" | grep -o '[0-9]*$')
   stop_api
   PEAK[memory]=$API_PEAK
-  log "memory: ${R[memory.rate]} req/s; RSS after each tenth of the keys ${R[memory.rss_by_tenth_mib]} MiB; peak ${PEAK[memory]} MiB"
+  log "memory: ${R[memory.rate]} req/s; RSS after each tenth of the keys ${R[memory.rss_by_tenth_mib]} MiB; peak ${PEAK[memory]} MiB; ${R[memory.l1_entries]} L1 entries at the end"
 fi
 
 # --- 4: jobs ----------------------------------------------------------------------------------------------------
@@ -310,19 +329,22 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
       done
     done
     echo
-    echo "| hybrid at half its max throughput (open loop) | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|"
+    echo "| open loop at half of hybrid's max throughput | mode | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
     for limiting in on off; do
       for endpoint in users library; do
-        k=half.hybrid/$endpoint/$limiting
-        echo "| GET /$endpoint | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} |"
+        for mode in hybrid floor; do
+          k=half.$mode/$endpoint/$limiting
+          echo "| GET /$endpoint | $mode | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} |"
+        done
       done
     done
   fi
   if step memory; then
     echo
     echo "Memory: $COLD_KEYS distinct unknown profiles at ${R[memory.rate]} req/s with LocalCacheSizeLimit=$L1_LIMIT;"
-    echo "API RSS after each tenth of the keys (MiB): ${R[memory.rss_by_tenth_mib]}; peak (VmHWM) ${PEAK[memory]} MiB. Samples: memory.csv."
+    echo "API RSS after each tenth of the keys (MiB): ${R[memory.rss_by_tenth_mib]}; peak (VmHWM) ${PEAK[memory]} MiB;"
+    echo "L1 entries at the end: ${R[memory.l1_entries]} (limit $L1_LIMIT). Samples: memory.csv."
   fi
   if step jobs; then
     echo
