@@ -15,4 +15,7 @@ var config = DefaultConfig.Instance
     .AddDiagnoser(MemoryDiagnoser.Default)
     .WithOptions(ConfigOptions.JoinSummary);
 
-BenchmarkSwitcher.FromAssembly(typeof(ProfileReadBenchmarks).Assembly).Run([.. args.Where(arg => arg != "--smoke")], config);
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(ProfileReadBenchmarks).Assembly).Run([.. args.Where(arg => arg != "--smoke")], config);
+
+// BenchmarkDotNet reports a benchmark that threw as NA and still exits 0; a script (and CI's smoke test) must see it fail.
+return summaries.Any(summary => summary.HasCriticalValidationErrors || summary.Reports.Any(report => !report.Success)) ? 1 : 0;
