@@ -153,10 +153,15 @@ warm_up() {
 # Closed-loop maximum throughput of PATH with wrk.
 measure_wrk() {
   local key=$1 path=$2
+  local api_ticks redis_ticks
+  api_ticks=$(cpu_ticks "$API_PID")
+  redis_ticks=$(cpu_ticks "$REDIS_PID")
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
   read_result "$OUT/wrk-${key//\//-}.txt" "$key"
   [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
-  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs"
+  R[$key.api_cpu_us]=$(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "${R[$key.requests]}")
+  R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(cpu_ticks "$REDIS_PID")" "${R[$key.requests]}")
+  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs"
 }
 
 # Open-loop fixed rate: PATH at half of the closed-loop maximum measured under KEY, results under RESULT_KEY.
@@ -311,12 +316,13 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
   echo "$USERS users × $ITEMS library items; wrk -t1 -c$CONNECTIONS, ${WARMUP} s warm-up + ${DURATION} s per cell."
   if step modes; then
     echo
-    echo "| mode | rate limiting | GET /users/{id} req/s | p50 ms | p99 ms | GET /library req/s | p50 ms | p99 ms | API peak RSS MiB |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| mode | rate limiting | GET /users/{id} req/s | p50 ms | p99 ms | CPU µs/req API+Redis | GET /library req/s | p50 ms | p99 ms | CPU µs/req API+Redis | API peak RSS MiB |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for limiting in on off; do
       for mode in floor hybrid redis-only no-cache; do
         peak=${PEAK[$mode/$limiting]:-${PEAK[hybrid/$limiting]}}
-        echo "| $mode | $limiting | ${R[$mode/users/$limiting.rps]} | $(ms "${R[$mode/users/$limiting.p50_us]}") | $(ms "${R[$mode/users/$limiting.p99_us]}") | ${R[$mode/library/$limiting.rps]} | $(ms "${R[$mode/library/$limiting.p50_us]}") | $(ms "${R[$mode/library/$limiting.p99_us]}") | $peak |"
+        u=$mode/users/$limiting l=$mode/library/$limiting
+        echo "| $mode | $limiting | ${R[$u.rps]} | $(ms "${R[$u.p50_us]}") | $(ms "${R[$u.p99_us]}") | ${R[$u.api_cpu_us]}+${R[$u.redis_cpu_us]} | ${R[$l.rps]} | $(ms "${R[$l.p50_us]}") | $(ms "${R[$l.p99_us]}") | ${R[$l.api_cpu_us]}+${R[$l.redis_cpu_us]} | $peak |"
       done
     done
     echo
