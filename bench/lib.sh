@@ -72,9 +72,22 @@ free_port() {
   echo "$port"
 }
 
+# Makes sure COMMAND exists, installing Debian's PACKAGE when running as root (as the AppHost's local mode does
+# for redis-server), so the scripts and their smoke test need no set-up; otherwise names the install step.
+ensure_tool() {
+  local command=$1 package=$2
+  command -v "$command" >/dev/null && return 0
+  if ((EUID == 0)) && command -v apt-get >/dev/null; then
+    log "installing $package with apt"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null 2>&1; } || true
+  fi
+  command -v "$command" >/dev/null || die "$command is needed (apt-get install -y $package)"
+}
+
 ensure_jongodb() {
   [[ -x $JONGODB_HOME/package/bin/jongodb ]] && return 0
-  command -v npm >/dev/null || die "npm is needed to fetch jongodb (apt-get install -y npm)"
+  ensure_tool npm npm
   log "fetching jongodb $JONGODB_VERSION with npm pack"
   local staging
   staging=$(mktemp -d)
@@ -89,7 +102,7 @@ ensure_jongodb() {
 # LRU eviction, no persistence. Sets REDIS_PORT and REDIS_PID.
 start_redis() {
   local dir=$1
-  command -v redis-server >/dev/null || die "redis-server is needed (apt-get install -y redis-server)"
+  ensure_tool redis-server redis-server
   REDIS_PORT=$(free_port)
   spawn "$dir/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
     --maxmemory 512mb --maxmemory-policy allkeys-lru --daemonize no

@@ -59,8 +59,8 @@ OUT=${OUT:-$ROOT/artifacts/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-command -v wrk >/dev/null || die "wrk is needed (apt-get install -y wrk)"
-command -v curl >/dev/null || die "curl is needed (apt-get install -y curl)"
+ensure_tool wrk wrk
+ensure_tool curl curl
 
 log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 log "results in $OUT"
