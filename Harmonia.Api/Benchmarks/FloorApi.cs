@@ -24,9 +24,11 @@ public static class FloorApi
         var profile = JsonSerializer.SerializeToUtf8Bytes(
             new PublicProfileResponse("000000000000000000000000", "Floor", "Serialized once at start.", null),
             ProfilesJsonContext.Default.PublicProfileResponse);
-        var page = JsonSerializer.SerializeToUtf8Bytes(
-            new LibraryPage([], 0, 1, 20),
-            LibraryJsonContext.Default.LibraryPage);
+        // Shaped like a page of the load benchmark's seeded libraries (five playlists), so both send as many bytes.
+        var items = Enumerable.Range(0, 5)
+            .Select(index => new LibraryItemResponse("000000000000000000000000", LibraryItemTypes.Playlist, $"Playlist {index}", null, DateTimeOffset.UnixEpoch))
+            .ToList();
+        var page = JsonSerializer.SerializeToUtf8Bytes(new LibraryPage(items, items.Count, 1, 20), LibraryJsonContext.Default.LibraryPage);
 
         var floor = app.MapGroup("/bench/floor").WithTags("Benchmarks").RequireAuthorization().ExcludeFromDescription();
         floor.MapGet("/users/{id}", (string id) => TypedResults.Bytes(profile, "application/json"));

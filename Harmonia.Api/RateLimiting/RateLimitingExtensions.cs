@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Harmonia.Api.RateLimiting;
 
@@ -23,17 +24,19 @@ public static class RateLimitingExtensions
 
     /// <summary>
     /// Belongs after authentication, which tells whose quota a request uses, and before authorization, so that
-    /// requests about to get a 401 are still counted against their address.
+    /// requests about to get a 401 are still counted against their address. Adds nothing when limiting is off.
     /// </summary>
-    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseMiddleware<RateLimitingMiddleware>();
+    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) =>
+        IsEnabled(app.ApplicationServices) ? app.UseMiddleware<RateLimitingMiddleware>() : app;
 
     /// <summary>
     /// Also limits the endpoint by the <c>login-account</c> policy, per account: <paramref name="account"/> picks the
     /// normalized account name out of the bound request (null or empty skips the check, leaving it to validation).
-    /// It runs after binding because the account is in the body, which the middleware does not read.
+    /// It runs after binding because the account is in the body, which the middleware does not read. Adds no
+    /// filter when limiting is off.
     /// </summary>
     public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(this RouteHandlerBuilder builder, Func<TRequest, string?> account) =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilterFactory((factory, next) => !IsEnabled(factory.ApplicationServices) ? next : async context =>
         {
             if (context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request && account(request) is { Length: > 0 } name)
             {
@@ -47,4 +50,6 @@ public static class RateLimitingExtensions
 
             return await next(context);
         });
+
+    private static bool IsEnabled(IServiceProvider services) => services.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Enabled;
 }

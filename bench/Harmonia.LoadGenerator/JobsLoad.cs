@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Harmonia.Contracts.Jobs;
+using Harmonia.ServiceDefaults.Data;
+using MongoDB.Driver;
+
+namespace Harmonia.LoadGenerator;
+
+/// <summary>
+/// Song jobs through <c>POST /jobs</c>, run by a worker with the no-op generator, so what is measured is the
+/// queue: the API's insert and dispatch, the worker's pickup, claim, store and settle.
+/// </summary>
+internal static class JobsLoad
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// <c>jobs-rate</c>: submits at <c>--rate</c> jobs a second for <c>--duration</c> seconds (open loop), waits for
+    /// all of them to complete, and reports the submissions' latency and, from the job documents, submit→start.
+    /// The worker's own enqueue→pickup histogram is read beside this by dotnet-counters (see load.sh).
+    /// </summary>
+    public static async Task<int> RunAtRateAsync(Options options, CancellationToken cancellationToken)
+    {
+        var users = await TokenFile.ReadAsync(options.Text("tokens"));
+        var jobs = Jobs(options);
+        using var client = Http.Client(options.Api);
+        var since = DateTime.UtcNow;
+
+        var submissions = await OpenLoop.RunAsync(client, _ => Submit(users.Tokens[0]), options.Number("rate"), TimeSpan.Zero, TimeSpan.FromSeconds(options.Number("duration")), cancellationToken);
+        var settled = await WaitForCompletionAsync(jobs, since, submissions.Requests, options, cancellationToken);
+
+        var startDelays = settled.Select(job => (job.StartedAt!.Value - job.CreatedAt).TotalMilliseconds).Order().ToArray();
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"RESULT {submissions.Format()} completed={settled.Count} submit_to_start_p50_ms={LatencyReport.Percentile(startDelays, 0.5):F0} submit_to_start_p99_ms={LatencyReport.Percentile(startDelays, 0.99):F0}"));
+        return submissions.Failed == 0 && settled.Count == submissions.Requests ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>jobs-burst</c>: submits <c>--count</c> jobs as fast as <c>--concurrency</c> callers can, and reports
+    /// jobs completed per second from the first submission to the last completion.
+    /// </summary>
+    public static async Task<int> RunBurstAsync(Options options, CancellationToken cancellationToken)
+    {
+        var users = await TokenFile.ReadAsync(options.Text("tokens"));
+        var jobs = Jobs(options);
+        var count = options.Integer("count");
+        using var client = Http.Client(options.Api);
+        var since = DateTime.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        var submitted = 0;
+
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = options.Integer("concurrency", 16), CancellationToken = cancellationToken }, async (_, token) =>
+        {
+            using var request = Submit(users.Tokens[0]);
+            using var response = await client.SendAsync(request, token);
+            response.EnsureSuccessStatusCode();
+            Interlocked.Increment(ref submitted);
+        });
+        var submitSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var settled = await WaitForCompletionAsync(jobs, since, count, options, cancellationToken);
+        var totalSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"RESULT jobs={count} completed={settled.Count} submit_rate={submitted / submitSeconds:F0} jobs_per_second={settled.Count / totalSeconds:F0} seconds={totalSeconds:F1}"));
+        return settled.Count == count ? 0 : 1;
+    }
+
+    private static HttpRequestMessage Submit(string token)
+    {
+        var request = Http.Get("/jobs", token);
+        request.Method = HttpMethod.Post;
+        request.Content = JsonContent.Create(new { type = "song", prompt = "benchmark job", durationSeconds = 1 });
+        return request;
+    }
+
+    private static IMongoCollection<JobDocument> Jobs(Options options)
+    {
+        MongoConventions.Register();
+        var url = MongoUrl.Create(options.Text("mongo"));
+        return new MongoClient(url).GetDatabase(url.DatabaseName).GetCollection<JobDocument>(JobStore.Name);
+    }
+
+    /// <summary>Polls MongoDB, the source of truth, until every job submitted since <paramref name="since"/> is completed, for at most <c>--timeout</c> seconds.</summary>
+    private static async Task<List<JobDocument>> WaitForCompletionAsync(
+        IMongoCollection<JobDocument> jobs, DateTime since, int expected, Options options, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(options.Number("timeout", 120) * Stopwatch.Frequency);
+        var recent = Builders<JobDocument>.Filter.Gte(job => job.CreatedAt, since);
+        var completed = recent & Builders<JobDocument>.Filter.Eq(job => job.Status, JobStatus.Completed);
+        while (await jobs.CountDocumentsAsync(completed, cancellationToken: cancellationToken) < expected && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+
+        return await jobs.Find(completed).ToListAsync(cancellationToken);
+    }
+}

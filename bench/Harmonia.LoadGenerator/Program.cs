@@ -1,0 +1,29 @@
+using Harmonia.LoadGenerator;
+
+// The C# half of bench/load.sh: what wrk cannot do (seed MongoDB with the product's documents, sign users in,
+// send at a fixed rate, count a million distinct requests, submit jobs). Every command prints one RESULT line
+// that the script reads; see docs/benchmarks.md.
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst --option value ...");
+    return 2;
+}
+
+var options = Options.Parse(args[1..]);
+using var stopping = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stopping.Cancel();
+};
+
+return args[0] switch
+{
+    "seed" => await Seeder.RunAsync(options),
+    "login" => await Logins.RunAsync(options, stopping.Token),
+    "rate" => await FixedRate.RunAsync(options, stopping.Token),
+    "cold-keys" => await ColdKeys.RunAsync(options, stopping.Token),
+    "jobs-rate" => await JobsLoad.RunAtRateAsync(options, stopping.Token),
+    "jobs-burst" => await JobsLoad.RunBurstAsync(options, stopping.Token),
+    _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
+};

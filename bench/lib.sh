@@ -1,0 +1,133 @@
+# Sourced by load.sh and micro.sh: local redis-server and jongodb on free loopback ports, processes stopped by
+# their own pids whatever way the script ends, and bounded waits that poll a condition.
+# shellcheck shell=bash
+
+JONGODB_VERSION=0.1.6
+JONGODB_PACKAGE=@jongodb/memory-server-bin-linux-x64-gnu
+# The same place the AppHost's local mode fetches it to, so either one fetching it serves both.
+JONGODB_HOME="${XDG_CACHE_HOME:-$HOME/.cache}/harmonia/jongodb-$JONGODB_VERSION"
+
+BENCH_PIDS=()
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+die() { log "error: $*"; exit 1; }
+
+# Stops one process started here: SIGTERM, up to 10 s to exit, then SIGKILL.
+stop_pid() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  log "pid $pid ignored SIGTERM for 10 s; killing it"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Starts a command in the background, logging to a file, and remembers its pid for cleanup.
+# Usage: spawn LOGFILE command args...; the pid is in $SPAWNED.
+spawn() {
+  local logfile=$1
+  shift
+  "$@" >"$logfile" 2>&1 &
+  SPAWNED=$!
+  BENCH_PIDS+=("$SPAWNED")
+}
+
+forget_pid() {
+  local pid=$1 kept=() p
+  for p in "${BENCH_PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  BENCH_PIDS=("${kept[@]}")
+}
+
+cleanup() {
+  local status=$?
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do stop_pid "$pid"; done
+  BENCH_PIDS=()
+  exit "$status"
+}
+
+# Polls "$@" every 0.1 s until it succeeds; fails after TIMEOUT seconds naming WHAT.
+# Usage: wait_for WHAT TIMEOUT command args...
+wait_for() {
+  local what=$1 timeout=$2
+  shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$what not ready within ${timeout}s"
+    sleep 0.1
+  done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A loopback port nothing listens on, from a random start so parallel runs rarely meet, and below the ephemeral
+# range (ip_local_port_range, from 32768), where a port no server holds may still be bound by a client socket.
+free_port() {
+  local port=$((20000 + RANDOM % 12000))
+  while port_in_use "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
+# Makes sure COMMAND exists, installing Debian's PACKAGE when running as root (as the AppHost's local mode does
+# for redis-server), so the scripts and their smoke test need no set-up; otherwise names the install step.
+ensure_tool() {
+  local command=$1 package=$2
+  command -v "$command" >/dev/null && return 0
+  if ((EUID == 0)) && command -v apt-get >/dev/null; then
+    log "installing $package with apt"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null 2>&1; } || true
+  fi
+  command -v "$command" >/dev/null || die "$command is needed (apt-get install -y $package)"
+}
+
+ensure_jongodb() {
+  [[ -x $JONGODB_HOME/package/bin/jongodb ]] && return 0
+  ensure_tool npm npm
+  log "fetching jongodb $JONGODB_VERSION with npm pack"
+  local staging
+  staging=$(mktemp -d)
+  (cd "$staging" && npm pack --silent "$JONGODB_PACKAGE@$JONGODB_VERSION" >/dev/null && tar xzf ./*.tgz)
+  chmod +x "$staging/package/bin/jongodb"
+  mkdir -p "$(dirname "$JONGODB_HOME")"
+  # A rename is atomic: a concurrent run never sees half a binary.
+  mv "$staging" "$JONGODB_HOME" 2>/dev/null || rm -rf "$staging"
+}
+
+# Starts redis-server with the settings the AppHost's local mode uses (RedisSettings.cs): bounded memory with
+# LRU eviction, no persistence. Sets REDIS_PORT and REDIS_PID.
+start_redis() {
+  local dir=$1
+  ensure_tool redis-server redis-server
+  REDIS_PORT=$(free_port)
+  spawn "$dir/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --maxmemory 512mb --maxmemory-policy allkeys-lru --daemonize no
+  REDIS_PID=$SPAWNED
+  wait_for "redis-server" 10 redis-cli -p "$REDIS_PORT" ping
+}
+
+# Starts jongodb standalone; sets MONGO_PORT and MONGO_PID.
+start_jongodb() {
+  local dir=$1
+  ensure_jongodb
+  MONGO_PORT=$(free_port)
+  spawn "$dir/jongodb.log" "$JONGODB_HOME/package/bin/jongodb" --host=127.0.0.1 --port="$MONGO_PORT"
+  MONGO_PID=$SPAWNED
+  wait_for "jongodb" 20 grep -q JONGODB_URI "$dir/jongodb.log"
+}
+
+# The connection string services use for database $1; poll mode is what jongodb needs (docs: jongodb.md).
+mongo_url() { echo "mongodb://127.0.0.1:$MONGO_PORT/$1?serverMonitoringMode=poll"; }
+
+# Resident memory peak (VmHWM) of a process, in MiB.
+peak_rss_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+# CPU time a process has used, user and system, in clock ticks (/proc/PID/stat fields 14 and 15).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# Microseconds of CPU per request between two cpu_ticks readings, over N requests.
+cpu_us_per_request() { awk -v from="$1" -v to="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (to - from) * 1e6 / hz / n }'; }

@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# Harmonia's load benchmark, every mode side by side in one run (docs/benchmarks.md explains the numbers):
+#   1. authenticated GET /users/{id} and GET /library under floor, hybrid, redis-only and no-cache, each with
+#      rate limiting as shipped and switched off, closed loop with wrk (max throughput, p50, p99);
+#   2. p99 of hybrid at half its max throughput, open loop at a fixed rate (Harmonia.LoadGenerator);
+#   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
+#   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst.
+# It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
+# stops all of them however it ends. --smoke runs every step for about a second, to keep the script working.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
+USERS=300            # seeded users; jongodb's writes slow with the square of a collection's size, so keep it modest
+ITEMS=5              # library items per user
+DURATION=10          # seconds measured per mode and endpoint
+WARMUP=10            # seconds each endpoint runs after an API starts, discarded: tier-1 JIT competes for the 2 cores
+CONNECTIONS=64       # wrk's concurrent connections
+COLD_KEYS=1000000    # distinct unknown profile ids read in the memory step
+L1_LIMIT=100000      # Harmonia:Cache:LocalCacheSizeLimit for the memory step (the shipped default)
+JOB_RATES=200,50     # jobs/s offered in the pickup-latency step: the target's rate, and one jongodb sustains
+JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb writes ever slower
+BURST_JOBS=400       # jobs in the throughput step
+WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
+STEPS=modes,memory,jobs
+OUT=""
+
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
+  echo "         --job-rates N,N --job-seconds S --burst-jobs N --worker-concurrency N --steps modes,memory,jobs --out DIR (default artifacts/bench/<time>)"
+}
+
+while (($#)); do
+  case $1 in
+    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 ;;
+    --users) USERS=$2; shift ;;
+    --items) ITEMS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --connections) CONNECTIONS=$2; shift ;;
+    --cold-keys) COLD_KEYS=$2; shift ;;
+    --l1-limit) L1_LIMIT=$2; shift ;;
+    --job-rates) JOB_RATES=$2; shift ;;
+    --job-seconds) JOB_SECONDS=$2; shift ;;
+    --burst-jobs) BURST_JOBS=$2; shift ;;
+    --worker-concurrency) WORKER_CONCURRENCY=$2; shift ;;
+    --steps) STEPS=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+OUT=${OUT:-$ROOT/artifacts/bench/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ensure_tool wrk wrk
+ensure_tool curl curl
+
+log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+log "results in $OUT"
+
+log "building the API, the worker and the load generator (Release)"
+for project in Harmonia.Api Harmonia.Worker bench/Harmonia.LoadGenerator; do
+  dotnet build "$ROOT/$project" -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || die "build of $project failed; see $OUT/build.log"
+done
+API_DLL=$ROOT/Harmonia.Api/bin/Release/net10.0/Harmonia.Api.dll
+WORKER_DLL=$ROOT/Harmonia.Worker/bin/Release/net10.0/Harmonia.Worker.dll
+LOADGEN=(dotnet "$ROOT/bench/Harmonia.LoadGenerator/bin/Release/net10.0/Harmonia.LoadGenerator.dll")
+
+COUNTERS=${XDG_CACHE_HOME:-$HOME/.cache}/harmonia/tools/dotnet-counters
+if [[ ! -x $COUNTERS ]]; then
+  log "installing dotnet-counters (reads the worker's pickup-latency histogram)"
+  dotnet tool install dotnet-counters --version 10.0.750501 --tool-path "$(dirname "$COUNTERS")" >>"$OUT/build.log" 2>&1
+fi
+
+start_redis "$OUT"
+start_jongodb "$OUT"
+API_PORT=$(free_port)
+API=http://127.0.0.1:$API_PORT
+SIGNING_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
+
+# Configuration both services share, for database $1.
+service_env() {
+  echo "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT"
+  echo "ConnectionStrings__harmonia=$(mongo_url "$1")"
+  echo "Harmonia__Auth__SigningKey=$SIGNING_KEY"
+  echo "ASPNETCORE_ENVIRONMENT=Production"
+}
+
+# Starts the API on database $1 with further settings "$@"; sets API_PID. Quotas are raised so that no request
+# is refused (a 429 is answered quickly and would flatter throughput), while every request still runs the
+# rate-limit script in Redis. The 1-second window keeps each caller's sorted set near the size a shipped
+# 100-a-minute quota allows, instead of the tens of thousands a minute-long window would collect at full load.
+start_api() {
+  local database=$1 name=$2
+  shift 2
+  mapfile -t shared < <(service_env "$database")
+  # From its own directory, as a deployment runs it: the content root, where appsettings.json is, is the working directory.
+  spawn "$OUT/api-$name.log" env -C "$(dirname "$API_DLL")" "${shared[@]}" \
+    ASPNETCORE_URLS="$API" \
+    Harmonia__Auth__AccessTokenLifetime=01:00:00 \
+    Harmonia__Benchmarks__Floor=true \
+    Harmonia__RateLimiting__SignedIn__Limit=1000000 \
+    Harmonia__RateLimiting__SignedIn__Window=00:00:01 \
+    Harmonia__RateLimiting__Anonymous__Limit=1000000 \
+    Harmonia__RateLimiting__Endpoints__login__Limit=1000000 \
+    Harmonia__RateLimiting__Endpoints__jobs-create__Limit=1000000 \
+    Harmonia__RateLimiting__Endpoints__jobs-create__Window=00:00:01 \
+    "$@" dotnet "$API_DLL"
+  API_PID=$SPAWNED
+  wait_for "API ($name)" 60 curl -sf "$API/alive"
+}
+
+# Stops the API; its peak resident memory in MiB is left in API_PEAK.
+stop_api() {
+  API_PEAK=$(peak_rss_mib "$API_PID")
+  stop_pid "$API_PID"
+  forget_pid "$API_PID"
+}
+
+# Seeds --users users with their library into database $1 and signs them in; tokens go to $2.
+seed_and_login() {
+  local database=$1 tokens=$2 users=$3 items=$4
+  "${LOADGEN[@]}" seed --mongo "$(mongo_url "$database")" --users "$users" --items "$items" --out "$tokens.users" >>"$OUT/loadgen.log"
+  "${LOADGEN[@]}" login --api "$API" --users "$tokens.users" --out "$tokens" >>"$OUT/loadgen.log"
+}
+
+# Reads KEY=VALUE fields from the RESULT line in file $1 into the associative array named $2.
+declare -A R
+read_result() {
+  local file=$1 prefix=$2 field
+  local line
+  line=$(grep '^RESULT ' "$file" | tail -1) || die "no RESULT in $file: $(tail -5 "$file")"
+  for field in ${line#RESULT }; do R[$prefix.${field%%=*}]=${field#*=}; done
+}
+
+# Runs each PATH for --warmup seconds and discards the results. A freshly started API runs unoptimised code until
+# the JIT's background tier-1 compiles catch up, which on 2 busy cores takes longer than a few seconds; without
+# this, whichever endpoint an API instance serves first is measured slow.
+warm_up() {
+  local path
+  for path in "$@"; do
+    wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >/dev/null
+  done
+}
+
+# Closed-loop maximum throughput of PATH with wrk.
+measure_wrk() {
+  local key=$1 path=$2
+  local api_ticks redis_ticks
+  api_ticks=$(cpu_ticks "$API_PID")
+  redis_ticks=$(cpu_ticks "$REDIS_PID")
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
+  read_result "$OUT/wrk-${key//\//-}.txt" "$key"
+  [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
+  R[$key.api_cpu_us]=$(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "${R[$key.requests]}")
+  R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(cpu_ticks "$REDIS_PID")" "${R[$key.requests]}")
+  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs"
+}
+
+# Open-loop fixed rate: PATH at half of the closed-loop maximum measured under KEY, results under RESULT_KEY.
+# The floor runs at hybrid's rate too: its tail is what this machine gives any authenticated request at that rate.
+measure_half_rate() {
+  local key=$1 path=$2 result_key=$3
+  local rate=$((${R[$key.rps]} / 2)) file=$OUT/half-${3//\//-}.txt
+  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "$path" --rate "$rate" --warmup 2 --duration "$DURATION" \
+    >"$file" || die "$result_key at half rate failed (see $file)"
+  read_result "$file" "half.$result_key"
+  log "$result_key at $rate req/s (open loop): p50 ${R[half.$result_key.p50_ms]} ms, p99 ${R[half.$result_key.p99_ms]} ms"
+}
+
+step() { [[ ,$STEPS, == *,$1,* ]]; }
+
+# Seeds the users of the modes and memory steps once, into the database of the API just started.
+SEEDED=false
+ensure_seeded() {
+  [[ $SEEDED == false ]] || return 0
+  log "seeding $USERS users × $ITEMS library items and signing them in"
+  seed_and_login harmonia "$OUT/tokens.tsv" "$USERS" "$ITEMS"
+  SEEDED=true
+}
+
+# --- 1 and 2: the four modes, with rate limiting as shipped and off -------------------------------------------
+declare -A PEAK
+for limiting in on off; do
+  step modes || break
+  enabled=$([[ $limiting == on ]] && echo true || echo false)
+  for levels in Both DistributedOnly None; do
+    start_api harmonia "$levels-limits-$limiting" Harmonia__Cache__Levels="$levels" Harmonia__RateLimiting__Enabled="$enabled"
+    ensure_seeded
+    case $levels in
+      Both)
+        warm_up "/bench/floor/users/{id}" "/bench/floor/library" "/users/{id}" "/library"
+        measure_wrk "floor/users/$limiting" "/bench/floor/users/{id}"
+        measure_wrk "floor/library/$limiting" "/bench/floor/library"
+        measure_wrk "hybrid/users/$limiting" "/users/{id}"
+        measure_wrk "hybrid/library/$limiting" "/library"
+        measure_half_rate "hybrid/users/$limiting" "/users/{id}" "hybrid/users/$limiting"
+        measure_half_rate "hybrid/users/$limiting" "/bench/floor/users/{id}" "floor/users/$limiting"
+        measure_half_rate "hybrid/library/$limiting" "/library" "hybrid/library/$limiting"
+        measure_half_rate "hybrid/library/$limiting" "/bench/floor/library" "floor/library/$limiting"
+        mode=hybrid ;;
+      DistributedOnly)
+        warm_up "/users/{id}" "/library"
+        measure_wrk "redis-only/users/$limiting" "/users/{id}"
+        measure_wrk "redis-only/library/$limiting" "/library"
+        mode=redis-only ;;
+      None)
+        warm_up "/users/{id}" "/library"
+        measure_wrk "no-cache/users/$limiting" "/users/{id}"
+        measure_wrk "no-cache/library/$limiting" "/library"
+        mode=no-cache ;;
+    esac
+    stop_api
+    PEAK[$mode/$limiting]=$API_PEAK
+  done
+done
+
+# --- 3: memory under a million cold keys ------------------------------------------------------------------------
+if step memory; then
+  log "memory: $COLD_KEYS distinct unknown profiles, L1 limited to $L1_LIMIT entries"
+  command_key=$(head -c 24 /dev/urandom | base64 | tr -d '\n')
+  start_api harmonia memory Harmonia__Cache__LocalCacheSizeLimit="$L1_LIMIT" Harmonia__Admin__CommandKey="$command_key"
+  ensure_seeded
+  "${LOADGEN[@]}" cold-keys --api "$API" --tokens "$OUT/tokens.tsv" --count "$COLD_KEYS" --pid "$API_PID" --samples "$OUT/memory.csv" \
+    >"$OUT/memory.txt" || die "cold keys failed (see $OUT/memory.txt)"
+  read_result "$OUT/memory.txt" memory
+  # The API's own count of L1 entries (the admin stats endpoint, as an operator would read it).
+  curl -sf -H "X-Harmonia-Command-Key: $command_key" "$API/admin/cache/stats" >"$OUT/memory-stats.json" || die "no cache stats after the memory step"
+  R[memory.l1_entries]=$(grep -o '"l1":{"entries":[0-9]*' "$OUT/memory-stats.json" | grep -o '[0-9]*$')
+  stop_api
+  PEAK[memory]=$API_PEAK
+  log "memory: ${R[memory.rate]} req/s; RSS after each tenth of the keys ${R[memory.rss_by_tenth_mib]} MiB; peak ${PEAK[memory]} MiB; ${R[memory.l1_entries]} L1 entries at the end"
+fi
+
+# --- 4: jobs ----------------------------------------------------------------------------------------------------
+# Each step gets a database of its own, so every job lands in small collections (see jongodb.md).
+WORKER_PORT=$(free_port)
+start_worker() {
+  local database=$1
+  mapfile -t shared < <(service_env "$database")
+  spawn "$OUT/worker-$database.log" env -C "$(dirname "$WORKER_DLL")" "${shared[@]}" ASPNETCORE_URLS="http://127.0.0.1:$WORKER_PORT" Harmonia__Jobs__Generator=NoOp \
+    ${WORKER_CONCURRENCY:+Harmonia__Jobs__Concurrency=$WORKER_CONCURRENCY} dotnet "$WORKER_DLL"
+  WORKER_PID=$SPAWNED
+  wait_for "worker" 60 curl -sf "http://127.0.0.1:$WORKER_PORT/alive"
+  wait_for "worker's consumer" 30 grep -q "consuming queue" "$OUT/worker-$database.log"
+}
+
+stop_worker() {
+  stop_pid "$WORKER_PID"
+  forget_pid "$WORKER_PID"
+}
+
+# A percentile of the pickup-latency histogram in dotnet-counters' JSON file $1, in milliseconds.
+pickup() {
+  grep -o "\"name\": *\"harmonia.jobs.pickup_latency[^}]*Percentile=$2[^}]*}" "$1" | head -1 | grep -o '"value": *[0-9.eE+-]*' | awk '{ printf "%.1f", $2 * 1000 }'
+}
+
+jobs_step() {
+  local database=$1
+  start_api "$database" "$database"
+  start_worker "$database"
+  seed_and_login "$database" "$OUT/tokens-$database.tsv" 1 0
+  # Warms both processes' code paths, outside the measurement.
+  "${LOADGEN[@]}" jobs-rate --api "$API" --mongo "$(mongo_url "$database")" --tokens "$OUT/tokens-$database.tsv" --rate 20 --duration 1 >>"$OUT/loadgen.log"
+}
+
+if step jobs; then
+  IFS=, read -ra rates <<<"$JOB_RATES"
+  for rate in "${rates[@]}"; do
+    log "jobs: $rate jobs/s for $JOB_SECONDS s"
+    jobs_step "jobs-rate-$rate"
+    # One report for the whole step: the interval outlasts it, and the session ends itself (flushing the file)
+    # just after its first report, which comes one interval after the session starts.
+    interval=$((JOB_SECONDS + 20))
+    spawn "$OUT/counters-$rate.log" "$COUNTERS" collect -p "$WORKER_PID" --counters "Harmonia.Jobs[harmonia.jobs.pickup_latency]" \
+      --refresh-interval "$interval" --duration "$(printf '00:00:%02d:%02d' $(((interval + 3) / 60)) $(((interval + 3) % 60)))" --format json -o "$OUT/pickup-$rate.json"
+    COUNTERS_PID=$SPAWNED
+    wait_for "dotnet-counters" 20 grep -q "Starting a counter session" "$OUT/counters-$rate.log"
+    "${LOADGEN[@]}" jobs-rate --api "$API" --mongo "$(mongo_url "jobs-rate-$rate")" --tokens "$OUT/tokens-jobs-rate-$rate.tsv" --rate "$rate" \
+      --duration "$JOB_SECONDS" >"$OUT/jobs-rate-$rate.txt" || die "jobs at $rate/s failed (see $OUT/jobs-rate-$rate.txt)"
+    read_result "$OUT/jobs-rate-$rate.txt" "jobs$rate"
+    wait_for "the pickup-latency report" $((interval + 30)) grep -q "File saved" "$OUT/counters-$rate.log"
+    stop_pid "$COUNTERS_PID"
+    forget_pid "$COUNTERS_PID"
+    R[jobs$rate.pickup_p50_ms]=$(pickup "$OUT/pickup-$rate.json" 50)
+    R[jobs$rate.pickup_p99_ms]=$(pickup "$OUT/pickup-$rate.json" 99)
+    stop_worker
+    stop_api
+    log "jobs at $rate/s: pickup p50 ${R[jobs$rate.pickup_p50_ms]} ms, p99 ${R[jobs$rate.pickup_p99_ms]} ms; submit→start p50 ${R[jobs$rate.submit_to_start_p50_ms]} ms"
+  done
+
+  log "jobs: a burst of $BURST_JOBS"
+  jobs_step jobs-burst
+  "${LOADGEN[@]}" jobs-burst --api "$API" --mongo "$(mongo_url jobs-burst)" --tokens "$OUT/tokens-jobs-burst.tsv" --count "$BURST_JOBS" \
+    >"$OUT/jobs-burst.txt" || die "the job burst failed (see $OUT/jobs-burst.txt)"
+  read_result "$OUT/jobs-burst.txt" burst
+  stop_worker
+  stop_api
+  log "jobs burst: ${R[burst.jobs_per_second]} jobs/s"
+fi
+
+# --- the report -------------------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+{
+  echo "## Harmonia load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "$(nproc) cores shared by the load generator, the API, redis-server and jongodb; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "$USERS users × $ITEMS library items; wrk -t1 -c$CONNECTIONS, ${WARMUP} s warm-up + ${DURATION} s per cell."
+  if step modes; then
+    echo
+    echo "| mode | rate limiting | GET /users/{id} req/s | p50 ms | p99 ms | CPU µs/req API+Redis | GET /library req/s | p50 ms | p99 ms | CPU µs/req API+Redis | API peak RSS MiB |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for limiting in on off; do
+      for mode in floor hybrid redis-only no-cache; do
+        peak=${PEAK[$mode/$limiting]:-${PEAK[hybrid/$limiting]}}
+        u=$mode/users/$limiting l=$mode/library/$limiting
+        echo "| $mode | $limiting | ${R[$u.rps]} | $(ms "${R[$u.p50_us]}") | $(ms "${R[$u.p99_us]}") | ${R[$u.api_cpu_us]}+${R[$u.redis_cpu_us]} | ${R[$l.rps]} | $(ms "${R[$l.p50_us]}") | $(ms "${R[$l.p99_us]}") | ${R[$l.api_cpu_us]}+${R[$l.redis_cpu_us]} | $peak |"
+      done
+    done
+    echo
+    echo "| ratio (throughput) | rate limiting | /users/{id} | /library | target |"
+    echo "|---|---|---:|---:|---|"
+    for limiting in on off; do
+      for other in floor redis-only no-cache; do
+        target=$(case $other in floor) echo "≥ 0.75" ;; redis-only) echo "≥ 3" ;; no-cache) echo "≥ 5" ;; esac)
+        echo "| hybrid / $other | $limiting | $(ratio "${R[hybrid/users/$limiting.rps]}" "${R[$other/users/$limiting.rps]}") | $(ratio "${R[hybrid/library/$limiting.rps]}" "${R[$other/library/$limiting.rps]}") | $target |"
+      done
+    done
+    echo
+    echo "| open loop at half of hybrid's max throughput | mode | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+    for limiting in on off; do
+      for endpoint in users library; do
+        for mode in hybrid floor; do
+          k=half.$mode/$endpoint/$limiting
+          echo "| GET /$endpoint | $mode | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} |"
+        done
+      done
+    done
+  fi
+  if step memory; then
+    echo
+    echo "Memory: $COLD_KEYS distinct unknown profiles at ${R[memory.rate]} req/s with LocalCacheSizeLimit=$L1_LIMIT;"
+    echo "API RSS after each tenth of the keys (MiB): ${R[memory.rss_by_tenth_mib]}; peak (VmHWM) ${PEAK[memory]} MiB;"
+    echo "L1 entries at the end: ${R[memory.l1_entries]} (limit $L1_LIMIT). Samples: memory.csv."
+  fi
+  if step jobs; then
+    echo
+    echo "| jobs/s offered (no-op generator) | jobs | enqueue→pickup p50 ms | p99 ms | submit→start p50 ms | p99 ms | POST /jobs p50 ms | p99 ms |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for rate in "${rates[@]}"; do
+      k=jobs$rate
+      echo "| $rate | ${R[$k.completed]} | ${R[$k.pickup_p50_ms]} | ${R[$k.pickup_p99_ms]} | ${R[$k.submit_to_start_p50_ms]} | ${R[$k.submit_to_start_p99_ms]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} |"
+    done
+    echo
+    echo "A burst of ${R[burst.jobs]} jobs: ${R[burst.jobs_per_second]} jobs/s end to end (submitted at ${R[burst.submit_rate]}/s). Pickup: the worker's"
+    echo "harmonia.jobs.pickup_latency histogram (dotnet-counters); submit→start: the job documents' createdAt and startedAt."
+  fi
+} | tee "$OUT/results.md"
