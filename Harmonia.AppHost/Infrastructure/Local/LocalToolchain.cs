@@ -8,8 +8,8 @@ namespace Harmonia.AppHost.Infrastructure.Local;
 
 /// <summary>
 /// Finds, and on first use fetches, the two binaries local mode runs, so that <c>dotnet run</c> works on a
-/// fresh Debian machine with only the .NET SDK: jongodb comes from npm into the user's cache (no root, no
-/// system change); <c>redis-server</c> comes from Debian's package when the AppHost may install packages.
+/// fresh Debian machine with only the .NET SDK: jongodb comes from npm into the user's cache (no system change);
+/// <c>redis-server</c>, and <c>npm</c> itself, come from Debian's packages when the AppHost may install packages.
 /// Anything it cannot provide ends the start with one error naming the install step.
 /// </summary>
 [SupportedOSPlatform("linux")]
@@ -18,7 +18,7 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
     private const string JongodbPackage = "@jongodb/memory-server-bin-linux-x64-gnu";
     private const string JongodbVersion = "0.1.6";
     private const string RedisInstallStep = "sudo apt-get install -y redis-server";
-    private const string JongodbInstallStep = "sudo apt-get install -y npm (the AppHost then fetches jongodb itself)";
+    private const string NpmInstallStep = "sudo apt-get install -y npm (the AppHost then fetches jongodb itself)";
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
 
     public string RedisServer()
@@ -28,32 +28,14 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
             return RequireFile(configured, nameof(InfrastructureOptions.RedisServerPath), RedisInstallStep);
         }
 
-        if (FindOnPath("redis-server") is { } onPath)
-        {
-            return onPath;
-        }
-
-        if (!IsRoot() || FindOnPath("apt-get") is null)
-        {
-            throw Missing("redis-server", RedisInstallStep);
-        }
-
-        logger.FetchingTool("redis-server", "apt-get install redis-server");
-        if (!Run("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"]))
-        {
-            // A fresh machine may have no package lists yet.
-            Run("apt-get", ["update"]);
-            Run("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"]);
-        }
-
-        return FindOnPath("redis-server") ?? throw Missing("redis-server", RedisInstallStep);
+        return FromPathOrDebianPackage("redis-server", RedisInstallStep);
     }
 
     public string Jongodb()
     {
         if (options.JongodbPath is { } configured)
         {
-            return RequireFile(configured, nameof(InfrastructureOptions.JongodbPath), JongodbInstallStep);
+            return RequireFile(configured, nameof(InfrastructureOptions.JongodbPath), NpmInstallStep);
         }
 
         var installDirectory = Path.Combine(CacheDirectory(), $"jongodb-{JongodbVersion}");
@@ -63,18 +45,14 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
             return binary;
         }
 
-        if (FindOnPath("npm") is null)
-        {
-            throw Missing("npm", JongodbInstallStep);
-        }
-
+        FromPathOrDebianPackage("npm", NpmInstallStep);
         logger.FetchingTool("jongodb", $"npm pack {JongodbPackage}@{JongodbVersion}");
         var download = Directory.CreateTempSubdirectory("harmonia-jongodb-");
         try
         {
             if (!Run("npm", ["pack", $"{JongodbPackage}@{JongodbVersion}", "--pack-destination", download.FullName]))
             {
-                throw Missing($"{JongodbPackage}@{JongodbVersion}", JongodbInstallStep);
+                throw Missing($"{JongodbPackage}@{JongodbVersion}", NpmInstallStep);
             }
 
             var staging = Path.Combine(download.FullName, "extracted");
@@ -102,6 +80,30 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
         {
             download.Delete(recursive: true);
         }
+    }
+
+    /// <summary>A command on PATH, from the Debian package of the same name where the AppHost may install one (root, apt).</summary>
+    private string FromPathOrDebianPackage(string command, string installStep)
+    {
+        if (FindOnPath(command) is { } onPath)
+        {
+            return onPath;
+        }
+
+        if (!IsRoot() || FindOnPath("apt-get") is null)
+        {
+            throw Missing(command, installStep);
+        }
+
+        logger.FetchingTool(command, "apt-get");
+        if (!Run("apt-get", ["install", "-y", "--no-install-recommends", command]))
+        {
+            // A fresh machine may have no package lists yet.
+            Run("apt-get", ["update"]);
+            Run("apt-get", ["install", "-y", "--no-install-recommends", command]);
+        }
+
+        return FindOnPath(command) ?? throw Missing(command, installStep);
     }
 
     private bool Run(string command, IReadOnlyList<string> arguments)
