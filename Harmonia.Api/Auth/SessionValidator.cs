@@ -25,7 +25,8 @@ public sealed class SessionValidator(
             static async (query, token) =>
             {
                 var session = await query.Sessions
-                    .Find(session => session.Id == query.sessionId && session.UserId == query.userId)
+                    .Find(Builders<SessionDocument>.Filter.Eq(session => session.Id, query.sessionId)
+                        & Builders<SessionDocument>.Filter.Eq(session => session.UserId, query.userId))
                     .FirstOrDefaultAsync(token);
                 return session is null ? SessionState.Ended : SessionState.Of(session);
             },

@@ -88,7 +88,7 @@ public sealed partial class JobService(
             LogStatusReadFailed(logger, jobId, exception);
         }
 
-        var job = await jobs.Documents.Find(j => j.Id == jobId && j.UserId == userId).FirstOrDefaultAsync(cancellationToken);
+        var job = await jobs.Documents.Find(OwnJob(jobId, userId)).FirstOrDefaultAsync(cancellationToken);
         if (job is null)
         {
             return null;
@@ -149,7 +149,7 @@ public sealed partial class JobService(
             cancellationToken);
         if (flagged is null)
         {
-            var job = await jobs.Documents.Find(j => j.Id == jobId && j.UserId == userId).FirstOrDefaultAsync(cancellationToken);
+            var job = await jobs.Documents.Find(OwnJob(jobId, userId)).FirstOrDefaultAsync(cancellationToken);
             return job is null ? new Cancellation(CancelOutcome.NotFound, null)
                 : new Cancellation(job.Status is JobStatus.Canceled ? CancelOutcome.Canceled : CancelOutcome.AlreadyFinished, JobSnapshot.From(job));
         }
@@ -218,6 +218,9 @@ public sealed partial class JobService(
             LogStatusWriteFailed(logger, snapshot.Id, exception);
         }
     }
+
+    private static FilterDefinition<JobDocument> OwnJob(string jobId, string userId) =>
+        Builders<JobDocument>.Filter.Eq(job => job.Id, jobId) & Builders<JobDocument>.Filter.Eq(job => job.UserId, userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but Redis is unavailable; the worker's reconciler dispatches it.")]
     private static partial void LogDispatchDeferred(ILogger logger, string jobId, Exception exception);

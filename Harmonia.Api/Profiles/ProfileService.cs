@@ -20,7 +20,7 @@ public sealed class ProfileService(
             ProfileKeys.Profile(userId),
             (users.Documents, userId),
             static async (query, token) =>
-                await query.Documents.Find(user => user.Id == query.userId).FirstOrDefaultAsync(token) is { } user
+                await query.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, query.userId)).FirstOrDefaultAsync(token) is { } user
                     ? CachedProfile.From(user)
                     : null,
             Area.EntryOptions,

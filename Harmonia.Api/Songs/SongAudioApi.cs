@@ -36,7 +36,7 @@ public static class SongAudioApi
         }
 
         var ownerId = user.GetUserId();
-        var song = await songs.Documents.Find(s => s.Id == id && s.OwnerId == ownerId).FirstOrDefaultAsync(cancellationToken);
+        var song = await songs.Documents.Find(Builders<SongDocument>.Filter.Eq(s => s.Id, id) & Builders<SongDocument>.Filter.Eq(s => s.OwnerId, ownerId)).FirstOrDefaultAsync(cancellationToken);
         if (song?.AudioFileId is null)
         {
             return TypedResults.NotFound();

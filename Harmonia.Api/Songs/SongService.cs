@@ -22,7 +22,7 @@ public sealed class SongService(
             SongKeys.Song(songId),
             (songs.Documents, songId),
             static async (query, token) =>
-                await query.Documents.Find(song => song.Id == query.songId).FirstOrDefaultAsync(token) is { } song
+                await query.Documents.Find(Builders<SongDocument>.Filter.Eq(song => song.Id, query.songId)).FirstOrDefaultAsync(token) is { } song
                     ? CachedSong.From(song)
                     : null,
             areas.Get(SongKeys.Area).EntryOptions,

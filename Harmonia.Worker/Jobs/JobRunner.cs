@@ -46,7 +46,7 @@ public sealed partial class JobRunner(
         }
 
         var settings = options.CurrentValue;
-        var job = await jobs.Documents.Find(j => j.Id == dispatched.JobId).FirstOrDefaultAsync(CancellationToken.None);
+        var job = await jobs.Documents.Find(Builders<JobDocument>.Filter.Eq(j => j.Id, dispatched.JobId)).FirstOrDefaultAsync(CancellationToken.None);
         if (job is null || job.Status.IsFinal())
         {
             // A duplicate notice (a recovery dispatch, a retry racing a cancel): the job is settled already.
@@ -152,7 +152,7 @@ public sealed partial class JobRunner(
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
         return await jobs.Documents.FindOneAndUpdateAsync<JobDocument>(
-            j => j.Id == jobId && (j.Status == JobStatus.Pending || j.Status == JobStatus.Running),
+            Builders<JobDocument>.Filter.Eq(j => j.Id, jobId) & Builders<JobDocument>.Filter.In(j => j.Status, [JobStatus.Pending, JobStatus.Running]),
             Builders<JobDocument>.Update
                 .Set(j => j.Status, JobStatus.Running)
                 .Set(j => j.LeaseOwner, leaseToken)
@@ -279,7 +279,9 @@ public sealed partial class JobRunner(
     private async Task<JobDocument?> SettleAsync(Attempt attempt, UpdateDefinition<JobDocument> update)
     {
         var settled = await jobs.Documents.FindOneAndUpdateAsync<JobDocument>(
-            j => j.Id == attempt.Job.Id && j.LeaseOwner == attempt.Lease.Token && j.Status == JobStatus.Running,
+            Builders<JobDocument>.Filter.Eq(j => j.Id, attempt.Job.Id)
+                & Builders<JobDocument>.Filter.Eq(j => j.LeaseOwner, attempt.Lease.Token)
+                & Builders<JobDocument>.Filter.Eq(j => j.Status, JobStatus.Running),
             update
                 .Set(j => j.LeaseOwner, null)
                 .Set(j => j.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime)

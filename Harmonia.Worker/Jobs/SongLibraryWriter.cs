@@ -19,7 +19,7 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Hyb
     /// <summary>Stores the song and its library item (or finds the ones an earlier attempt stored); returns the song's id.</summary>
     public async Task<string> StoreAsync(JobDocument job, byte[] audio)
     {
-        var song = await songs.Documents.Find(s => s.JobId == job.Id).FirstOrDefaultAsync()
+        var song = await songs.Documents.Find(Builders<SongDocument>.Filter.Eq(s => s.JobId, job.Id)).FirstOrDefaultAsync()
             ?? await InsertSongAsync(job, audio);
 
         try
@@ -73,7 +73,7 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Hyb
         {
             // Another attempt stored the song first; this upload is nobody's.
             await songs.Audio.DeleteAsync(fileId);
-            return await songs.Documents.Find(s => s.JobId == job.Id).FirstAsync();
+            return await songs.Documents.Find(Builders<SongDocument>.Filter.Eq(s => s.JobId, job.Id)).FirstAsync();
         }
     }
 }
