@@ -35,7 +35,7 @@ public sealed class LibraryService(
         var title = request.Title?.Trim();
         if (type is LibraryItemType.Song)
         {
-            var song = await songs.Documents.Find(song => song.Id == request.SongId && song.OwnerId == userId).FirstOrDefaultAsync(cancellationToken);
+            var song = await songs.FindOwnedAsync(request.SongId!, userId, cancellationToken);
             if (song is null)
             {
                 return null;

@@ -36,7 +36,7 @@ public static class SongAudioApi
         }
 
         var ownerId = user.GetUserId();
-        var song = await songs.Documents.Find(Builders<SongDocument>.Filter.Eq(s => s.Id, id) & Builders<SongDocument>.Filter.Eq(s => s.OwnerId, ownerId)).FirstOrDefaultAsync(cancellationToken);
+        var song = await songs.FindOwnedAsync(id, ownerId, cancellationToken);
         if (song?.AudioFileId is null)
         {
             return TypedResults.NotFound();

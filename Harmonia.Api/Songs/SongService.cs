@@ -31,7 +31,7 @@ public sealed class SongService(
     /// <summary>Deletes one of the user's songs; false when the user has no such song.</summary>
     public async Task<bool> DeleteAsync(string userId, string songId, CancellationToken cancellationToken)
     {
-        var song = await songs.Documents.Find(song => song.Id == songId && song.OwnerId == userId).FirstOrDefaultAsync(cancellationToken);
+        var song = await songs.FindOwnedAsync(songId, userId, cancellationToken);
         if (song is null)
         {
             return false;

@@ -14,6 +14,11 @@ public sealed class SongStore(IMongoDatabase database)
 
     public GridFSBucket Audio { get; } = new(database, new GridFSBucketOptions { BucketName = AudioBucketName });
 
+    /// <summary>The song, or null when there is no such song or it belongs to someone else.</summary>
+    public Task<SongDocument?> FindOwnedAsync(string songId, string ownerId, CancellationToken cancellationToken) =>
+        Documents.Find(Builders<SongDocument>.Filter.Eq(song => song.Id, songId) & Builders<SongDocument>.Filter.Eq(song => song.OwnerId, ownerId))
+            .FirstOrDefaultAsync(cancellationToken)!;
+
     public sealed class Indexes : IMongoIndexes
     {
         public IReadOnlyList<string> Collections => [Name, $"{AudioBucketName}.files", $"{AudioBucketName}.chunks"];
