@@ -129,5 +129,8 @@ peak_rss_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status";
 # CPU time a process has used, user and system, in clock ticks (/proc/PID/stat fields 14 and 15).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# CPU time the whole machine has used (user, nice, system, irq, softirq of /proc/stat), in clock ticks.
+machine_cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
 # Microseconds of CPU per request between two cpu_ticks readings, over N requests.
 cpu_us_per_request() { awk -v from="$1" -v to="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (to - from) * 1e6 / hz / n }'; }

@@ -23,6 +23,7 @@ L1_LIMIT=100000      # Harmonia:Cache:LocalCacheSizeLimit for the memory step (t
 JOB_RATES=200,50     # jobs/s offered in the pickup-latency step: the target's rate, and one jongodb sustains
 JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb writes ever slower
 BURST_JOBS=400       # jobs in the throughput step
+JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurement
 WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
 STEPS=modes,memory,jobs
 OUT=""
@@ -30,12 +31,12 @@ OUT=""
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
-  echo "         --job-rates N,N --job-seconds S --burst-jobs N --worker-concurrency N --steps modes,memory,jobs --out DIR (default artifacts/bench/<time>)"
+  echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --steps modes,memory,jobs --out DIR (default artifacts/bench/<time>)"
 }
 
 while (($#)); do
   case $1 in
-    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 ;;
+    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
@@ -46,6 +47,7 @@ while (($#)); do
     --job-rates) JOB_RATES=$2; shift ;;
     --job-seconds) JOB_SECONDS=$2; shift ;;
     --burst-jobs) BURST_JOBS=$2; shift ;;
+    --job-warmup) JOB_WARMUP=$2; shift ;;
     --worker-concurrency) WORKER_CONCURRENCY=$2; shift ;;
     --steps) STEPS=$2; shift ;;
     --out) OUT=$2; shift ;;
@@ -97,6 +99,9 @@ service_env() {
 # is refused (a 429 is answered quickly and would flatter throughput), while every request still runs the
 # rate-limit script in Redis. The 1-second window keeps each caller's sorted set near the size a shipped
 # 100-a-minute quota allows, instead of the tens of thousands a minute-long window would collect at full load.
+# Session activity is flushed hourly instead of every 30 s: the flush updates all 300 sessions in one bulk write,
+# which MongoDB does in milliseconds but jongodb (n² per write) in about half a second of a core, and every
+# open-loop window that contained one showed a 70–140 ms stall (docs/benchmarks.md).
 start_api() {
   local database=$1 name=$2
   shift 2
@@ -105,6 +110,7 @@ start_api() {
   spawn "$OUT/api-$name.log" env -C "$(dirname "$API_DLL")" "${shared[@]}" \
     ASPNETCORE_URLS="$API" \
     Harmonia__Auth__AccessTokenLifetime=01:00:00 \
+    Harmonia__Auth__ActivityFlushInterval=01:00:00 \
     Harmonia__Benchmarks__Floor=true \
     Harmonia__RateLimiting__SignedIn__Limit=1000000 \
     Harmonia__RateLimiting__SignedIn__Window=00:00:01 \
@@ -267,8 +273,16 @@ jobs_step() {
   start_api "$database" "$database"
   start_worker "$database"
   seed_and_login "$database" "$OUT/tokens-$database.tsv" 1 0
-  # Warms both processes' code paths, outside the measurement.
-  "${LOADGEN[@]}" jobs-rate --api "$API" --mongo "$(mongo_url "$database")" --tokens "$OUT/tokens-$database.tsv" --rate 20 --duration 1 >>"$OUT/loadgen.log"
+  # Warms both processes outside the measurement. A fresh API and worker spend about a third of the two cores
+  # on JIT during their first few hundred jobs: after 300 warm-up jobs a burst still cost the API 7.7 ms of CPU
+  # per job, after 1,000 it cost 0.9 ms. The warm-up runs in rounds whose documents are deleted after each, so
+  # it stays quick and the measured jobs start from empty collections (jongodb writes slower as they grow).
+  local round
+  for ((round = 0; round < JOB_WARMUP; round += 200)); do
+    "${LOADGEN[@]}" jobs-burst --api "$API" --mongo "$(mongo_url "$database")" --tokens "$OUT/tokens-$database.tsv" \
+      --count $((JOB_WARMUP - round < 200 ? JOB_WARMUP - round : 200)) >>"$OUT/loadgen.log"
+    "${LOADGEN[@]}" jobs-reset --mongo "$(mongo_url "$database")" >>"$OUT/loadgen.log"
+  done
 }
 
 if step jobs; then
@@ -298,12 +312,20 @@ if step jobs; then
 
   log "jobs: a burst of $BURST_JOBS"
   jobs_step jobs-burst
+  declare -A before=([api]=$(cpu_ticks "$API_PID") [worker]=$(cpu_ticks "$WORKER_PID") [jongodb]=$(cpu_ticks "$MONGO_PID")
+    [redis]=$(cpu_ticks "$REDIS_PID") [machine]=$(machine_cpu_ticks))
   "${LOADGEN[@]}" jobs-burst --api "$API" --mongo "$(mongo_url jobs-burst)" --tokens "$OUT/tokens-jobs-burst.tsv" --count "$BURST_JOBS" \
     >"$OUT/jobs-burst.txt" || die "the job burst failed (see $OUT/jobs-burst.txt)"
   read_result "$OUT/jobs-burst.txt" burst
+  # Where a job's CPU goes: what bounds jobs/s on two shared cores.
+  declare -A after=([api]=$(cpu_ticks "$API_PID") [worker]=$(cpu_ticks "$WORKER_PID") [jongodb]=$(cpu_ticks "$MONGO_PID")
+    [redis]=$(cpu_ticks "$REDIS_PID") [machine]=$(machine_cpu_ticks))
+  for part in "${!before[@]}"; do
+    R[burst.cpu_ms_$part]=$(awk -v us="$(cpu_us_per_request "${before[$part]}" "${after[$part]}" "${R[burst.completed]}")" 'BEGIN { printf "%.1f", us / 1000 }')
+  done
   stop_worker
   stop_api
-  log "jobs burst: ${R[burst.jobs_per_second]} jobs/s"
+  log "jobs burst: ${R[burst.jobs_per_second]} jobs/s; CPU ms per job: API ${R[burst.cpu_ms_api]}, worker ${R[burst.cpu_ms_worker]}, jongodb ${R[burst.cpu_ms_jongodb]}, Redis ${R[burst.cpu_ms_redis]}, whole machine ${R[burst.cpu_ms_machine]}"
 fi
 
 # --- the report -------------------------------------------------------------------------------------------------
@@ -363,5 +385,9 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
     echo
     echo "A burst of ${R[burst.jobs]} jobs: ${R[burst.jobs_per_second]} jobs/s end to end (submitted at ${R[burst.submit_rate]}/s). Pickup: the worker's"
     echo "harmonia.jobs.pickup_latency histogram (dotnet-counters); submit→start: the job documents' createdAt and startedAt."
+    echo
+    echo "| CPU ms per job in the burst | API | worker | jongodb | Redis | whole machine (load generator included) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| | ${R[burst.cpu_ms_api]} | ${R[burst.cpu_ms_worker]} | ${R[burst.cpu_ms_jongodb]} | ${R[burst.cpu_ms_redis]} | ${R[burst.cpu_ms_machine]} |"
   fi
 } | tee "$OUT/results.md"

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using Harmonia.Contracts.Jobs;
+using Harmonia.Contracts.Library;
+using Harmonia.Contracts.Songs;
 using Harmonia.ServiceDefaults.Data;
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Harmonia.LoadGenerator;
@@ -66,6 +69,26 @@ internal static class JobsLoad
             CultureInfo.InvariantCulture,
             $"RESULT jobs={count} completed={settled.Count} submit_rate={submitted / submitSeconds:F0} jobs_per_second={settled.Count / totalSeconds:F0} seconds={totalSeconds:F1}"));
         return settled.Count == count ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>jobs-reset</c>: deletes every job, song, audio file and library item of the database, once the warm-up's
+    /// jobs are settled. jongodb writes slower with the square of a collection's size and deleting restores its
+    /// speed, so each measurement starts from the same empty collections instead of inheriting the warm-up's.
+    /// </summary>
+    public static async Task<int> ResetAsync(Options options, CancellationToken cancellationToken)
+    {
+        MongoConventions.Register();
+        var url = MongoUrl.Create(options.Text("mongo"));
+        var database = new MongoClient(url).GetDatabase(url.DatabaseName);
+        string[] collections = [JobStore.Name, SongStore.Name, $"{SongStore.AudioBucketName}.files", $"{SongStore.AudioBucketName}.chunks", LibraryStore.Name];
+        foreach (var collection in collections)
+        {
+            await database.GetCollection<BsonDocument>(collection).DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken);
+        }
+
+        Console.WriteLine($"RESULT reset={string.Join(',', collections)}");
+        return 0;
     }
 
     private static HttpRequestMessage Submit(string token)

@@ -5,7 +5,7 @@ using Harmonia.LoadGenerator;
 // that the script reads; see docs/benchmarks.md.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst --option value ...");
+    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst|jobs-reset --option value ...");
     return 2;
 }
 
@@ -25,5 +25,6 @@ return args[0] switch
     "cold-keys" => await ColdKeys.RunAsync(options, stopping.Token),
     "jobs-rate" => await JobsLoad.RunAtRateAsync(options, stopping.Token),
     "jobs-burst" => await JobsLoad.RunBurstAsync(options, stopping.Token),
+    "jobs-reset" => await JobsLoad.ResetAsync(options, stopping.Token),
     _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
 };
