@@ -46,22 +46,7 @@ public sealed partial class JobRunner(
         }
 
         var settings = options.CurrentValue;
-        var job = await jobs.Documents.Find(Builders<JobDocument>.Filter.Eq(j => j.Id, dispatched.JobId)).FirstOrDefaultAsync(CancellationToken.None);
-        if (job is null || job.Status.IsFinal())
-        {
-            // A duplicate notice (a recovery dispatch, a retry racing a cancel): the job is settled already.
-            await stream.AcknowledgeAsync(dispatched.EntryId);
-            return;
-        }
-
-        if (job.Status is JobStatus.Pending && job.NextAttemptAt > timeProvider.GetUtcNow().UtcDateTime)
-        {
-            await dispatcher.ScheduleAsync(job.Id, job.TraceParent, new DateTimeOffset(job.NextAttemptAt.Value, TimeSpan.Zero));
-            await stream.AcknowledgeAsync(dispatched.EntryId);
-            return;
-        }
-
-        await using var lease = await JobLease.TryAcquireAsync(redis.GetDatabase(), job.Id, settings.LeaseDuration, logger);
+        await using var lease = await JobLease.TryAcquireAsync(redis.GetDatabase(), dispatched.JobId, settings.LeaseDuration, logger);
         if (lease is null)
         {
             // A live worker runs this job under its own entry; this one is a duplicate.
@@ -69,10 +54,13 @@ public sealed partial class JobRunner(
             return;
         }
 
-        var claimed = await ClaimAsync(job.Id, lease.Token);
+        // Claimed straight away, without reading the job first: the claim's filter admits only a job that may start
+        // now, so the common case costs one MongoDB round trip, and the rare notice that cannot start reads it after.
+        var claimed = await ClaimAsync(dispatched.JobId, lease.Token);
         if (claimed is null)
         {
-            await stream.AcknowledgeAsync(dispatched.EntryId);
+            await lease.ReleaseAsync();
+            await PassOverAsync(dispatched);
             return;
         }
 
@@ -93,7 +81,7 @@ public sealed partial class JobRunner(
 
         await PublishAsync(claimed);
         metrics.Started.Add(1);
-        using var tracking = cancellations.Track(job.Id, lease);
+        using var tracking = cancellations.Track(claimed.Id, lease);
         lease.StartRenewing(stream, dispatched.EntryId, settings.LeaseRenewalInterval, timeProvider);
         var progress = new ProgressReporter(statuses, claimed, lease, logger);
         var startedAt = timeProvider.GetTimestamp();
@@ -145,14 +133,17 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>
-    /// Makes this lease the job's owner and starts an attempt. A running job is taken over too: holding the
-    /// Redis lease proves the previous owner's expired.
+    /// Makes this lease the job's owner and starts an attempt, unless the job is settled or waits out a retry
+    /// backoff. A running job is taken over too: holding the Redis lease proves the previous owner's expired.
     /// </summary>
     private async Task<JobDocument?> ClaimAsync(string jobId, string leaseToken)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
+        var filter = Builders<JobDocument>.Filter;
         return await jobs.Documents.FindOneAndUpdateAsync<JobDocument>(
-            Builders<JobDocument>.Filter.Eq(j => j.Id, jobId) & Builders<JobDocument>.Filter.In(j => j.Status, [JobStatus.Pending, JobStatus.Running]),
+            filter.Eq(j => j.Id, jobId)
+                & filter.In(j => j.Status, [JobStatus.Pending, JobStatus.Running])
+                & (filter.Eq(j => j.NextAttemptAt, null) | filter.Lte(j => j.NextAttemptAt, now)),
             Builders<JobDocument>.Update
                 .Set(j => j.Status, JobStatus.Running)
                 .Set(j => j.LeaseOwner, leaseToken)
@@ -163,6 +154,21 @@ public sealed partial class JobRunner(
                 .Inc(j => j.Attempts, 1)
                 .Inc(j => j.Version, 1),
             new FindOneAndUpdateOptions<JobDocument> { ReturnDocument = ReturnDocument.After });
+    }
+
+    /// <summary>
+    /// Settles a notice for a job that cannot start: one settled already (a duplicate notice, a retry racing a
+    /// cancel) is dropped, and one waiting out a retry backoff (a recovery dispatch came early) goes back on the schedule.
+    /// </summary>
+    private async Task PassOverAsync(DispatchedJob dispatched)
+    {
+        var job = await jobs.Documents.Find(Builders<JobDocument>.Filter.Eq(j => j.Id, dispatched.JobId)).FirstOrDefaultAsync(CancellationToken.None);
+        if (job is { Status: JobStatus.Pending, NextAttemptAt: { } due })
+        {
+            await dispatcher.ScheduleAsync(job.Id, job.TraceParent, new DateTimeOffset(due, TimeSpan.Zero));
+        }
+
+        await stream.AcknowledgeAsync(dispatched.EntryId);
     }
 
     private async Task CompleteAsync(Attempt attempt, byte[] audio)

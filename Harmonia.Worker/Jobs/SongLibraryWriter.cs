@@ -16,11 +16,10 @@ namespace Harmonia.Worker.Jobs;
 /// </summary>
 public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, HybridCache cache, TimeProvider timeProvider)
 {
-    /// <summary>Stores the song and its library item (or finds the ones an earlier attempt stored); returns the song's id.</summary>
+    /// <summary>Stores the song and its library item (or keeps the ones an earlier attempt stored); returns the song's id.</summary>
     public async Task<string> StoreAsync(JobDocument job, byte[] audio)
     {
-        var song = await songs.Documents.Find(Builders<SongDocument>.Filter.Eq(s => s.JobId, job.Id)).FirstOrDefaultAsync()
-            ?? await InsertSongAsync(job, audio);
+        var song = await InsertSongAsync(job, audio);
 
         try
         {
@@ -45,8 +44,10 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Hyb
     }
 
     /// <remarks>
-    /// A worker that dies between the upload and the insert leaves an unreferenced audio file named after the
-    /// job; it is harmless, and deleting it here could delete a file another attempt is about to reference.
+    /// Inserted without looking for an earlier attempt's song first: nearly every job gets here once, so the
+    /// lookup would cost every job a round trip to spare the rare repeat an upload. A worker that dies between
+    /// the upload and the insert leaves an unreferenced audio file named after the job; it is harmless, and
+    /// deleting it here could delete a file another attempt is about to reference.
     /// </remarks>
     private async Task<SongDocument> InsertSongAsync(JobDocument job, byte[] audio)
     {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Harmonia.Contracts.Jobs;
+using Harmonia.Worker.Jobs;
 using Harmonia.Worker.Jobs.Generation;
+using Microsoft.Extensions.DependencyInjection;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -44,6 +46,68 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         Assert.Equal(2, metrics.Sum("harmonia.jobs.retried"));
         Assert.Equal(1, metrics.Sum("harmonia.jobs.failed"));
         Assert.Equal(0, metrics.Sum("harmonia.jobs.completed"));
+    }
+
+    [Fact]
+    public async Task AnEarlyNoticeForAJobWaitingOutItsBackoffDoesNotStartItBeforeItIsDue()
+    {
+        var queue = NewQueue();
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Generator"] = "Failing",
+            ["Harmonia:Jobs:MaxAttempts"] = "2",
+            ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:02",
+            ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:02",
+        });
+        using var metrics = new JobMeterRecorder(worker.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "retried on time", durationSeconds: 1);
+        var database = await DatabaseAsync(fixture);
+        await Eventually.HoldsAsync(
+            async () => await FindJobAsync(database, job.Id) is { Status: JobStatus.Pending, Attempts: 1 },
+            FinishBound,
+            "the first attempt failed and the job waits for its retry");
+        var due = (await FindJobAsync(database, job.Id))!.NextAttemptAt!.Value;
+
+        // What a recovery sweep sends for a job it takes for lost: a notice on the stream, long before the retry is due.
+        await api.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job.Id, traceParent: null, DispatchReason.Recovered);
+
+        var final = (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job;
+        Assert.Equal("failed", final.Status);
+        Assert.Equal(2, final.Attempts);
+        Assert.True((await FindJobAsync(database, job.Id))!.StartedAt >= due, "the second attempt started before its retry was due");
+        Assert.Equal(2, metrics.Sum("harmonia.jobs.started"));
+    }
+
+    [Fact]
+    public async Task ANoticeForASettledJobIsDroppedWithoutRunningItAgain()
+    {
+        var queue = NewQueue();
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:Generator"] = "NoOp",
+        });
+        using var metrics = new JobMeterRecorder(worker.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "done once", durationSeconds: 1);
+        Assert.Equal("completed", (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job.Status);
+
+        await api.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job.Id, traceParent: null, DispatchReason.Recovered);
+        var stream = worker.Services.GetRequiredService<JobStreamConsumer>();
+        await Eventually.HoldsAsync(
+            async () => await stream.MeasureAsync() is { Waiting: 0, InProgress: 0 },
+            FinishBound,
+            "the worker settled the duplicate notice");
+
+        var again = await GetJobAsync(client, user.Tokens.AccessToken, job.Id);
+        Assert.Equal("completed", again.Status);
+        Assert.Equal(1, again.Attempts);
+        Assert.Equal(1, metrics.Sum("harmonia.jobs.started"));
+        Assert.Equal(1, await CountByJobAsync(await DatabaseAsync(fixture), "songs", job.Id));
     }
 
     [Fact]

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Harmonia.Contracts.Jobs;
+using Harmonia.ServiceDefaults.Data;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -107,6 +109,15 @@ internal static class JobsClient
     {
         var url = MongoUrl.Create(await fixture.ConnectionStringAsync("harmonia"));
         return new MongoClient(url).GetDatabase(url.DatabaseName ?? "harmonia");
+    }
+
+    /// <summary>The job as MongoDB, the source of truth, has it.</summary>
+    public static async Task<JobDocument?> FindJobAsync(IMongoDatabase database, string jobId)
+    {
+        MongoConventions.Register();
+        return await database.GetCollection<JobDocument>(JobStore.Name)
+            .Find(Builders<JobDocument>.Filter.Eq(job => job.Id, jobId))
+            .FirstOrDefaultAsync(CancellationToken);
     }
 
     /// <summary>How many documents of <paramref name="collection"/> the job created.</summary>
