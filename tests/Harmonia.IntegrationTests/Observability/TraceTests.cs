@@ -37,7 +37,7 @@ public sealed class TraceTests(AppHostFixture fixture)
         var submit = spans.Single(span => span.Kind == ActivityKind.Server
             && (string?)span.GetTagItem("http.request.method") == "POST" && (string?)span.GetTagItem("url.path") == "/jobs");
         List<Activity> Trace() => [.. spans.Where(span => span.TraceId == submit.TraceId)];
-        // Redis command spans are reported when the client's profiling session is drained, a few seconds later.
+        // Redis command spans are reported when the client's profiling session is drained, shortly after the request.
         await Eventually.HoldsAsync(
             () => Task.FromResult(Trace().Any(IsRedisCommand) && Trace().Any(span => span.Kind == ActivityKind.Consumer)),
             SpansExported,
