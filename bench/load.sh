@@ -268,6 +268,13 @@ pickup() {
   grep -o "\"name\": *\"harmonia.jobs.pickup_latency[^}]*Percentile=$2[^}]*}" "$1" | head -1 | grep -o '"value": *[0-9.eE+-]*' | awk '{ printf "%.1f", $2 * 1000 }'
 }
 
+# Fills the associative array named $1 with the CPU ticks used so far by each process a job passes through, and by the machine.
+job_cpu_ticks() {
+  local -n ticks=$1
+  ticks=([api]=$(cpu_ticks "$API_PID") [worker]=$(cpu_ticks "$WORKER_PID") [jongodb]=$(cpu_ticks "$MONGO_PID")
+    [redis]=$(cpu_ticks "$REDIS_PID") [machine]=$(machine_cpu_ticks))
+}
+
 jobs_step() {
   local database=$1
   start_api "$database" "$database"
@@ -312,14 +319,13 @@ if step jobs; then
 
   log "jobs: a burst of $BURST_JOBS"
   jobs_step jobs-burst
-  declare -A before=([api]=$(cpu_ticks "$API_PID") [worker]=$(cpu_ticks "$WORKER_PID") [jongodb]=$(cpu_ticks "$MONGO_PID")
-    [redis]=$(cpu_ticks "$REDIS_PID") [machine]=$(machine_cpu_ticks))
+  declare -A before after
+  job_cpu_ticks before
   "${LOADGEN[@]}" jobs-burst --api "$API" --mongo "$(mongo_url jobs-burst)" --tokens "$OUT/tokens-jobs-burst.tsv" --count "$BURST_JOBS" \
     >"$OUT/jobs-burst.txt" || die "the job burst failed (see $OUT/jobs-burst.txt)"
   read_result "$OUT/jobs-burst.txt" burst
   # Where a job's CPU goes: what bounds jobs/s on two shared cores.
-  declare -A after=([api]=$(cpu_ticks "$API_PID") [worker]=$(cpu_ticks "$WORKER_PID") [jongodb]=$(cpu_ticks "$MONGO_PID")
-    [redis]=$(cpu_ticks "$REDIS_PID") [machine]=$(machine_cpu_ticks))
+  job_cpu_ticks after
   for part in "${!before[@]}"; do
     R[burst.cpu_ms_$part]=$(awk -v us="$(cpu_us_per_request "${before[$part]}" "${after[$part]}" "${R[burst.completed]}")" 'BEGIN { printf "%.1f", us / 1000 }')
   done

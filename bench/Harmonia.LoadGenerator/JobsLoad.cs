@@ -81,7 +81,9 @@ internal static class JobsLoad
         MongoConventions.Register();
         var url = MongoUrl.Create(options.Text("mongo"));
         var database = new MongoClient(url).GetDatabase(url.DatabaseName);
-        string[] collections = [JobStore.Name, SongStore.Name, $"{SongStore.AudioBucketName}.files", $"{SongStore.AudioBucketName}.chunks", LibraryStore.Name];
+        // The stores name their own collections (GridFS's two included), so a new one is reset without a change here.
+        IMongoIndexes[] stores = [new JobStore.Indexes(), new SongStore.Indexes(), new LibraryStore.Indexes()];
+        var collections = stores.SelectMany(store => store.Collections).ToArray();
         foreach (var collection in collections)
         {
             await database.GetCollection<BsonDocument>(collection).DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken);
