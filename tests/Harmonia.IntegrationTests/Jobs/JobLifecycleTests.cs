@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Harmonia.IntegrationTests.Caching;
+using Harmonia.Worker.Jobs.Generation;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -63,7 +64,9 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         using var api = fixture.CreateApiClient();
         var owner = await RegisterAndLoginAsync(api);
         var stranger = await RegisterAndLoginAsync(api);
-        var job = await SubmitSongAsync(api, owner.Tokens.AccessToken, "three short bells", durationSeconds: 1);
+        // Five seconds of 16-bit audio span two GridFS chunks, so the download must put chunks back together.
+        const int durationSeconds = 5;
+        var job = await SubmitSongAsync(api, owner.Tokens.AccessToken, "three short bells", durationSeconds);
         var result = (await WatchToEndAsync(api, owner.Tokens.AccessToken, job.Id))[^1].Job.Result!;
 
         using var response = await GetAsync(api, result.AudioUrl, owner.Tokens.AccessToken);
@@ -74,6 +77,7 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         Assert.Equal("RIFF", Encoding.ASCII.GetString(wav, 0, 4));
         Assert.Equal("WAVE", Encoding.ASCII.GetString(wav, 8, 4));
         Assert.Equal(wav.Length - 8, BitConverter.ToInt32(wav, 4));
+        Assert.Equal(WavFormat.HeaderLength + durationSeconds * SynthSongGenerator.SampleRate * sizeof(short), wav.Length);
         Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(api, result.AudioUrl, stranger.Tokens.AccessToken));
     }
 
