@@ -34,7 +34,7 @@ public sealed partial class JobLease : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _canceled = new();
     private readonly CancellationTokenSource _lost = new();
-    private readonly CancellationTokenSource _stopRenewing = new();
+    private PeriodicTimer? _renewal;
     private Task _renewing = Task.CompletedTask;
     private bool _released;
 
@@ -70,8 +70,11 @@ public sealed partial class JobLease : IAsyncDisposable
     public void MarkLost() => _ = _lost.CancelAsync();
 
     /// <summary>Starts renewing every <paramref name="interval"/>, together with the job's stream entry.</summary>
-    public void StartRenewing(JobStreamConsumer stream, RedisValue entryId, TimeSpan interval, TimeProvider timeProvider) =>
-        _renewing = RenewAsync(stream, entryId, interval, timeProvider, _stopRenewing.Token);
+    public void StartRenewing(JobStreamConsumer stream, RedisValue entryId, TimeSpan interval, TimeProvider timeProvider)
+    {
+        _renewal = new PeriodicTimer(interval, timeProvider);
+        _renewing = RenewAsync(_renewal, stream, entryId);
+    }
 
     /// <summary>
     /// Stops renewing and gives the lease up, if it is still this worker's. Call it before putting the job
@@ -86,8 +89,9 @@ public sealed partial class JobLease : IAsyncDisposable
         }
 
         _released = true;
-        // Renewal re-takes a missing key, so it must stop before the key is deleted.
-        await _stopRenewing.CancelAsync();
+        // Renewal re-takes a missing key, so it must stop before the key is deleted. A disposed timer ends the
+        // renewal loop (its pending wait returns false) without the exception a cancelled wait would throw.
+        _renewal?.Dispose();
         await _renewing;
         try
         {
@@ -100,47 +104,36 @@ public sealed partial class JobLease : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await ReleaseAsync();
-        // The cancel sources stay undisposed: a cancel message for this job may still be on its way to them.
-        _stopRenewing.Dispose();
-    }
+    /// <remarks>The cancel sources stay undisposed: a cancel message for this job may still be on its way to them.</remarks>
+    public ValueTask DisposeAsync() => new(ReleaseAsync());
 
-    private async Task RenewAsync(JobStreamConsumer stream, RedisValue entryId, TimeSpan interval, TimeProvider timeProvider, CancellationToken stopping)
+    private async Task RenewAsync(PeriodicTimer timer, JobStreamConsumer stream, RedisValue entryId)
     {
-        using var timer = new PeriodicTimer(interval, timeProvider);
-        try
+        while (await timer.WaitForNextTickAsync())
         {
-            while (await timer.WaitForNextTickAsync(stopping))
+            try
             {
-                try
+                var held = (int)await _database.ScriptEvaluateAsync(
+                    RenewScript, [JobKeys.Lease(_jobId), JobKeys.CancelFlag(_jobId)], [Token, (long)_duration.TotalMilliseconds]);
+                if (held < 0)
                 {
-                    var held = (int)await _database.ScriptEvaluateAsync(
-                        RenewScript, [JobKeys.Lease(_jobId), JobKeys.CancelFlag(_jobId)], [Token, (long)_duration.TotalMilliseconds]);
-                    if (held < 0)
-                    {
-                        LogLeaseLost(_logger, _jobId);
-                        await _lost.CancelAsync();
-                        return;
-                    }
-
-                    if (held == 2)
-                    {
-                        await _canceled.CancelAsync();
-                    }
-
-                    await stream.RenewAsync(entryId);
+                    LogLeaseLost(_logger, _jobId);
+                    await _lost.CancelAsync();
+                    return;
                 }
-                catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+
+                if (held == 2)
                 {
-                    // Nobody can take the job over while Redis is unreachable either; keep trying.
-                    LogRenewalFailed(_logger, _jobId, exception);
+                    await _canceled.CancelAsync();
                 }
+
+                await stream.RenewAsync(entryId);
             }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
+            catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+            {
+                // Nobody can take the job over while Redis is unreachable either; keep trying.
+                LogRenewalFailed(_logger, _jobId, exception);
+            }
         }
     }
 
