@@ -115,7 +115,7 @@ internal static class JobsClient
     public static async Task<JobDocument?> FindJobAsync(IMongoDatabase database, string jobId)
     {
         MongoConventions.Register();
-        return await database.GetCollection<JobDocument>(JobStore.Name)
+        return await new JobStore(database).Documents
             .Find(Builders<JobDocument>.Filter.Eq(job => job.Id, jobId))
             .FirstOrDefaultAsync(CancellationToken);
     }
