@@ -1,12 +1,13 @@
 using Harmonia.Api.Admin;
 using Harmonia.Api.Auth;
-using Harmonia.Api.Benchmarks;
 using Harmonia.Api.Http;
 using Harmonia.Api.Jobs;
 using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Songs;
+using Harmonia.Caching;
+using Harmonia.DataStores;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,21 +19,25 @@ builder.AddAuth();
 builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
-builder.AddAdmin();
 builder.AddJobs();
+builder.AddAdmin();
 builder.AddRateLimits();
 
 var app = builder.Build();
 
-app.UseApiDefaults();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseRateLimits();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapApiReference();
 app.MapAuthApi();
 app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();
-app.MapAdminApi();
-app.MapSongAudioApi();
 app.MapJobsApi();
-app.MapFloorApiWhenEnabled();
+app.MapAdminApi();
 
 app.Run();

@@ -1,12 +1,10 @@
-using Aspire.Hosting.ApplicationModel;
+using Harmonia.Api.Admin;
 
 namespace Harmonia.AppHost;
 
 /// <summary>What the dashboard offers on the API resource: cache commands and a link to the API reference.</summary>
 internal static class ApiDashboardExtensions
 {
-    private const string CommandKeyHeader = "X-Harmonia-Command-Key";
-
     /// <summary>
     /// "Clear cache" and "Warm cache" call the API's admin endpoints with a key generated for this run. Commands
     /// exist only in run mode (the Azure Container Apps dashboard has none), so the key is never published.
@@ -20,7 +18,7 @@ internal static class ApiDashboardExtensions
 
         var commandKey = ParameterResourceBuilderExtensions.CreateGeneratedParameter(
             api.ApplicationBuilder, "api-command-key", secret: true, new GenerateParameterDefault { MinLength = 32, Special = false });
-        api.WithEnvironment("Harmonia__Admin__CommandKey", commandKey);
+        api.WithEnvironment(CommandKey.Setting, commandKey);
 
         return api
             .WithHttpCommand("/admin/cache/clear", "Clear cache", commandName: "clear-cache", commandOptions: new()
@@ -44,5 +42,5 @@ internal static class ApiDashboardExtensions
         api.WithUrlForEndpoint("http", endpoint => new ResourceUrlAnnotation { Url = "/scalar", DisplayText = "API reference", Endpoint = endpoint });
 
     private static async Task AddKeyAsync(HttpCommandRequestContext request, ParameterResource commandKey) =>
-        request.Request.Headers.Add(CommandKeyHeader, await commandKey.GetValueAsync(request.CancellationToken));
+        request.Request.Headers.Add(CommandKey.Header, await commandKey.GetValueAsync(request.CancellationToken));
 }

@@ -1,3 +1,5 @@
+using Harmonia.Caching;
+using Harmonia.DataStores;
 using Harmonia.Worker.Jobs;
 
 // The worker is a web host only so that it can answer /health and /alive for the dashboard and

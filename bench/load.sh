@@ -6,7 +6,8 @@
 #   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
 #   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst.
 # It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
-# stops all of them however it ends. --smoke runs every step for about a second, to keep the script working.
+# stops all of them however it ends. The API and the worker are the benchmark hosts in bench/Harmonia.Bench.*: the
+# product's own registrations plus the floor endpoints, switchable cache levels and rate limiting, and a no-op generator. --smoke runs every step for about a second, to keep the script working.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,11 +69,11 @@ log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 104857
 log "results in $OUT"
 
 log "building the API, the worker and the load generator (Release)"
-for project in Harmonia.Api Harmonia.Worker bench/Harmonia.LoadGenerator; do
+for project in bench/Harmonia.Bench.Api bench/Harmonia.Bench.Worker bench/Harmonia.LoadGenerator; do
   dotnet build "$ROOT/$project" -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || die "build of $project failed; see $OUT/build.log"
 done
-API_DLL=$ROOT/Harmonia.Api/bin/Release/net10.0/Harmonia.Api.dll
-WORKER_DLL=$ROOT/Harmonia.Worker/bin/Release/net10.0/Harmonia.Worker.dll
+API_DLL=$ROOT/bench/Harmonia.Bench.Api/bin/Release/net10.0/Harmonia.Bench.Api.dll
+WORKER_DLL=$ROOT/bench/Harmonia.Bench.Worker/bin/Release/net10.0/Harmonia.Bench.Worker.dll
 LOADGEN=(dotnet "$ROOT/bench/Harmonia.LoadGenerator/bin/Release/net10.0/Harmonia.LoadGenerator.dll")
 
 COUNTERS=${XDG_CACHE_HOME:-$HOME/.cache}/harmonia/tools/dotnet-counters
@@ -111,7 +112,6 @@ start_api() {
     ASPNETCORE_URLS="$API" \
     Harmonia__Auth__AccessTokenLifetime=01:00:00 \
     Harmonia__Auth__ActivityFlushInterval=01:00:00 \
-    Harmonia__Benchmarks__Floor=true \
     Harmonia__RateLimiting__SignedIn__Limit=1000000 \
     Harmonia__RateLimiting__SignedIn__Window=00:00:01 \
     Harmonia__RateLimiting__Anonymous__Limit=1000000 \
@@ -198,7 +198,7 @@ for limiting in on off; do
   step modes || break
   enabled=$([[ $limiting == on ]] && echo true || echo false)
   for levels in Both DistributedOnly None; do
-    start_api harmonia "$levels-limits-$limiting" Harmonia__Cache__Levels="$levels" Harmonia__RateLimiting__Enabled="$enabled"
+    start_api harmonia "$levels-limits-$limiting" Bench__CacheLevels="$levels" Bench__RateLimiting="$enabled"
     ensure_seeded
     case $levels in
       Both)
@@ -251,7 +251,7 @@ WORKER_PORT=$(free_port)
 start_worker() {
   local database=$1
   mapfile -t shared < <(service_env "$database")
-  spawn "$OUT/worker-$database.log" env -C "$(dirname "$WORKER_DLL")" "${shared[@]}" ASPNETCORE_URLS="http://127.0.0.1:$WORKER_PORT" Harmonia__Jobs__Generator=NoOp \
+  spawn "$OUT/worker-$database.log" env -C "$(dirname "$WORKER_DLL")" "${shared[@]}" ASPNETCORE_URLS="http://127.0.0.1:$WORKER_PORT" \
     ${WORKER_CONCURRENCY:+Harmonia__Jobs__Concurrency=$WORKER_CONCURRENCY} dotnet "$WORKER_DLL"
   WORKER_PID=$SPAWNED
   wait_for "worker" 60 curl -sf "http://127.0.0.1:$WORKER_PORT/alive"

@@ -1,4 +1,5 @@
 using Harmonia.Api.Auth;
+using Harmonia.Api.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -18,7 +19,7 @@ public static class AdminExtensions
         services.AddAuthorizationBuilder().AddPolicy(AdminApi.Policy, policy => policy
             .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, CommandKeyAuthentication.SchemeName)
             .RequireRole(AccessTokens.AdminRole));
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
+        services.AddApiJsonTypes(AdminJsonContext.Default);
 
         return builder;
     }

@@ -1,8 +1,8 @@
-using System.Globalization;
 using Harmonia.Api.Auth;
 using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Caching;
+using Harmonia.DataStores;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -65,12 +65,12 @@ public sealed class CacheAdministration(
     private async Task<RedisStats> GetRedisStatsAsync()
     {
         var server = redis.GetServers().FirstOrDefault(candidate => candidate.IsConnected);
-        if (server is null)
+        var info = await RedisServerInfo.ReadAsync(redis);
+        if (server is null || !info.IsAvailable)
         {
             return new RedisStats(0, 0, 0, 0, 0, new Dictionary<string, long>(), Complete: false);
         }
 
-        var info = (await server.InfoAsync()).SelectMany(section => section).ToDictionary(pair => pair.Key, pair => pair.Value);
         var namespaces = new Dictionary<string, long>();
         var counted = 0;
         await foreach (var key in server.KeysAsync(pageSize: 1000))
@@ -85,11 +85,11 @@ public sealed class CacheAdministration(
         }
 
         return new RedisStats(
-            Number(info, "used_memory"),
-            Number(info, "maxmemory"),
-            Number(info, "evicted_keys"),
-            Number(info, "keyspace_hits"),
-            Number(info, "keyspace_misses"),
+            info.Number("used_memory") ?? 0,
+            info.Number("maxmemory") ?? 0,
+            info.Number("evicted_keys") ?? 0,
+            info.Number("keyspace_hits") ?? 0,
+            info.Number("keyspace_misses") ?? 0,
             namespaces,
             Complete: counted <= KeyCountBudget);
     }
@@ -97,7 +97,4 @@ public sealed class CacheAdministration(
     /// <summary>A cache area's name for its keys; otherwise the key's first segment (<c>job</c>, <c>rate</c>, FusionCache's <c>__fc</c>).</summary>
     private string NamespaceOf(string key) =>
         areas.Value.AreaOf(key) ?? (key.IndexOf(':', StringComparison.Ordinal) is > 0 and var end ? key[..end] : key);
-
-    private static long Number(Dictionary<string, string> info, string field) =>
-        info.TryGetValue(field, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
 }

@@ -10,7 +10,7 @@ namespace Harmonia.Api.Admin;
 
 /// <summary>
 /// Lets the AppHost's dashboard commands call admin endpoints: a request carrying the key the AppHost generated
-/// (header <c>X-Harmonia-Command-Key</c>) acts as an administrator. Without a configured key (as when deployed,
+/// (header <see cref="CommandKey.Header"/>) acts as an administrator. Without a configured key (as when deployed,
 /// where the dashboard has no commands) nothing authenticates this way.
 /// </summary>
 internal sealed class CommandKeyAuthentication(
@@ -20,11 +20,10 @@ internal sealed class CommandKeyAuthentication(
     IOptions<AdminOptions> admin) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
     public const string SchemeName = "CommandKey";
-    public const string Header = "X-Harmonia-Command-Key";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (admin.Value.CommandKey is not { Length: > 0 } expected || !Request.Headers.TryGetValue(Header, out var presented))
+        if (admin.Value.CommandKey is not { Length: > 0 } expected || !Request.Headers.TryGetValue(CommandKey.Header, out var presented))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }

@@ -1,6 +1,6 @@
 using Harmonia.Api.Users;
+using Harmonia.DataStores;
 using Microsoft.AspNetCore.Identity;
-using Harmonia.ServiceDefaults.Data;
 using MongoDB.Driver;
 
 namespace Harmonia.Api.Auth;

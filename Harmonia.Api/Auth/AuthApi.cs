@@ -24,7 +24,7 @@ public static class AuthApi
         signedIn.MapPost("/logout", LogoutAsync).WithSummary("End the current session");
         signedIn.MapPost("/logout-all", LogoutAllAsync).WithSummary("End every session of the user");
         signedIn.MapGet("/sessions", ListSessionsAsync).WithSummary("List the user's active sessions");
-        signedIn.MapDelete("/sessions/{id}", EndSessionAsync).WithSummary("End one of the user's sessions");
+        signedIn.MapDelete("/sessions/{id:objectid}", EndSessionAsync).WithSummary("End one of the user's sessions");
         signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session");
 
         return app;
@@ -74,8 +74,8 @@ public static class AuthApi
         TypedResults.Ok(await sessions.ListAsync(user.GetUserId(), user.GetSessionId(), cancellationToken));
 
     private static async Task<Results<NoContent, NotFound>> EndSessionAsync(
-        string id, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken) =>
-        ObjectId.TryParse(id, out _) && await sessions.EndAsync(user.GetUserId(), id, "ended-by-user", cancellationToken)
+        ObjectId id, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken) =>
+        await sessions.EndAsync(user.GetUserId(), id.ToString(), "ended-by-user", cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 

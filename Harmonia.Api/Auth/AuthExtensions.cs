@@ -1,4 +1,7 @@
+using Harmonia.Api.Http;
 using Harmonia.Api.Users;
+using Harmonia.Caching;
+using Harmonia.DataStores;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -19,9 +22,8 @@ public static class AuthExtensions
         services.Configure<PasswordHasherOptions>(hasher => hasher.IterationCount = 220_000);
         services.AddSingleton<IPasswordHasher<UserDocument>, PasswordHasher<UserDocument>>();
 
-        services.AddSingleton<UserStore>();
+        services.AddUserStore();
         services.AddSingleton<SessionStore>();
-        services.AddMongoIndexes<UserStore.Indexes>();
         services.AddMongoIndexes<SessionStore.Indexes>();
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<SessionValidator>();
@@ -34,35 +36,19 @@ public static class AuthExtensions
         // revocation can go unseen on another replica when the backplane is down.
         services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, expiration: TimeSpan.FromDays(7), localExpiration: TimeSpan.FromSeconds(5));
         services.AddCachedTypes(AuthJsonContext.Default);
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
+        services.AddApiJsonTypes(AuthJsonContext.Default);
 
+        services.AddSingleton<ActiveSessionEvents>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, auth) =>
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = AccessTokens.ValidationParameters(auth.Value);
-                jwt.Events = new JwtBearerEvents { OnTokenValidated = RequireActiveSessionAsync };
+                jwt.EventsType = typeof(ActiveSessionEvents);
             });
         services.AddAuthorization();
 
         return builder;
-    }
-
-    /// <summary>A well-signed token is only as good as its session: a revoked session's tokens stop working at once.</summary>
-    private static async Task RequireActiveSessionAsync(TokenValidatedContext context)
-    {
-        var principal = context.Principal!;
-        var userId = principal.FindFirst(AccessTokens.UserIdClaim)?.Value;
-        var sessionId = principal.FindFirst(AccessTokens.SessionIdClaim)?.Value;
-        var services = context.HttpContext.RequestServices;
-        if (userId is null || sessionId is null
-            || !await services.GetRequiredService<SessionValidator>().IsActiveAsync(userId, sessionId, context.HttpContext.RequestAborted))
-        {
-            context.Fail("The session has ended.");
-            return;
-        }
-
-        services.GetRequiredService<SessionActivityRecorder>().Touch(sessionId);
     }
 }

@@ -1,4 +1,4 @@
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Caching;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;

@@ -1,4 +1,5 @@
-using Harmonia.Api.RateLimiting;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
 
 namespace Harmonia.Api.Http;
@@ -9,24 +10,24 @@ public static class ApiDefaults
     /// <summary>No endpoint takes more than small JSON documents; larger bodies are refused with 413 before they are read.</summary>
     private const long MaximumRequestBodyBytes = 64 * 1024;
 
+    /// <summary>ProblemDetails for every error, validation at the edge, bounded bodies, <c>{id:objectid}</c> routes and OpenAPI.</summary>
     public static IHostApplicationBuilder AddApiDefaults(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = MaximumRequestBodyBytes);
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaximumRequestBodyBytes);
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddValidation();
+        builder.Services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<ObjectIdRouteConstraint>(ObjectIdRouteConstraint.Name));
         builder.Services.AddOpenApi();
         return builder;
     }
 
-    public static WebApplication UseApiDefaults(this WebApplication app)
-    {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseRateLimits();
-        app.UseAuthorization();
+    /// <summary>Serializes a feature's requests and responses with its source-generated metadata, ahead of reflection.</summary>
+    public static IServiceCollection AddApiJsonTypes(this IServiceCollection services, IJsonTypeInfoResolver resolver) =>
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, resolver));
 
+    /// <summary>The OpenAPI document, and in Development its Scalar reference UI (linked from the dashboard).</summary>
+    public static WebApplication MapApiReference(this WebApplication app)
+    {
         app.MapOpenApi();
         if (app.Environment.IsDevelopment())
         {

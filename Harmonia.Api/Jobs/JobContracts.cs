@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Harmonia.Api.Validation;
-using Harmonia.Contracts.Jobs;
+using Harmonia.Jobs;
 
 namespace Harmonia.Api.Jobs;
 

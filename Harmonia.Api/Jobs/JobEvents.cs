@@ -1,7 +1,8 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Harmonia.Contracts.Jobs;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
 using StackExchange.Redis;
 
 namespace Harmonia.Api.Jobs;
@@ -27,7 +28,7 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
         {
             await subscription.StartAsync();
         }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+        catch (Exception exception) when (exception.IsRedisFailure())
         {
             // Without pub/sub the stream still ends: it re-reads the state every few seconds.
             LogSubscribeFailed(logger, jobId, exception);
@@ -108,19 +109,10 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
         }
 
         /// <summary>The next published snapshot, or null when none came within <paramref name="timeout"/>.</summary>
-        public async Task<JobSnapshot?> NextAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
-        {
-            using var timer = new CancellationTokenSource(timeout, timeProvider);
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
-            try
-            {
-                return await _updates.Reader.ReadAsync(either.Token);
-            }
-            catch (OperationCanceledException) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-        }
+        public async Task<JobSnapshot?> NextAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+            await _updates.Reader.WaitToReadAsync(timeout, timeProvider, cancellationToken) && _updates.Reader.TryRead(out var snapshot)
+                ? snapshot
+                : null;
 
         public async ValueTask DisposeAsync()
         {
@@ -136,7 +128,7 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
                     await subscriber.UnsubscribeAsync(channel, OnMessage);
                 }
             }
-            catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+            catch (Exception exception) when (exception.IsRedisFailure())
             {
                 // The connection is gone, and its subscriptions with it.
             }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Harmonia.Contracts.Jobs;
-using Harmonia.ServiceDefaults.Data;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
-using MongoDB.Driver;
-using StackExchange.Redis;
 
 namespace Harmonia.Api.Jobs;
 
@@ -16,8 +14,8 @@ public sealed partial class JobService(
     JobStore jobs,
     JobStatusStore statuses,
     JobDispatcher dispatcher,
+    JobCancellations cancellations,
     JobMetrics metrics,
-    IConnectionMultiplexer redis,
     IOptions<JobQueueOptions> queue,
     TimeProvider timeProvider,
     ILogger<JobService> logger)
@@ -46,13 +44,9 @@ public sealed partial class JobService(
         };
         activity?.SetTag("harmonia.job.id", job.Id);
 
-        try
+        if (!await jobs.TryInsertAsync(job, cancellationToken))
         {
-            await jobs.Documents.InsertOneAsync(job, cancellationToken: cancellationToken);
-        }
-        catch (MongoException exception) when (idempotencyKey is not null && exception.IsDuplicateKey())
-        {
-            var earlier = await jobs.Documents.Find(j => j.UserId == userId && j.IdempotencyKey == idempotencyKey).FirstAsync(cancellationToken);
+            var earlier = await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, cancellationToken);
             return request.Matches(earlier)
                 ? new Submission(await GetAsync(userId, earlier.Id, cancellationToken) ?? JobSnapshot.From(earlier), Replayed: true)
                 : new Submission(null, Replayed: false);
@@ -65,7 +59,7 @@ public sealed partial class JobService(
                 statuses.WriteAsync(snapshot, publish: false),
                 dispatcher.DispatchAsync(job.Id, job.TraceParent, DispatchReason.Submitted));
         }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+        catch (Exception exception) when (exception.IsRedisFailure())
         {
             LogDispatchDeferred(logger, job.Id, exception);
         }
@@ -76,60 +70,31 @@ public sealed partial class JobService(
     /// <summary>The caller's job: from Redis when it has it, else from MongoDB (and Redis is refilled). Null when not theirs.</summary>
     public async Task<JobSnapshot?> GetAsync(string userId, string jobId, CancellationToken cancellationToken)
     {
-        try
+        if (await statuses.TryReadAsync(jobId) is { } cached)
         {
-            if (await statuses.ReadAsync(jobId) is { } cached)
-            {
-                return cached.UserId == userId ? cached : null;
-            }
-        }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
-        {
-            LogStatusReadFailed(logger, jobId, exception);
+            return cached.UserId == userId ? cached : null;
         }
 
-        var job = await jobs.Documents.Find(OwnJob(jobId, userId)).FirstOrDefaultAsync(cancellationToken);
-        if (job is null)
+        if (await jobs.FindOwnedAsync(jobId, userId, cancellationToken) is not { } job)
         {
             return null;
         }
 
         var snapshot = JobSnapshot.From(job);
-        try
-        {
-            await statuses.WriteAsync(snapshot, publish: false);
-        }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
-        {
-            LogStatusWriteFailed(logger, jobId, exception);
-        }
-
+        await statuses.TryWriteAsync(snapshot, publish: false);
         return snapshot;
     }
 
     /// <summary>One page of the caller's jobs, newest first; unfinished ones show their live progress from Redis.</summary>
     public async Task<(IReadOnlyList<JobSnapshot> Jobs, bool HasMore)> ListAsync(string userId, int page, int pageSize, CancellationToken cancellationToken)
     {
-        var documents = await jobs.Documents.Find(j => j.UserId == userId)
-            .SortByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
-            .Skip((page - 1) * pageSize)
-            .Limit(pageSize + 1)
-            .ToListAsync(cancellationToken);
-        var hasMore = documents.Count > pageSize;
-        var snapshots = documents.Take(pageSize).Select(JobSnapshot.From).ToList();
-
-        var unfinished = snapshots.Where(s => !s.IsFinal).Select(s => s.Id).ToList();
+        var (documents, hasMore) = await jobs.ListAsync(userId, page, pageSize, cancellationToken);
+        var snapshots = documents.Select(JobSnapshot.From).ToList();
+        var unfinished = snapshots.Where(snapshot => !snapshot.IsFinal).Select(snapshot => snapshot.Id).ToList();
         if (unfinished.Count > 0)
         {
-            try
-            {
-                var live = await statuses.ReadManyAsync(unfinished);
-                snapshots = [.. snapshots.Select(s => live.TryGetValue(s.Id, out var newer) && newer.IsNewerThan(s) ? newer : s)];
-            }
-            catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
-            {
-                LogStatusReadFailed(logger, userId, exception);
-            }
+            var live = await statuses.TryReadManyAsync(unfinished);
+            snapshots = [.. snapshots.Select(snapshot => live.TryGetValue(snapshot.Id, out var newer) && newer.IsNewerThan(snapshot) ? newer : snapshot)];
         }
 
         return (snapshots, hasMore);
@@ -141,95 +106,53 @@ public sealed partial class JobService(
     /// </summary>
     public async Task<Cancellation> CancelAsync(string userId, string jobId, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        var flagged = await jobs.Documents.FindOneAndUpdateAsync<JobDocument>(
-            j => j.Id == jobId && j.UserId == userId && (j.Status == JobStatus.Pending || j.Status == JobStatus.Running),
-            Builders<JobDocument>.Update.Set(j => j.CancelRequested, true).Set(j => j.UpdatedAt, now).Inc(j => j.Version, 1),
-            new FindOneAndUpdateOptions<JobDocument> { ReturnDocument = ReturnDocument.After },
-            cancellationToken);
+        var flagged = await jobs.RequestCancelAsync(jobId, userId, cancellationToken);
         if (flagged is null)
         {
-            var job = await jobs.Documents.Find(OwnJob(jobId, userId)).FirstOrDefaultAsync(cancellationToken);
+            var job = await jobs.FindOwnedAsync(jobId, userId, cancellationToken);
             return job is null ? new Cancellation(CancelOutcome.NotFound, null)
                 : new Cancellation(job.Status is JobStatus.Canceled ? CancelOutcome.Canceled : CancelOutcome.AlreadyFinished, JobSnapshot.From(job));
         }
 
-        if (flagged.Status is JobStatus.Pending)
+        if (flagged.Status is JobStatus.Pending && await jobs.CancelPendingAsync(jobId, cancellationToken) is { } canceled)
         {
-            var canceled = await jobs.Documents.FindOneAndUpdateAsync<JobDocument>(
-                j => j.Id == jobId && j.Status == JobStatus.Pending,
-                Builders<JobDocument>.Update
-                    .Set(j => j.Status, JobStatus.Canceled)
-                    .Set(j => j.NextAttemptAt, null)
-                    .Set(j => j.CompletedAt, now)
-                    .Set(j => j.UpdatedAt, now)
-                    .Inc(j => j.Version, 1),
-                new FindOneAndUpdateOptions<JobDocument> { ReturnDocument = ReturnDocument.After },
-                cancellationToken);
-            if (canceled is not null)
-            {
-                // Its stream entry or retry, if any, finds it final and is dropped.
-                var snapshot = JobSnapshot.From(canceled);
-                await TryPublishAsync(snapshot);
-                metrics.Canceled.Add(1);
-                return new Cancellation(CancelOutcome.Canceled, snapshot);
-            }
-
-            // A worker claimed it in between; it sees the flag it claimed with and stops.
+            // Its stream entry or retry, if any, finds it final and is dropped.
+            var snapshot = JobSnapshot.From(canceled);
+            await statuses.TryWriteAsync(snapshot, publish: true);
+            metrics.Canceled.Add(1);
+            return new Cancellation(CancelOutcome.Canceled, snapshot);
         }
 
+        // Running, or a worker claimed it in between (it sees the flag it claimed with and stops).
         return new Cancellation(CancelOutcome.Requested, await NotifyWorkerAsync(flagged));
     }
 
-    /// <summary>Raises the flag a worker checks at every lease renewal, then tells it at once over pub/sub.</summary>
+    /// <summary>Tells the job's worker to stop, and shows the job as running with the request noted.</summary>
     private async Task<JobSnapshot> NotifyWorkerAsync(JobDocument flagged)
     {
         var snapshot = JobSnapshot.From(flagged) with { Status = JobStatus.Running };
+        // MongoDB only hears of progress at state changes; keep the live value rather than showing it drop.
+        if (await statuses.TryReadAsync(flagged.Id) is { } live && live.Version < snapshot.Version)
+        {
+            snapshot = snapshot with { Progress = Math.Max(snapshot.Progress, live.Progress) };
+        }
+
         try
         {
-            var database = redis.GetDatabase();
-            // MongoDB only hears of progress at state changes; keep the live value rather than showing it drop.
-            if (await statuses.ReadAsync(flagged.Id) is { } live && live.Version < snapshot.Version)
-            {
-                snapshot = snapshot with { Progress = Math.Max(snapshot.Progress, live.Progress) };
-            }
-
-            await database.StringSetAsync(JobKeys.CancelFlag(flagged.Id), "", JobKeys.StatusTimeToLive);
-            await database.PublishAsync(JobKeys.CancelChannel, flagged.Id);
-            await statuses.WriteAsync(snapshot, publish: true);
+            await cancellations.RequestAsync(flagged.Id);
         }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+        catch (Exception exception) when (exception.IsRedisFailure())
         {
             // The worker still sees the MongoDB flag when it settles the attempt or takes the job over.
             LogCancelNoticeFailed(logger, flagged.Id, exception);
         }
 
+        await statuses.TryWriteAsync(snapshot, publish: true);
         return snapshot;
     }
 
-    private async Task TryPublishAsync(JobSnapshot snapshot)
-    {
-        try
-        {
-            await statuses.WriteAsync(snapshot, publish: true);
-        }
-        catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
-        {
-            LogStatusWriteFailed(logger, snapshot.Id, exception);
-        }
-    }
-
-    private static FilterDefinition<JobDocument> OwnJob(string jobId, string userId) =>
-        Builders<JobDocument>.Filter.Eq(job => job.Id, jobId) & Builders<JobDocument>.Filter.Eq(job => job.UserId, userId);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but Redis is unavailable; the worker's reconciler dispatches it.")]
     private static partial void LogDispatchDeferred(ILogger logger, string jobId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading job status for {Subject} from Redis failed; reading MongoDB instead.")]
-    private static partial void LogStatusReadFailed(ILogger logger, string subject, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing job {JobId}'s status to Redis failed.")]
-    private static partial void LogStatusWriteFailed(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telling the worker that job {JobId} was canceled failed; it finds out from MongoDB.")]
     private static partial void LogCancelNoticeFailed(ILogger logger, string jobId, Exception exception);

@@ -18,9 +18,9 @@ public static class JobsApi
 
         jobs.MapPost("", SubmitAsync).WithSummary("Ask for a song to be generated; honours an Idempotency-Key header");
         jobs.MapGet("", ListAsync).WithSummary("The caller's jobs, newest first");
-        jobs.MapGet("/{id}", GetAsync).WithSummary("A job's status, progress and result");
-        jobs.MapGet("/{id}/events", WatchAsync).WithSummary("A job's progress as server-sent events, ending with its final state");
-        jobs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a pending or running job");
+        jobs.MapGet("/{id:objectid}", GetAsync).WithSummary("A job's status, progress and result");
+        jobs.MapGet("/{id:objectid}/events", WatchAsync).WithSummary("A job's progress as server-sent events, ending with its final state");
+        jobs.MapPost("/{id:objectid}/cancel", CancelAsync).WithSummary("Cancel a pending or running job");
 
         return app;
     }
@@ -52,15 +52,15 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(
-        string id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken) =>
-        ObjectId.TryParse(id, out _) && await jobs.GetAsync(user.GetUserId(), id, cancellationToken) is { } job
+        ObjectId id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken) =>
+        await jobs.GetAsync(user.GetUserId(), id.ToString(), cancellationToken) is { } job
             ? TypedResults.Ok(JobResponse.From(job))
             : TypedResults.NotFound();
 
     private static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> WatchAsync(
-        string id, ClaimsPrincipal user, JobEvents events, HttpContext context, CancellationToken cancellationToken)
+        ObjectId id, ClaimsPrincipal user, JobEvents events, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!ObjectId.TryParse(id, out _) || await events.OpenAsync(user.GetUserId(), id, cancellationToken) is not { } stream)
+        if (await events.OpenAsync(user.GetUserId(), id.ToString(), cancellationToken) is not { } stream)
         {
             return TypedResults.NotFound();
         }
@@ -71,14 +71,9 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> CancelAsync(
-        string id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken)
+        ObjectId id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken)
     {
-        if (!ObjectId.TryParse(id, out _))
-        {
-            return TypedResults.NotFound();
-        }
-
-        var cancellation = await jobs.CancelAsync(user.GetUserId(), id, cancellationToken);
+        var cancellation = await jobs.CancelAsync(user.GetUserId(), id.ToString(), cancellationToken);
         return cancellation.Outcome switch
         {
             CancelOutcome.Canceled => TypedResults.Ok(JobResponse.From(cancellation.Job!)),

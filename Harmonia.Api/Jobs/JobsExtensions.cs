@@ -1,4 +1,5 @@
-using Harmonia.Contracts.Jobs;
+using Harmonia.Api.Http;
+using Harmonia.Jobs;
 
 namespace Harmonia.Api.Jobs;
 
@@ -8,21 +9,10 @@ public static class JobsExtensions
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<JobQueueOptions>()
-            .BindConfiguration(JobQueueOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
-        services.AddSingleton<JobStore>();
-        // Idempotent submissions rely on the unique (userId, idempotencyKey) index.
-        services.AddMongoIndexes<JobStore.Indexes>();
-
-        services.AddSingleton<JobMetrics>();
-        services.AddSingleton<JobStatusStore>();
-        services.AddSingleton<JobDispatcher>();
+        services.AddJobQueue();
         services.AddSingleton<JobService>();
         services.AddSingleton<JobEvents>();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, JobsJsonContext.Default));
+        services.AddApiJsonTypes(JobsJsonContext.Default);
 
         return builder;
     }

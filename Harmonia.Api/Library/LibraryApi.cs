@@ -13,7 +13,7 @@ public static class LibraryApi
 
         library.MapGet("", GetPageAsync).WithSummary("A page of the signed-in user's library, newest first");
         library.MapPost("", AddAsync).WithSummary("Add one of the user's songs, or a playlist, to the library");
-        library.MapDelete("/{id}", RemoveAsync).WithSummary("Remove an item from the library");
+        library.MapDelete("/{id:objectid}", RemoveAsync).WithSummary("Remove an item from the library");
 
         return app;
     }
@@ -25,19 +25,25 @@ public static class LibraryApi
     private static async Task<Results<Created<LibraryItemResponse>, ValidationProblem>> AddAsync(
         AddLibraryItemRequest request, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken)
     {
-        if (request.SongId is not null && !ObjectId.TryParse(request.SongId, out _))
+        ObjectId? songId = null;
+        if (request.SongId is not null)
         {
-            return NoSuchSong();
+            if (!ObjectId.TryParse(request.SongId, out var parsed))
+            {
+                return NoSuchSong();
+            }
+
+            songId = parsed;
         }
 
-        return await library.AddAsync(user.GetUserId(), request, cancellationToken) is { } item
+        return await library.AddAsync(user.GetUserId(), request, songId?.ToString(), cancellationToken) is { } item
             ? TypedResults.Created((string?)null, item)
             : NoSuchSong();
     }
 
     private static async Task<Results<NoContent, NotFound>> RemoveAsync(
-        string id, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken) =>
-        ObjectId.TryParse(id, out _) && await library.RemoveAsync(user.GetUserId(), id, cancellationToken)
+        ObjectId id, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken) =>
+        await library.RemoveAsync(user.GetUserId(), id.ToString(), cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Harmonia.Api.Validation;
-using Harmonia.Contracts.Library;
+using Harmonia.Music;
 
 namespace Harmonia.Api.Library;
 

@@ -1,4 +1,6 @@
-using Harmonia.Contracts.Library;
+using Harmonia.Api.Http;
+using Harmonia.Caching;
+using Harmonia.Music;
 
 namespace Harmonia.Api.Library;
 
@@ -7,14 +9,15 @@ public static class LibraryExtensions
     public static IHostApplicationBuilder AddLibrary(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<LibraryStore>();
-        services.AddMongoIndexes<LibraryStore.Indexes>();
+        services.AddLibraryStore();
+        // A song item must name one of the user's own songs.
+        services.AddSongStore();
         services.AddSingleton<LibraryService>();
 
         // 30 minutes in Redis as in the original design; 30 seconds in L1 bounds staleness if the backplane is down.
         services.AddCacheArea(LibraryKeys.Area, LibraryKeys.Prefix, expiration: TimeSpan.FromMinutes(30), localExpiration: TimeSpan.FromSeconds(30));
         services.AddCachedTypes(LibraryJsonContext.Default);
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, LibraryJsonContext.Default));
+        services.AddApiJsonTypes(LibraryJsonContext.Default);
 
         return builder;
     }

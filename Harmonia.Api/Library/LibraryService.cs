@@ -1,6 +1,5 @@
-using Harmonia.Contracts.Library;
-using Harmonia.Contracts.Songs;
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Caching;
+using Harmonia.Music;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -29,13 +28,14 @@ public sealed class LibraryService(
             cancellationToken);
 
     /// <summary>Adds the item; null when a song item names a song that is not the user's.</summary>
-    public async Task<LibraryItemResponse?> AddAsync(string userId, AddLibraryItemRequest request, CancellationToken cancellationToken)
+    /// <param name="songId">The request's song id in its canonical form, for a song item.</param>
+    public async Task<LibraryItemResponse?> AddAsync(string userId, AddLibraryItemRequest request, string? songId, CancellationToken cancellationToken)
     {
         var type = LibraryItemTypes.Parse(request.Type);
         var title = request.Title?.Trim();
         if (type is LibraryItemType.Song)
         {
-            var song = await songs.FindOwnedAsync(request.SongId!, userId, cancellationToken);
+            var song = await songs.FindOwnedAsync(songId!, userId, cancellationToken);
             if (song is null)
             {
                 return null;
@@ -49,7 +49,7 @@ public sealed class LibraryService(
             UserId = userId,
             Type = type,
             Title = title!,
-            SongId = request.SongId,
+            SongId = songId,
             CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
         };
         await library.Documents.InsertOneAsync(item, cancellationToken: cancellationToken);

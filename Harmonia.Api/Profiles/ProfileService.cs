@@ -1,5 +1,5 @@
 using Harmonia.Api.Users;
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Caching;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;

@@ -13,7 +13,7 @@ public static class ProfilesApi
 
         users.MapGet("/me", GetOwnAsync).WithSummary("The signed-in user's profile");
         users.MapPatch("/me", UpdateOwnAsync).WithSummary("Change the signed-in user's display name, bio or avatar");
-        users.MapGet("/{id}", GetPublicAsync).WithSummary("Another user's public profile");
+        users.MapGet("/{id:objectid}", GetPublicAsync).WithSummary("Another user's public profile");
 
         return app;
     }
@@ -31,8 +31,8 @@ public static class ProfilesApi
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<PublicProfileResponse>, NotFound>> GetPublicAsync(
-        string id, ProfileService profiles, CancellationToken cancellationToken) =>
-        ObjectId.TryParse(id, out _) && await profiles.GetAsync(id, cancellationToken) is { } profile
+        ObjectId id, ProfileService profiles, CancellationToken cancellationToken) =>
+        await profiles.GetAsync(id.ToString(), cancellationToken) is { } profile
             ? TypedResults.Ok(PublicProfileResponse.From(profile))
             : TypedResults.NotFound();
 }

@@ -1,16 +1,21 @@
+using Harmonia.Api.Http;
+using Harmonia.Api.Users;
+using Harmonia.Caching;
+
 namespace Harmonia.Api.Profiles;
 
 public static class ProfilesExtensions
 {
     public static IHostApplicationBuilder AddProfiles(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddUserStore();
         builder.Services.AddSingleton<ProfileService>();
 
         // One hour in Redis as in the original design; a minute in L1 bounds staleness if the backplane is down.
         // Profile writes produce the whole cached value, so they write through.
         builder.Services.AddCacheArea(ProfileKeys.Area, ProfileKeys.Prefix, expiration: TimeSpan.FromHours(1), localExpiration: TimeSpan.FromMinutes(1), writeThrough: true);
         builder.Services.AddCachedTypes(ProfilesJsonContext.Default);
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ProfilesJsonContext.Default));
+        builder.Services.AddApiJsonTypes(ProfilesJsonContext.Default);
 
         return builder;
     }

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-
 namespace Harmonia.Api.RateLimiting;
 
 public static class RateLimitingExtensions
@@ -13,7 +10,6 @@ public static class RateLimitingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RateLimitPolicies>();
         services.AddSingleton<RedisSlidingWindow>();
         services.AddSingleton<LocalSlidingWindow>();
@@ -24,23 +20,21 @@ public static class RateLimitingExtensions
 
     /// <summary>
     /// Belongs after authentication, which tells whose quota a request uses, and before authorization, so that
-    /// requests about to get a 401 are still counted against their address. Adds nothing when limiting is off.
+    /// requests about to get a 401 are still counted against their address.
     /// </summary>
-    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) =>
-        IsEnabled(app.ApplicationServices) ? app.UseMiddleware<RateLimitingMiddleware>() : app;
+    public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseMiddleware<RateLimitingMiddleware>();
 
     /// <summary>
     /// Also limits the endpoint by the <c>login-account</c> policy, per account: <paramref name="account"/> picks the
     /// normalized account name out of the bound request (null or empty skips the check, leaving it to validation).
-    /// It runs after binding because the account is in the body, which the middleware does not read. Adds no
-    /// filter when limiting is off.
+    /// It runs after binding because the account is in the body, which the middleware does not read. An application
+    /// composed without <see cref="AddRateLimits"/> limits nothing here either.
     /// </summary>
     public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(this RouteHandlerBuilder builder, Func<TRequest, string?> account) =>
-        builder.AddEndpointFilterFactory((factory, next) => !IsEnabled(factory.ApplicationServices) ? next : async context =>
+        builder.AddEndpointFilterFactory((factory, next) => factory.ApplicationServices.GetService<RateLimitService>() is not { } limits ? next : async context =>
         {
             if (context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request && account(request) is { Length: > 0 } name)
             {
-                var limits = context.HttpContext.RequestServices.GetRequiredService<RateLimitService>();
                 var decision = await limits.DecideForAccountAsync(context.HttpContext, name);
                 if (!decision.Admitted)
                 {
@@ -50,6 +44,4 @@ public static class RateLimitingExtensions
 
             return await next(context);
         });
-
-    private static bool IsEnabled(IServiceProvider services) => services.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Enabled;
 }

@@ -11,12 +11,6 @@ public sealed partial class RateLimitingOptions : IValidatableObject
 {
     public const string SectionName = "Harmonia:RateLimiting";
 
-    /// <summary>
-    /// Whether requests are limited at all. Off, nothing is counted, refused or announced in header fields; it
-    /// exists so a benchmark can measure what limiting costs, never for a deployment.
-    /// </summary>
-    public bool Enabled { get; set; } = true;
-
     /// <summary>The first segment of every rate-limit key in Redis; instances with different prefixes keep separate counts.</summary>
     [Required, RegularExpression("^[A-Za-z0-9._:-]+$")]
     public string KeyPrefix { get; set; } = "rate";

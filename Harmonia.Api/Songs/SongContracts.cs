@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Harmonia.Contracts.Songs;
+using Harmonia.Music;
 
 namespace Harmonia.Api.Songs;
 

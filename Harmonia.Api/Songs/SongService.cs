@@ -1,6 +1,5 @@
-using Harmonia.Contracts.Library;
-using Harmonia.Contracts.Songs;
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Caching;
+using Harmonia.Music;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;

@@ -1,4 +1,6 @@
-using Harmonia.Contracts.Songs;
+using Harmonia.Api.Http;
+using Harmonia.Caching;
+using Harmonia.Music;
 
 namespace Harmonia.Api.Songs;
 
@@ -7,14 +9,15 @@ public static class SongsExtensions
     public static IHostApplicationBuilder AddSongs(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<SongStore>();
-        services.AddMongoIndexes<SongStore.Indexes>();
+        services.AddSongStore();
+        // Deleting a song removes its library items too.
+        services.AddLibraryStore();
         services.AddSingleton<SongService>();
 
         // One hour in Redis as in the original design; song metadata never changes, so L1 may keep it for minutes.
         services.AddCacheArea(SongKeys.Area, SongKeys.Prefix, expiration: TimeSpan.FromHours(1), localExpiration: TimeSpan.FromMinutes(5));
         services.AddCachedTypes(SongsJsonContext.Default);
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, SongsJsonContext.Default));
+        services.AddApiJsonTypes(SongsJsonContext.Default);
 
         return builder;
     }

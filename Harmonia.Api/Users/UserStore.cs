@@ -1,4 +1,4 @@
-using Harmonia.ServiceDefaults.Data;
+using Harmonia.DataStores;
 using MongoDB.Driver;
 
 namespace Harmonia.Api.Users;

@@ -1,5 +1,5 @@
-using Aspire.Hosting.ApplicationModel;
 using Harmonia.AppHost.Infrastructure.Local;
+using Harmonia.AppHost.Infrastructure.MongoDB;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

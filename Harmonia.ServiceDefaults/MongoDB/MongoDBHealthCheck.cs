@@ -2,9 +2,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
-namespace Aspire.MongoDB.Driver;
+namespace Harmonia.ServiceDefaults.MongoDB;
 
-/// <summary>Healthy when the database answers <c>{ ping: 1 }</c>.</summary>
+/// <summary>
+/// Healthy when the database answers <c>{ ping: 1 }</c>. The AppHost compiles this same file to gate
+/// <c>WaitFor</c> on its MongoDB resources, so services and the dashboard agree on what healthy means.
+/// </summary>
 internal sealed class MongoDBHealthCheck(IMongoClient client, string databaseName) : IHealthCheck
 {
     private static readonly BsonDocumentCommand<BsonDocument> Ping = new(new BsonDocument("ping", 1));

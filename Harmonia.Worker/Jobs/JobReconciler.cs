@@ -1,4 +1,4 @@
-using Harmonia.Contracts.Jobs;
+using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 using StackExchange.Redis;
@@ -56,13 +56,7 @@ public sealed partial class JobReconciler(
 
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var quietSince = now - sweepInterval;
-        var unfinished = await jobs.Documents
-            .Find(job => job.Queue == queue.Value.Queue
-                && (job.Status == JobStatus.Pending || job.Status == JobStatus.Running)
-                && job.UpdatedAt < quietSince)
-            .SortBy(job => job.UpdatedAt)
-            .Limit(SweepBatchSize)
-            .ToListAsync(cancellationToken);
+        var unfinished = await jobs.FindQuietUnfinishedAsync(queue.Value.Queue, quietSince, SweepBatchSize, cancellationToken);
 
         var lost = await LeaselessRunningAsync(database, [.. unfinished.Where(job => job.Status is JobStatus.Running)], sweepInterval);
         lost.AddRange(await UndispatchedPendingAsync([.. unfinished.Where(job => job.Status is JobStatus.Pending && !(job.NextAttemptAt > now))]));

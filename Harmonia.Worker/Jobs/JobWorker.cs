@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Harmonia.Contracts.Jobs;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -69,7 +70,7 @@ public sealed partial class JobWorker(
                         }
                     }
                 }
-                catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+                catch (Exception exception) when (exception.IsRedisFailure())
                 {
                     LogRedisUnavailable(logger, exception);
                     await Task.Delay(RedisRetryDelay, timeProvider, stoppingToken);
@@ -78,7 +79,7 @@ public sealed partial class JobWorker(
 
                 // With every slot busy, only a finished job (which signals) lets this worker take more.
                 var saturated = Volatile.Read(ref _inFlight) >= settings.Concurrency;
-                await WaitForSignalAsync(saturated ? settings.PollInterval : nextMaintenance - timeProvider.GetUtcNow(), stoppingToken);
+                await _signal.Reader.WaitToReadAsync(saturated ? settings.PollInterval : nextMaintenance - timeProvider.GetUtcNow(), timeProvider, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,7 +101,7 @@ public sealed partial class JobWorker(
                 await cancellations.SubscribeAsync();
                 return;
             }
-            catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+            catch (Exception exception) when (exception.IsRedisFailure())
             {
                 LogRedisUnavailable(logger, exception);
                 await Task.Delay(RedisRetryDelay, timeProvider, stoppingToken);
@@ -147,24 +148,6 @@ public sealed partial class JobWorker(
             _running.TryRemove(id, out _);
             Interlocked.Decrement(ref _inFlight);
             _signal.Writer.TryWrite(true);
-        }
-    }
-
-    private async Task WaitForSignalAsync(TimeSpan timeout, CancellationToken stoppingToken)
-    {
-        if (timeout <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var timer = new CancellationTokenSource(timeout, timeProvider);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, stoppingToken);
-        try
-        {
-            await _signal.Reader.WaitToReadAsync(either.Token);
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
-        {
         }
     }
 

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Harmonia.Worker.Jobs.Generation;
 
 namespace Harmonia.Worker.Jobs;
 
@@ -43,9 +42,6 @@ public sealed class JobWorkerOptions : IValidatableObject
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Which generator runs jobs; see <see cref="GeneratorKind"/>.</summary>
-    public GeneratorKind Generator { get; set; } = GeneratorKind.Synth;
 
     /// <summary>
     /// The synthesizer's pause after each second of audio, standing in for a model's inference time so

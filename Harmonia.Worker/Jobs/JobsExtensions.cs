@@ -1,54 +1,35 @@
-using Harmonia.Contracts.Jobs;
-using Harmonia.Contracts.Library;
-using Harmonia.Contracts.Songs;
+using Harmonia.Jobs;
+using Harmonia.Music;
 using Harmonia.Worker.Jobs.Generation;
-using Microsoft.Extensions.Options;
 
 namespace Harmonia.Worker.Jobs;
 
 public static class JobsExtensions
 {
-    /// <summary>Consumes the job queue: the worker loop, the reconciler, the queue gauges and the configured generator.</summary>
+    /// <summary>Consumes the job queue: the worker loop, the reconciler, the queue gauges and the song generator.</summary>
     public static IHostApplicationBuilder AddJobProcessing(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<JobQueueOptions>()
-            .BindConfiguration(JobQueueOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddJobQueue();
         services.AddOptions<JobWorkerOptions>()
             .BindConfiguration(JobQueueOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        services.AddSingleton<JobStore>();
-        services.AddSingleton<SongStore>();
-        services.AddSingleton<LibraryStore>();
-        // The unique jobId indexes are what make completion exactly once; the worker does not run without them.
-        services.AddMongoIndexes<JobStore.Indexes>();
-        services.AddMongoIndexes<SongStore.Indexes>();
-        services.AddMongoIndexes<LibraryStore.Indexes>();
+        // A job stores a song and a library item; the unique jobId indexes on both make completion exactly once.
+        services.AddSongStore();
+        services.AddLibraryStore();
 
-        services.AddSingleton<JobMetrics>();
-        services.AddSingleton<JobStatusStore>();
-        services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobStreamConsumer>();
-        services.AddSingleton<JobCancellations>();
+        services.AddSingleton<JobClaims>();
+        services.AddSingleton<JobSettler>();
         services.AddSingleton<SongLibraryWriter>();
         services.AddSingleton<JobRunner>();
-        services.AddSingleton(CreateGenerator);
+        services.AddSingleton<ISongGenerator, SynthSongGenerator>();
 
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobReconciler>();
         services.AddHostedService<QueueDepthMonitor>();
         return builder;
     }
-
-    private static ISongGenerator CreateGenerator(IServiceProvider services) =>
-        services.GetRequiredService<IOptions<JobWorkerOptions>>().Value.Generator switch
-        {
-            GeneratorKind.Failing => new FailingSongGenerator(),
-            GeneratorKind.NoOp => new NoOpSongGenerator(),
-            _ => ActivatorUtilities.CreateInstance<SynthSongGenerator>(services),
-        };
 }

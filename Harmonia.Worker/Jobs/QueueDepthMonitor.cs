@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Harmonia.Contracts.Jobs;
-using StackExchange.Redis;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
 
 namespace Harmonia.Worker.Jobs;
 
@@ -50,7 +50,7 @@ public sealed partial class QueueDepthMonitor : BackgroundService
             {
                 _depth = await _stream.MeasureAsync();
             }
-            catch (Exception exception) when (exception is RedisException or RedisTimeoutException)
+            catch (Exception exception) when (exception.IsRedisFailure())
             {
                 LogSampleFailed(_logger, exception);
             }

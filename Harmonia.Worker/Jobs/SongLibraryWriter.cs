@@ -1,8 +1,7 @@
-using Harmonia.Contracts.Jobs;
-using Harmonia.Contracts.Library;
-using Harmonia.Contracts.Songs;
-using Harmonia.ServiceDefaults.Data;
-using Microsoft.Extensions.Caching.Hybrid;
+using Harmonia.Caching;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
+using Harmonia.Music;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using MongoDB.Driver.GridFS;
@@ -14,7 +13,7 @@ namespace Harmonia.Worker.Jobs;
 /// Safe to repeat for the same job: the unique indexes on <c>jobId</c> keep exactly one song and one library
 /// item per job, however many attempts (or zombie workers) get this far.
 /// </summary>
-public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, HybridCache cache, TimeProvider timeProvider)
+public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, CacheInvalidator invalidator, TimeProvider timeProvider)
 {
     /// <summary>Stores the song and its library item (or keeps the ones an earlier attempt stored); returns the song's id.</summary>
     public async Task<string> StoreAsync(JobDocument job, byte[] audio)
@@ -38,8 +37,8 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Hyb
             // An earlier attempt added it; its invalidation may not have happened, so it is repeated below.
         }
 
-        // Every cached page of the owner's library is stale now; FusionCache's backplane tells every API replica.
-        await cache.RemoveByTagAsync(LibraryKeys.Tag(job.UserId));
+        // Every cached page of the owner's library is stale now; the cache's backplane tells every API replica.
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(job.UserId), "song-generated", CancellationToken.None);
         return song.Id;
     }
 

@@ -1,7 +1,8 @@
 using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
-using Harmonia.ServiceDefaults.Caching;
-using Harmonia.ServiceDefaults.Data;
+using Harmonia.Bench.Api;
+using Harmonia.Caching;
+using Harmonia.DataStores;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -37,13 +38,12 @@ internal sealed class ProfileCacheHost : IDisposable
             ["ConnectionStrings:redis"] = $"127.0.0.1:{Port("HARMONIA_BENCH_REDIS_PORT")}",
             ["ConnectionStrings:harmonia"] = $"mongodb://127.0.0.1:{Port("HARMONIA_BENCH_MONGO_PORT")}/{database}?serverMonitoringMode=poll",
             ["Harmonia:Cache:Engine"] = engine.ToString(),
-            ["Harmonia:Cache:Levels"] = levels.ToString(),
         });
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<UserStore>();
         builder.AddHarmoniaDataStores();
         builder.AddHarmoniaCache();
+        builder.Services.AddCacheLevels(levels);
         builder.AddProfiles();
         return new ProfileCacheHost(builder.Build());
     }

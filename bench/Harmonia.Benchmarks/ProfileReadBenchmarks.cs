@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Harmonia.Api.Profiles;
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Bench.Api;
+using Harmonia.Caching;
 using MongoDB.Bson;
 
 namespace Harmonia.Benchmarks;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using BenchmarkDotNet.Attributes;
 using Harmonia.Api.Library;
 using Harmonia.Api.Profiles;
-using Harmonia.ServiceDefaults.Caching;
+using Harmonia.Caching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;

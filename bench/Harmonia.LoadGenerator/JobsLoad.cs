@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using Harmonia.Contracts.Jobs;
-using Harmonia.Contracts.Library;
-using Harmonia.Contracts.Songs;
-using Harmonia.ServiceDefaults.Data;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
+using Harmonia.Music;
 using MongoDB.Bson;
 using MongoDB.Driver;
 

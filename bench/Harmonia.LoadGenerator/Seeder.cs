@@ -1,9 +1,8 @@
 using System.Globalization;
 using Harmonia.Api.Users;
-using Harmonia.Contracts.Library;
-using Harmonia.ServiceDefaults.Data;
+using Harmonia.DataStores;
+using Harmonia.Music;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
 namespace Harmonia.LoadGenerator;

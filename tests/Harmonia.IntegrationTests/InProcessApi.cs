@@ -1,12 +1,20 @@
 using Harmonia.Api.Auth;
+using Harmonia.Worker.Jobs;
+using Harmonia.Worker.Jobs.Generation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Harmonia.IntegrationTests;
 
 /// <summary>One more API instance in the test process; see <see cref="InProcessHost{TEntryPoint}"/>.</summary>
 internal static class InProcessApi
 {
-    public static async Task<InProcessHost<AccessTokens>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null) =>
-        await InProcessHost<AccessTokens>.StartAsync(
+    public static Task<InProcessHost<AccessTokens>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null) =>
+        StartAsync<AccessTokens>(fixture, settings);
+
+    /// <summary>An API composed by the program that <typeparamref name="TEntryPoint"/> belongs to (the product's, or a benchmark's).</summary>
+    public static async Task<InProcessHost<TEntryPoint>> StartAsync<TEntryPoint>(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
+        where TEntryPoint : class =>
+        await InProcessHost<TEntryPoint>.StartAsync(
             fixture,
             new Dictionary<string, string?>
             {
@@ -20,9 +28,13 @@ internal static class InProcessApi
             settings);
 }
 
-/// <summary>A job worker in the test process, on whatever queue and generator the test configures.</summary>
+/// <summary>A job worker in the test process, on whatever queue the test configures, with a generator of the test's own.</summary>
 internal static class InProcessWorker
 {
-    public static Task<InProcessHost<Harmonia.Worker.Jobs.JobWorkerOptions>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?> settings) =>
-        InProcessHost<Harmonia.Worker.Jobs.JobWorkerOptions>.StartAsync(fixture, new Dictionary<string, string?>(), settings);
+    public static Task<InProcessHost<JobWorkerOptions>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?> settings, ISongGenerator? generator = null) =>
+        InProcessHost<JobWorkerOptions>.StartAsync(
+            fixture,
+            new Dictionary<string, string?>(),
+            settings,
+            generator is null ? null : services => services.AddSingleton(generator));
 }

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Harmonia.IntegrationTests;
@@ -7,13 +10,18 @@ namespace Harmonia.IntegrationTests;
 /// <summary>
 /// A service hosted inside the test process against the AppHost's Redis and MongoDB: same code, same stores,
 /// same backplane as the AppHost's instances, but configurable per test, observable by in-process listeners
-/// (metrics, activities) and starting with a cold in-process cache.
+/// (metrics, activities) and starting with a cold in-process cache. <paramref name="services"/> replaces what only a
+/// test may swap (a worker's generator, say) after the service's own registrations.
 /// </summary>
-internal sealed class InProcessHost<TEntryPoint>(IReadOnlyDictionary<string, string?> configuration) : WebApplicationFactory<TEntryPoint>
+internal sealed class InProcessHost<TEntryPoint>(IReadOnlyDictionary<string, string?> configuration, Action<IServiceCollection>? services)
+    : WebApplicationFactory<TEntryPoint>
     where TEntryPoint : class
 {
     public static async Task<InProcessHost<TEntryPoint>> StartAsync(
-        AppHostFixture fixture, IReadOnlyDictionary<string, string?> defaults, IReadOnlyDictionary<string, string?>? settings)
+        AppHostFixture fixture,
+        IReadOnlyDictionary<string, string?> defaults,
+        IReadOnlyDictionary<string, string?>? settings,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>(defaults)
         {
@@ -25,7 +33,7 @@ internal sealed class InProcessHost<TEntryPoint>(IReadOnlyDictionary<string, str
             configuration[key] = value;
         }
 
-        var host = new InProcessHost<TEntryPoint>(configuration);
+        var host = new InProcessHost<TEntryPoint>(configuration, services);
         host.StartServer();
         return host;
     }
@@ -35,5 +43,13 @@ internal sealed class InProcessHost<TEntryPoint>(IReadOnlyDictionary<string, str
     {
         builder.ConfigureHostConfiguration(builder => builder.AddInMemoryCollection(configuration));
         return base.CreateHost(builder);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 }

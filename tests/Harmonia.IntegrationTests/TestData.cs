@@ -1,5 +1,4 @@
-using Harmonia.Contracts.Songs;
-using MongoDB.Driver;
+using Harmonia.Music;
 
 namespace Harmonia.IntegrationTests;
 

@@ -1,9 +1,8 @@
 using System.Runtime.Versioning;
-using Aspire.Hosting.ApplicationModel;
-using Harmonia.AppHost.Infrastructure;
+using Harmonia.AppHost.Infrastructure.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Aspire.Hosting;
+namespace Harmonia.AppHost.Infrastructure.Local;
 
 /// <summary>Redis and MongoDB as local processes, for machines without a container runtime.</summary>
 [SupportedOSPlatform("linux")]

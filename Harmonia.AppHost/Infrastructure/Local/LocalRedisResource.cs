@@ -1,4 +1,4 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace Harmonia.AppHost.Infrastructure.Local;
 
 /// <summary>
 /// Debian's <c>redis-server</c> as a local process, for machines without a container runtime. It reads a

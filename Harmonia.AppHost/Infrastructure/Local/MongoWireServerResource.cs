@@ -1,4 +1,6 @@
-namespace Aspire.Hosting.ApplicationModel;
+using Harmonia.AppHost.Infrastructure.MongoDB;
+
+namespace Harmonia.AppHost.Infrastructure.Local;
 
 /// <summary>
 /// jongodb, an in-memory MongoDB-wire server, as a local process for machines without a container runtime.

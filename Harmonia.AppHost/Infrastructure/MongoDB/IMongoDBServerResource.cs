@@ -1,4 +1,4 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace Harmonia.AppHost.Infrastructure.MongoDB;
 
 /// <summary>
 /// A server that speaks the MongoDB wire protocol and can host Harmonia's databases: the

@@ -1,14 +1,15 @@
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.MongoDB;
+using Harmonia.ServiceDefaults.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MongoDB.Driver;
 
-namespace Aspire.Hosting;
+namespace Harmonia.AppHost.Infrastructure.MongoDB;
 
 /// <summary>
 /// A small, faithful stand-in for Aspire.Hosting.MongoDB (not served to this build). Call sites read the
 /// same (<c>AddMongoDB("mongo").WithDataVolume().AddDatabase("harmonia")</c>), so replacing these types with
-/// the official package is a matter of deleting this folder and adding the package reference.
+/// the official package is a matter of deleting this folder, adding the package reference and changing a
+/// <c>using</c>.
 /// </summary>
 public static class MongoDBBuilderExtensions
 {
@@ -72,9 +73,26 @@ public static class MongoDBBuilderExtensions
         where TServer : IResourceWithConnectionString
     {
         var key = $"{builder.Resource.Name}_check";
-        var check = new MongoDBPingHealthCheck(builder.Resource);
-        builder.ApplicationBuilder.Services.AddHealthChecks()
-            .Add(new HealthCheckRegistration(key, _ => check, failureStatus: null, tags: null));
-        return builder.WithHealthCheck(key);
+        string? connectionString = null;
+        MongoClient? client = null;
+        builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            key,
+            _ => new MongoDBHealthCheck(
+                client ??= CreateProbeClient(connectionString ?? throw new InvalidOperationException($"The connection string of '{builder.Resource.Name}' is not available yet.")),
+                "admin"),
+            failureStatus: null,
+            tags: null));
+        return builder
+            .OnConnectionStringAvailable(async (server, _, cancellationToken) => connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken))
+            .WithHealthCheck(key);
+    }
+
+    /// <summary>One client serves every probe; a probe should answer quickly, where the driver's 30-second server selection would stall the dashboard.</summary>
+    private static MongoClient CreateProbeClient(string connectionString)
+    {
+        var settings = MongoClientSettings.FromConnectionString(connectionString);
+        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(2);
+        settings.ConnectTimeout = TimeSpan.FromSeconds(2);
+        return new MongoClient(settings);
     }
 }

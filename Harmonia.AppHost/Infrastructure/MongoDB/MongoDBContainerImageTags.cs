@@ -1,4 +1,4 @@
-namespace Aspire.Hosting.MongoDB;
+namespace Harmonia.AppHost.Infrastructure.MongoDB;
 
 /// <summary>The MongoDB image the official integration pins in Aspire 13.4 and later.</summary>
 internal static class MongoDBContainerImageTags

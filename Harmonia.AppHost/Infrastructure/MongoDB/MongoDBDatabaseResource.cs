@@ -1,4 +1,4 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace Harmonia.AppHost.Infrastructure.MongoDB;
 
 /// <summary>One database on a MongoDB server; what services reference.</summary>
 public sealed class MongoDBDatabaseResource(string name, string databaseName, IMongoDBServerResource parent)

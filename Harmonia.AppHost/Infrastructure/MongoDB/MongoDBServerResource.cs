@@ -1,4 +1,4 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace Harmonia.AppHost.Infrastructure.MongoDB;
 
 /// <summary>
 /// A MongoDB server container. Mirrors Aspire.Hosting.MongoDB's resource of the same name (not served

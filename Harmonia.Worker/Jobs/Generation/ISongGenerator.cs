@@ -15,16 +15,3 @@ public interface IGenerationProgress
     /// <summary>Reports how much of the work is done, in percent.</summary>
     ValueTask ReportAsync(int percent, CancellationToken cancellationToken);
 }
-
-/// <summary>The generators a worker can be configured with (<c>Harmonia:Jobs:Generator</c>).</summary>
-public enum GeneratorKind
-{
-    /// <summary>Synthesizes a short melody derived from the prompt; the default.</summary>
-    Synth,
-
-    /// <summary>Fails every attempt, for exercising retries and failure handling.</summary>
-    Failing,
-
-    /// <summary>Returns an empty clip at once, for measuring the queue without generation cost.</summary>
-    NoOp,
-}

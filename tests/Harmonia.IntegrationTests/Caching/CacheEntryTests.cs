@@ -1,7 +1,5 @@
 using System.Net;
-using Harmonia.Contracts.Library;
-using Harmonia.Contracts.Songs;
-using StackExchange.Redis;
+using Harmonia.Music;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Caching;

@@ -1,5 +1,4 @@
 using System.Net;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Harmonia.IntegrationTests.Auth;
 using static Harmonia.IntegrationTests.TestUsers;

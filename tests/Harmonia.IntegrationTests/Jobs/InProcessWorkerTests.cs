@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Harmonia.Contracts.Jobs;
-using Harmonia.Worker.Jobs;
-using Harmonia.Worker.Jobs.Generation;
+using Harmonia.Bench.Worker;
+using Harmonia.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -22,11 +21,10 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
         {
-            ["Harmonia:Jobs:Generator"] = "Failing",
             ["Harmonia:Jobs:MaxAttempts"] = "3",
             ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:00.050",
             ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:00.200",
-        });
+        }, new FailingSongGenerator());
         using var metrics = new JobMeterRecorder(worker.Services);
         using var client = api.CreateClient();
         var user = await RegisterAndLoginAsync(client);
@@ -55,11 +53,10 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
         {
-            ["Harmonia:Jobs:Generator"] = "Failing",
             ["Harmonia:Jobs:MaxAttempts"] = "2",
             ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:02",
             ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:02",
-        });
+        }, new FailingSongGenerator());
         using var metrics = new JobMeterRecorder(worker.Services);
         using var client = api.CreateClient();
         var user = await RegisterAndLoginAsync(client);
@@ -86,10 +83,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     {
         var queue = NewQueue();
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
-        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
-        {
-            ["Harmonia:Jobs:Generator"] = "NoOp",
-        });
+        await using var worker = await InProcessWorker.StartAsync(fixture, QueueSettings(queue), new NoOpSongGenerator());
         using var metrics = new JobMeterRecorder(worker.Services);
         using var client = api.CreateClient();
         var user = await RegisterAndLoginAsync(client);
@@ -161,10 +155,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         };
         ActivitySource.AddActivityListener(listener);
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
-        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
-        {
-            ["Harmonia:Jobs:Generator"] = "NoOp",
-        });
+        await using var worker = await InProcessWorker.StartAsync(fixture, QueueSettings(queue), new NoOpSongGenerator());
         using var client = api.CreateClient();
         var user = await RegisterAndLoginAsync(client);
 

@@ -1,5 +1,4 @@
-using Harmonia.Contracts.Jobs;
-using Harmonia.Worker.Jobs;
+using Harmonia.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -21,7 +20,7 @@ public sealed class JobLeaseTests(AppHostFixture fixture)
         var stream = new JobStreamConsumer(fixture.Redis, Options.Create(new JobQueueOptions { Queue = $"lease-test-{Guid.NewGuid():N}" }));
         var lease = await JobLease.TryAcquireAsync(database, jobId, TimeSpan.FromMinutes(1), NullLogger.Instance);
         Assert.NotNull(lease);
-        lease.StartRenewing(stream, "0-1", RenewalInterval, clock);
+        lease.StartRenewing(stream, "0-1", new JobCancellations(fixture.Redis), RenewalInterval, clock);
 
         // A renewal takes a missing key again (Redis forgot it), which shows that renewals run.
         await database.KeyDeleteAsync(key);

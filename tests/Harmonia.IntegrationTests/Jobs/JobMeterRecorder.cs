@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Harmonia.Contracts.Jobs;
+using Harmonia.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Harmonia.IntegrationTests.Jobs;

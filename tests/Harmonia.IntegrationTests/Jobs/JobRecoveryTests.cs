@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using StackExchange.Redis;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;

@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Harmonia.Contracts.Jobs;
-using Harmonia.ServiceDefaults.Data;
+using Harmonia.DataStores;
+using Harmonia.Jobs;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -115,7 +115,7 @@ internal static class JobsClient
     public static async Task<JobDocument?> FindJobAsync(IMongoDatabase database, string jobId)
     {
         MongoConventions.Register();
-        return await new JobStore(database).Documents
+        return await new JobStore(database, TimeProvider.System).Documents
             .Find(Builders<JobDocument>.Filter.Eq(job => job.Id, jobId))
             .FirstOrDefaultAsync(CancellationToken);
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aspire.Hosting;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Observability;

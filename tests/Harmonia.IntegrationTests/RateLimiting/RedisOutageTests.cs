@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Harmonia.Api.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Harmonia.AppHost.Infrastructure.Local;
+using Harmonia.AppHost.Infrastructure.MongoDB;
 
 namespace Harmonia.Tests.AppHost;
 

@@ -1,0 +1,131 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace Harmonia.Caching;
+
+/// <summary>
+/// Registers <see cref="HybridCache"/> (L1 in process, L2 in Redis) on the Redis connection that
+/// <c>AddHarmoniaDataStores</c> opened. Application code only ever sees the <see cref="HybridCache"/> API.
+/// </summary>
+public static class HarmoniaCacheExtensions
+{
+    private const string FusionCacheMeters = "ZiggyCreatures.Caching.Fusion*";
+
+    /// <remarks>Each feature declares what it caches with <see cref="AddCachedTypes"/>.</remarks>
+    public static TBuilder AddHarmoniaCache<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<HarmoniaCacheOptions>()
+            .BindConfiguration(HarmoniaCacheOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(HarmoniaCacheOptions.SectionName).Get<HarmoniaCacheOptions>() ?? new();
+        builder.Services.AddSingleton<CachedTypes>();
+        builder.Services.AddSingleton<CacheMetrics>();
+        builder.Services.AddSingleton<CacheInvalidator>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(FusionCacheMeters));
+        // Created at start, so its gauges report from the first export on.
+        builder.Services.ActivateSingleton<LocalCacheStatistics>();
+
+        if (options.Engine is CacheEngine.Microsoft)
+        {
+            AddMicrosoftHybridCache(builder.Services, options);
+        }
+        else
+        {
+            AddFusionCache(builder.Services, options);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Declares source-generated JSON metadata for types a feature caches; reflection never serializes cached values.</summary>
+    public static IServiceCollection AddCachedTypes(this IServiceCollection services, IJsonTypeInfoResolver resolver) =>
+        services.Configure<CachedTypes.Registry>(registry => registry.Resolvers.Add(resolver));
+
+    /// <summary>
+    /// Registers one area: the prefix its keys start with (for metrics) and its durations, bound from
+    /// <c>Harmonia:Cache:Areas:{name}</c> over these defaults.
+    /// </summary>
+    public static IServiceCollection AddCacheArea(this IServiceCollection services, string name, string keyPrefix, TimeSpan expiration, TimeSpan localExpiration, bool writeThrough = false)
+    {
+        services.Configure<CacheAreaRegistry>(registry => registry.Add(name, keyPrefix));
+        services.AddOptions<CacheAreaOptions>(name)
+            .Configure(area =>
+            {
+                area.Expiration = expiration;
+                area.LocalExpiration = localExpiration;
+                area.WriteThrough = writeThrough;
+            })
+            .BindConfiguration($"{HarmoniaCacheOptions.SectionName}:Areas:{name}")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+
+    private static void AddFusionCache(IServiceCollection services, HarmoniaCacheOptions options)
+    {
+        services.AddSingleton(services => new LocalCacheStatistics(
+            new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalCacheSizeLimit }),
+            services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        var fusionCache = services.AddFusionCache()
+            .WithOptions(fusion =>
+            {
+                // Redis keys are exactly the names features give them (session:{userId}:{sessionId}, ...),
+                // without FusionCache's wire-format prefix; an unreadable old entry is just a miss.
+                fusion.DistributedCacheKeyModifierMode = CacheKeyModifierMode.None;
+                fusion.DistributedCacheCircuitBreakerDuration = options.CircuitBreakerDuration;
+                fusion.BackplaneCircuitBreakerDuration = options.CircuitBreakerDuration;
+                fusion.TagsDefaultEntryOptions.MemoryCacheDuration = options.TagLocalExpiration;
+                fusion.TagsDefaultEntryOptions.DistributedCacheHardTimeout = options.DistributedCacheTimeout;
+            })
+            .WithDefaultEntryOptions(entry =>
+            {
+                // Every entry counts one against the L1 size limit.
+                entry.Size = 1;
+                entry.DistributedCacheHardTimeout = options.DistributedCacheTimeout;
+                // Callers need not wait for Redis writes or backplane notices; a failed one is retried.
+                entry.AllowBackgroundDistributedCacheOperations = true;
+                entry.AllowBackgroundBackplaneOperations = true;
+            })
+            .WithPostSetup(FusionCacheRequestMetrics.Attach)
+            .WithMemoryCache(services => services.GetRequiredService<LocalCacheStatistics>().LocalCache)
+            .WithSerializer(services => new PayloadLimitedSerializer(
+                new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions),
+                options.MaximumPayloadBytes,
+                services.GetRequiredService<LocalCacheStatistics>()))
+            .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
+        if (options.Backplane)
+        {
+            fusionCache.WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
+        }
+
+        fusionCache.AsHybridCache();
+    }
+
+    private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)
+    {
+        services.AddMemoryCache();
+        services.AddSingleton(services => new LocalCacheStatistics(
+            (MemoryCache)services.GetRequiredService<IMemoryCache>(),
+            services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<RedisCacheOptions>()
+            .Configure<IServiceProvider>((redis, provider) => redis.ConnectionMultiplexerFactory = SharedConnection(provider));
+        services.AddHybridCache(hybrid => hybrid.MaximumPayloadBytes = options.MaximumPayloadBytes)
+            .AddSerializerFactory<JsonTypeInfoHybridCacheSerializerFactory>();
+    }
+
+    private static Func<Task<IConnectionMultiplexer>> SharedConnection(IServiceProvider services) =>
+        () => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>());
+}

@@ -1,0 +1,190 @@
+using Harmonia.DataStores;
+using MongoDB.Driver;
+
+namespace Harmonia.Jobs;
+
+/// <summary>
+/// The <c>jobs</c> collection: the source of truth for every job, its indexes, and every state change a job
+/// goes through. Each change is one conditional update, so concurrent writers (the API canceling, a worker
+/// settling, a worker taking over) can race in any order and only a change the job's state allows lands.
+/// </summary>
+/// <remarks>About 200 lines: the whole state machine of a job is kept in one place on purpose.</remarks>
+public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
+{
+    public const string Name = "jobs";
+
+    private static FilterDefinitionBuilder<JobDocument> Filter => Builders<JobDocument>.Filter;
+
+    private static UpdateDefinitionBuilder<JobDocument> Update => Builders<JobDocument>.Update;
+
+    private static readonly FindOneAndUpdateOptions<JobDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
+
+    public IMongoCollection<JobDocument> Documents { get; } = database.GetCollection<JobDocument>(Name);
+
+    private DateTime Now => timeProvider.GetUtcNow().UtcDateTime;
+
+    /// <summary>Stores a new job; false when its owner already used its Idempotency-Key (the unique index decides).</summary>
+    public async Task<bool> TryInsertAsync(JobDocument job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Documents.InsertOneAsync(job, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (MongoException exception) when (job.IdempotencyKey is not null && exception.IsDuplicateKey())
+        {
+            return false;
+        }
+    }
+
+    public Task<JobDocument> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
+        Documents.Find(Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.IdempotencyKey, idempotencyKey)).FirstAsync(cancellationToken);
+
+    public Task<JobDocument?> FindAsync(string jobId, CancellationToken cancellationToken) =>
+        Documents.Find(Filter.Eq(job => job.Id, jobId)).FirstOrDefaultAsync(cancellationToken)!;
+
+    /// <summary>The job, or null when there is no such job or it belongs to someone else.</summary>
+    public Task<JobDocument?> FindOwnedAsync(string jobId, string userId, CancellationToken cancellationToken) =>
+        Documents.Find(Owned(jobId, userId)).FirstOrDefaultAsync(cancellationToken)!;
+
+    /// <summary>One page of a user's jobs, newest first, and whether more follow.</summary>
+    public async Task<(IReadOnlyList<JobDocument> Jobs, bool HasMore)> ListAsync(string userId, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        var jobs = await Documents.Find(Filter.Eq(job => job.UserId, userId))
+            .SortByDescending(job => job.CreatedAt).ThenByDescending(job => job.Id)
+            .Skip((page - 1) * pageSize)
+            .Limit(pageSize + 1)
+            .ToListAsync(cancellationToken);
+        return (jobs.Take(pageSize).ToList(), jobs.Count > pageSize);
+    }
+
+    /// <summary>Unfinished jobs of a queue unchanged since <paramref name="quietSince"/>, least recently changed first.</summary>
+    public Task<List<JobDocument>> FindQuietUnfinishedAsync(string queue, DateTime quietSince, int limit, CancellationToken cancellationToken) =>
+        Documents.Find(Filter.Eq(job => job.Queue, queue)
+                & Filter.In(job => job.Status, [JobStatus.Pending, JobStatus.Running])
+                & Filter.Lt(job => job.UpdatedAt, quietSince))
+            .SortBy(job => job.UpdatedAt)
+            .Limit(limit)
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Flags a pending or running job of the user's as canceled; null when it has none that may still be canceled.</summary>
+    public Task<JobDocument?> RequestCancelAsync(string jobId, string userId, CancellationToken cancellationToken) =>
+        Documents.FindOneAndUpdateAsync(
+            Owned(jobId, userId) & Filter.In(job => job.Status, [JobStatus.Pending, JobStatus.Running]),
+            Update.Set(job => job.CancelRequested, true).Set(job => job.UpdatedAt, Now).Inc(job => job.Version, 1),
+            ReturnAfter,
+            cancellationToken)!;
+
+    /// <summary>Cancels a job no worker has claimed; null when one claimed it in the meantime.</summary>
+    public Task<JobDocument?> CancelPendingAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        return Documents.FindOneAndUpdateAsync(
+            Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending),
+            Update.Set(job => job.Status, JobStatus.Canceled)
+                .Set(job => job.NextAttemptAt, null)
+                .Set(job => job.CompletedAt, now)
+                .Set(job => job.UpdatedAt, now)
+                .Inc(job => job.Version, 1),
+            ReturnAfter,
+            cancellationToken)!;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="leaseToken"/> the job's owner and starts an attempt, unless the job is settled or waits
+    /// out a retry backoff. A running job is taken over too: holding the Redis lease proves the previous owner's
+    /// expired. The filter admits only a job that may start now, so the common case is one round trip.
+    /// </summary>
+    public Task<JobDocument?> TryClaimAsync(string jobId, string leaseToken)
+    {
+        var now = Now;
+        return Documents.FindOneAndUpdateAsync(
+            Filter.Eq(job => job.Id, jobId)
+                & Filter.In(job => job.Status, [JobStatus.Pending, JobStatus.Running])
+                & (Filter.Eq(job => job.NextAttemptAt, null) | Filter.Lte(job => job.NextAttemptAt, now)),
+            Update.Set(job => job.Status, JobStatus.Running)
+                .Set(job => job.LeaseOwner, leaseToken)
+                .Set(job => job.Progress, 0)
+                .Set(job => job.StartedAt, now)
+                .Set(job => job.UpdatedAt, now)
+                .Set(job => job.NextAttemptAt, null)
+                .Inc(job => job.Attempts, 1)
+                .Inc(job => job.Version, 1),
+            ReturnAfter)!;
+    }
+
+    public Task<JobDocument?> CompleteAsync(string jobId, string leaseToken, string songId) =>
+        SettleAsync(jobId, leaseToken, Update
+            .Set(job => job.Status, JobStatus.Completed)
+            .Set(job => job.Progress, 100)
+            .Set(job => job.SongId, songId)
+            .Set(job => job.Error, null)
+            .Set(job => job.CompletedAt, Now));
+
+    public Task<JobDocument?> CancelAsync(string jobId, string leaseToken, int progress) =>
+        SettleAsync(jobId, leaseToken, Update
+            .Set(job => job.Status, JobStatus.Canceled)
+            .Set(job => job.Progress, progress)
+            .Set(job => job.CompletedAt, Now));
+
+    public Task<JobDocument?> FailAsync(string jobId, string leaseToken, string error, int progress) =>
+        SettleAsync(jobId, leaseToken, Update
+            .Set(job => job.Status, JobStatus.Failed)
+            .Set(job => job.Progress, progress)
+            .Set(job => job.Error, error)
+            .Set(job => job.CompletedAt, Now));
+
+    /// <summary>Puts the job back to pending until <paramref name="due"/>, keeping the failed attempt's error on show.</summary>
+    public Task<JobDocument?> ScheduleRetryAsync(string jobId, string leaseToken, string error, DateTimeOffset due) =>
+        SettleAsync(jobId, leaseToken, Update
+            .Set(job => job.Status, JobStatus.Pending)
+            .Set(job => job.Progress, 0)
+            .Set(job => job.Error, error)
+            .Set(job => job.NextAttemptAt, due.UtcDateTime));
+
+    /// <summary>Hands the job back on shutdown: the attempt did not fail, so it is not counted.</summary>
+    public Task<JobDocument?> ReleaseAsync(string jobId, string leaseToken) =>
+        SettleAsync(jobId, leaseToken, Update
+            .Set(job => job.Status, JobStatus.Pending)
+            .Set(job => job.Progress, 0)
+            .Inc(job => job.Attempts, -1));
+
+    /// <summary>
+    /// Ends an attempt, only if <paramref name="leaseToken"/> still owns it; null means a newer owner has the job,
+    /// and the caller must leave everything (its stream entry included, which may be the new owner's) alone.
+    /// </summary>
+    private Task<JobDocument?> SettleAsync(string jobId, string leaseToken, UpdateDefinition<JobDocument> update) =>
+        Documents.FindOneAndUpdateAsync(
+            Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.LeaseOwner, leaseToken) & Filter.Eq(job => job.Status, JobStatus.Running),
+            update.Set(job => job.LeaseOwner, null).Set(job => job.UpdatedAt, Now).Inc(job => job.Version, 1),
+            ReturnAfter)!;
+
+    private static FilterDefinition<JobDocument> Owned(string jobId, string userId) =>
+        Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.UserId, userId);
+
+    public sealed class Indexes : IMongoIndexes
+    {
+        public IReadOnlyList<string> Collections => [Name];
+
+        public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
+            database.GetCollection<JobDocument>(Name).Indexes.CreateManyAsync(
+            [
+                // A user's jobs, newest first.
+                new CreateIndexModel<JobDocument>(Builders<JobDocument>.IndexKeys
+                    .Ascending(job => job.UserId).Descending(job => job.CreatedAt)),
+                // The same Idempotency-Key from the same user is the same job, even when Redis has forgotten it.
+                new CreateIndexModel<JobDocument>(
+                    Builders<JobDocument>.IndexKeys.Ascending(job => job.UserId).Ascending(job => job.IdempotencyKey),
+                    new CreateIndexOptions<JobDocument>
+                    {
+                        Unique = true,
+                        Name = "userId_idempotencyKey_unique",
+                        PartialFilterExpression = Builders<JobDocument>.Filter.Type(job => job.IdempotencyKey, "string"),
+                    }),
+                // The reconciler's sweep: unfinished jobs of one queue, least recently changed first.
+                new CreateIndexModel<JobDocument>(Builders<JobDocument>.IndexKeys
+                    .Ascending(job => job.Queue).Ascending(job => job.Status).Ascending(job => job.UpdatedAt)),
+            ],
+            cancellationToken);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Harmonia.Jobs;
+using Microsoft.Extensions.Options;
+
+namespace Harmonia.Worker.Jobs;
+
+/// <summary>
+/// Ends attempts. Each ending is a conditional transition in MongoDB first (<see cref="JobStore"/>); only the
+/// owner of the attempt wins it, and only then is the new state published, the stream entry settled and the
+/// outcome counted. A superseded attempt leaves everything to the job's newer owner.
+/// </summary>
+public sealed partial class JobSettler(
+    JobStore jobs,
+    JobStatusStore statuses,
+    JobDispatcher dispatcher,
+    JobStreamConsumer stream,
+    JobCancellations cancellations,
+    JobMetrics metrics,
+    IOptionsMonitor<JobWorkerOptions> options,
+    TimeProvider timeProvider,
+    ILogger<JobSettler> logger)
+{
+    private const int MaximumErrorLength = 500;
+
+    public async Task CompleteAsync(JobAttempt attempt, string songId)
+    {
+        if (await Settled(attempt, jobs.CompleteAsync(attempt.Job.Id, attempt.Lease.Token, songId)) is { } completed)
+        {
+            await FinishAsync(attempt);
+            metrics.Completed.Add(1);
+            LogCompleted(logger, completed.Id, songId, completed.Attempts);
+        }
+    }
+
+    public async Task CancelAsync(JobAttempt attempt, int progress)
+    {
+        if (await Settled(attempt, jobs.CancelAsync(attempt.Job.Id, attempt.Lease.Token, progress)) is { } canceled)
+        {
+            await FinishAsync(attempt);
+            metrics.Canceled.Add(1);
+            LogCanceled(logger, canceled.Id);
+        }
+    }
+
+    public async Task FailAsync(JobAttempt attempt, string error, int progress)
+    {
+        attempt.Activity?.SetStatus(ActivityStatusCode.Error, error);
+        if (await Settled(attempt, jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress)) is { } failed)
+        {
+            await FinishAsync(attempt);
+            metrics.Failed.Add(1);
+            LogFailed(logger, failed.Id, failed.Attempts, error);
+        }
+    }
+
+    /// <summary>Retries after a capped, jittered backoff while attempts remain; fails the job for good after the last.</summary>
+    public async Task RetryOrFailAsync(JobAttempt attempt, Exception exception, int progress)
+    {
+        var settings = options.CurrentValue;
+        var error = exception.Message.Length > MaximumErrorLength ? exception.Message[..MaximumErrorLength] : exception.Message;
+        attempt.Activity?.AddException(exception);
+        if (attempt.Job.Attempts >= settings.MaxAttempts)
+        {
+            await FailAsync(attempt, error, progress);
+            return;
+        }
+
+        var delay = RetryBackoff.Delay(attempt.Job.Attempts, settings.RetryBaseDelay, settings.RetryMaxDelay, Random.Shared.NextDouble());
+        var due = timeProvider.GetUtcNow() + delay;
+        if (await Settled(attempt, jobs.ScheduleRetryAsync(attempt.Job.Id, attempt.Lease.Token, error, due)) is { } waiting)
+        {
+            await attempt.Lease.ReleaseAsync();
+            // Scheduled after MongoDB records the wait: if this worker dies in between, the reconciler dispatches it.
+            await dispatcher.ScheduleAsync(waiting.Id, waiting.TraceParent, due);
+            await stream.AcknowledgeAsync(attempt.EntryId);
+            metrics.Retried.Add(1);
+            LogRetrying(logger, waiting.Id, waiting.Attempts, delay, exception);
+        }
+    }
+
+    /// <summary>On shutdown: the job goes straight back on the stream, its attempt uncounted.</summary>
+    public async Task ReleaseAsync(JobAttempt attempt)
+    {
+        if (await Settled(attempt, jobs.ReleaseAsync(attempt.Job.Id, attempt.Lease.Token)) is { } released)
+        {
+            // The lease goes first: a worker that read the new entry while it still stood would drop it as a duplicate.
+            await attempt.Lease.ReleaseAsync();
+            await dispatcher.DispatchAsync(released.Id, released.TraceParent, DispatchReason.Recovered);
+            await stream.AcknowledgeAsync(attempt.EntryId);
+            LogReleased(logger, released.Id);
+        }
+    }
+
+    /// <summary>Publishes the state of a job whose attempt has started or changed.</summary>
+    public Task PublishAsync(JobDocument job) => statuses.TryWriteAsync(JobSnapshot.From(job), publish: true);
+
+    /// <summary>The transition's result, published; null (and logged) when a newer owner has the job.</summary>
+    private async Task<JobDocument?> Settled(JobAttempt attempt, Task<JobDocument?> transition)
+    {
+        var settled = await transition;
+        if (settled is null)
+        {
+            LogSuperseded(logger, attempt.Job.Id);
+            return null;
+        }
+
+        await PublishAsync(settled);
+        return settled;
+    }
+
+    /// <summary>A final job needs neither its stream entry nor its cancel flag any more.</summary>
+    private Task FinishAsync(JobAttempt attempt) =>
+        Task.WhenAll(stream.AcknowledgeAsync(attempt.EntryId), cancellations.ClearAsync(attempt.Job.Id));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} completed with song {SongId} after {Attempts} attempt(s).")]
+    private static partial void LogCompleted(ILogger logger, string jobId, string songId, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} canceled by its owner.")]
+    private static partial void LogCanceled(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: attempt {Attempt} failed; retrying in {Delay}.")]
+    private static partial void LogRetrying(ILogger logger, string jobId, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed after {Attempts} attempt(s): {Error}")]
+    private static partial void LogFailed(ILogger logger, string jobId, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} handed back to the queue on shutdown.")]
+    private static partial void LogReleased(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: a newer owner has it; this attempt's result is dropped.")]
+    private static partial void LogSuperseded(ILogger logger, string jobId);
+}

@@ -1,0 +1,55 @@
+using Harmonia.Api.Admin;
+using Harmonia.Api.Auth;
+using Harmonia.Api.Http;
+using Harmonia.Api.Jobs;
+using Harmonia.Api.Library;
+using Harmonia.Api.Profiles;
+using Harmonia.Api.RateLimiting;
+using Harmonia.Api.Songs;
+using Harmonia.Bench.Api;
+using Harmonia.Caching;
+using Harmonia.DataStores;
+
+// Harmonia.Api's Program.cs, plus the floor endpoints, cache levels to skip, and rate limiting left out when the
+// benchmark measures what it costs (the Bench section; see bench/load.sh).
+var builder = WebApplication.CreateBuilder(args);
+var bench = builder.Configuration.GetSection(BenchSettings.SectionName).Get<BenchSettings>() ?? new();
+
+builder.AddServiceDefaults();
+builder.AddHarmoniaDataStores();
+builder.AddHarmoniaCache();
+builder.Services.AddCacheLevels(bench.CacheLevels);
+builder.AddApiDefaults();
+builder.AddAuth();
+builder.AddProfiles();
+builder.AddLibrary();
+builder.AddSongs();
+builder.AddJobs();
+builder.AddAdmin();
+if (bench.RateLimiting)
+{
+    builder.AddRateLimits();
+}
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+if (bench.RateLimiting)
+{
+    app.UseRateLimits();
+}
+
+app.UseAuthorization();
+
+app.MapDefaultEndpoints();
+app.MapAuthApi();
+app.MapProfilesApi();
+app.MapLibraryApi();
+app.MapSongsApi();
+app.MapJobsApi();
+app.MapAdminApi();
+app.MapFloorApi();
+
+app.Run();
