@@ -9,7 +9,7 @@ using MongoDB.Driver.Core.Configuration;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Registers a MongoDB client the way Harmonia.ServiceDefaults.MongoDB's <c>AddMongoDBClient</c> does (that package
+/// Registers a MongoDB client the way Aspire.MongoDB.Driver's <c>AddMongoDBClient</c> does (that package
 /// is not served to this build): a singleton <see cref="IMongoClient"/>, an <see cref="IMongoDatabase"/>
 /// when the connection string names one, a ping health check and the driver's native command tracing.
 /// </summary>

@@ -2,7 +2,7 @@ namespace Harmonia.ServiceDefaults.MongoDB;
 
 /// <summary>
 /// Settings for <see cref="Microsoft.Extensions.Hosting.MongoDBClientExtensions.AddMongoDBClient"/>, shaped
-/// like the official Harmonia.ServiceDefaults.MongoDB integration's so that package can replace this one.
+/// like the official Aspire.MongoDB.Driver integration's so that package can replace this one.
 /// Bound from <c>Aspire:MongoDB:Driver</c>, then <c>Aspire:MongoDB:Driver:{connectionName}</c>;
 /// <c>ConnectionStrings:{connectionName}</c> wins over both.
 /// </summary>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates README's dashboard screenshots (docs/dashboard-cache-*.png) on a fresh Debian machine:
+# Regenerates the dashboard screenshots in docs/observability.md (docs/dashboard-cache-*.png) on a fresh Debian machine:
 # installs Chromium if missing, starts the AppHost with one API replica, drives traffic at the API,
 # photographs the Aspire dashboard's cache charts and stops the AppHost again as Ctrl+C would.
 # Run it by hand. It is not part of the test suite or CI: it needs the AppHost's fixed ports (18888-18890,
