@@ -33,7 +33,7 @@ public sealed class RedisKillTests(AppHostFixture fixture)
         using var api = fixture.CreateApiClient();
         var users = await Task.WhenAll(Enumerable.Range(0, Users).Select(_ => RegisterAndLoginAsync(api)));
         var replicas = fixture.CreateApiReplicaClients();
-        var reads = new ConcurrentBag<(TimeSpan Latency, HttpStatusCode Status, string Phase)>();
+        var reads = new ConcurrentBag<(TimeSpan Latency, HttpStatusCode Status, string Phase, string Path)>();
         var phase = "before";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
         var readers = replicas.SelectMany((replica, r) => Enumerable.Range(0, ReadersPerReplica).Select(i => ReadAsync(replica, users, r * ReadersPerReplica + i)));
@@ -46,8 +46,18 @@ public sealed class RedisKillTests(AppHostFixture fixture)
                 var path = n % 2 == 0 ? "/users/me" : "/library";
                 var started = Stopwatch.GetTimestamp();
                 using var response = await GetAsync(replica, path, user.Tokens.AccessToken);
-                reads.Add((Stopwatch.GetElapsedTime(started), response.StatusCode, Volatile.Read(ref phase)));
+                reads.Add((Stopwatch.GetElapsedTime(started), response.StatusCode, Volatile.Read(ref phase), path));
                 await Task.Delay(ReadPause, CancellationToken.None);
+            }
+        }
+
+        // Every user's first reads on each replica (cold code paths, cold caches) are not what this measures.
+        foreach (var replica in replicas)
+        {
+            foreach (var user in users)
+            {
+                Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+                Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/library", user.Tokens.AccessToken));
             }
         }
 
@@ -65,11 +75,11 @@ public sealed class RedisKillTests(AppHostFixture fixture)
         await load;
 
         var worst = reads.MaxBy(read => read.Latency);
-        TestContext.Current.TestOutputHelper?.WriteLine($"{reads.Count} reads; worst {worst.Latency.TotalMilliseconds:0} ms ({worst.Phase}); " +
+        TestContext.Current.TestOutputHelper?.WriteLine($"{reads.Count} reads; worst {worst.Latency.TotalMilliseconds:0} ms ({worst.Phase}, {worst.Path}); " +
             string.Join(", ", reads.GroupBy(read => read.Phase).Select(g => $"{g.Key}: {g.Count()} reads, worst {g.Max(read => read.Latency).TotalMilliseconds:0} ms")));
         Assert.All(reads, read => Assert.Equal(HttpStatusCode.OK, read.Status));
         Assert.Contains(reads, read => read.Phase == "killed");
-        Assert.True(worst.Latency <= ReadBound, $"The slowest read took {worst.Latency.TotalMilliseconds:0} ms ({worst.Phase}).");
+        Assert.True(worst.Latency <= ReadBound, $"The slowest read took {worst.Latency.TotalMilliseconds:0} ms ({worst.Phase}, {worst.Path}).");
         foreach (var replica in replicas)
         {
             replica.Dispose();
