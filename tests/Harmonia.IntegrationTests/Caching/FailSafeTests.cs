@@ -38,12 +38,14 @@ public sealed class FailSafeTests(AppHostFixture fixture)
         var subject = await RegisterAndLoginAsync(replica);
         var reader = await RegisterAndLoginAsync(replica);
         await using var online = await InProcessApi.StartAsync(fixture, ShortLivedProfiles);
+        await using var cutOff = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(ShortLivedProfiles) { [MongoUnreachable.Key] = MongoUnreachable.Value });
         using var onlineClient = online.CreateClient();
+        using var cutOffClient = cutOff.CreateClient();
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(onlineClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
         await Eventually.HoldsAsync(
             async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{subject.Id}"), TimeSpan.FromSeconds(5), "the profile reaches Redis");
-        await using var cutOff = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(ShortLivedProfiles) { [MongoUnreachable.Key] = MongoUnreachable.Value });
-        using var cutOffClient = cutOff.CreateClient();
+        // While still fresh, from Redis: the instance's first-request costs are paid outside the measurement.
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(cutOffClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
         await Task.Delay(Expiration * 1.5, TestContext.Current.CancellationToken);
 
         var started = Stopwatch.GetTimestamp();
