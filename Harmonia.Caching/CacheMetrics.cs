@@ -5,7 +5,8 @@ namespace Harmonia.Caching;
 
 /// <summary>
 /// How well each cache area works: <c>harmonia.cache.requests</c> by area and result (<c>l1_hit</c>,
-/// <c>l2_hit</c>, <c>miss</c>, where a miss is a read of the source of truth), a hit-ratio gauge per area,
+/// <c>l2_hit</c>, <c>miss</c>, where a miss is a read of the source of truth, and <c>stale</c>, an expired value
+/// served because the source of truth failed or was slow), a hit-ratio gauge per area,
 /// and <c>harmonia.cache.invalidations</c> by area and reason. Counts are kept here too, for the admin
 /// statistics endpoint; they cover this process since it started.
 /// </summary>
@@ -13,7 +14,7 @@ public sealed class CacheMetrics
 {
     public const string MeterName = "Harmonia.Cache";
 
-    private static readonly CacheResult[] Results = [CacheResult.LocalHit, CacheResult.DistributedHit, CacheResult.Miss];
+    private static readonly CacheResult[] Results = [CacheResult.LocalHit, CacheResult.DistributedHit, CacheResult.Miss, CacheResult.Stale];
 
     private readonly Counter<long> _requests;
     private readonly Counter<long> _invalidations;
@@ -49,21 +50,26 @@ public sealed class CacheMetrics
             pair.Key,
             Interlocked.Read(ref pair.Value[0]),
             Interlocked.Read(ref pair.Value[1]),
-            Interlocked.Read(ref pair.Value[2])))];
+            Interlocked.Read(ref pair.Value[2]),
+            Interlocked.Read(ref pair.Value[3])))];
 }
 
-/// <summary>Which level answered a cache read.</summary>
+/// <summary>How a cache read was answered: by which level, or from the source of truth, or stale.</summary>
 public sealed record CacheResult(string Tag)
 {
     public static readonly CacheResult LocalHit = new("l1_hit");
     public static readonly CacheResult DistributedHit = new("l2_hit");
     public static readonly CacheResult Miss = new("miss");
+
+    /// <summary>Fail-safe: the refresh failed or outlasted its soft timeout, so the expired value was served.</summary>
+    public static readonly CacheResult Stale = new("stale");
 }
 
 /// <summary>One area's reads since the process started.</summary>
-public sealed record CacheAreaCounts(string Area, long LocalHits, long DistributedHits, long Misses)
+public sealed record CacheAreaCounts(string Area, long LocalHits, long DistributedHits, long Misses, long StaleHits)
 {
-    public long Total => LocalHits + DistributedHits + Misses;
+    public long Total => LocalHits + DistributedHits + Misses + StaleHits;
 
-    public double HitRatio => Total == 0 ? 0 : (double)(LocalHits + DistributedHits) / Total;
+    /// <summary>Reads answered by the cache, stale ones included (they spared MongoDB too).</summary>
+    public double HitRatio => Total == 0 ? 0 : (double)(LocalHits + DistributedHits + StaleHits) / Total;
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Locking.Distributed.Redis;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace Harmonia.Caching;
@@ -54,19 +55,14 @@ public static class HarmoniaCacheExtensions
         services.Configure<CachedTypes.Registry>(registry => registry.Resolvers.Add(resolver));
 
     /// <summary>
-    /// Registers one area: the prefix its keys start with (for metrics) and its durations, bound from
-    /// <c>Harmonia:Cache:Areas:{name}</c> over these defaults.
+    /// Registers one area: the prefix its keys start with (for metrics and for its engine settings) and its
+    /// options, bound from <c>Harmonia:Cache:Areas:{name}</c> over the <paramref name="defaults"/> the feature sets.
     /// </summary>
-    public static IServiceCollection AddCacheArea(this IServiceCollection services, string name, string keyPrefix, TimeSpan expiration, TimeSpan localExpiration, bool writeThrough = false)
+    public static IServiceCollection AddCacheArea(this IServiceCollection services, string name, string keyPrefix, Action<CacheAreaOptions> defaults)
     {
         services.Configure<CacheAreaRegistry>(registry => registry.Add(name, keyPrefix));
         services.AddOptions<CacheAreaOptions>(name)
-            .Configure(area =>
-            {
-                area.Expiration = expiration;
-                area.LocalExpiration = localExpiration;
-                area.WriteThrough = writeThrough;
-            })
+            .Configure(defaults)
             .BindConfiguration($"{HarmoniaCacheOptions.SectionName}:Areas:{name}")
             .ValidateDataAnnotations()
             .ValidateOnStart();
@@ -79,11 +75,15 @@ public static class HarmoniaCacheExtensions
             new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalCacheSizeLimit }),
             services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         var fusionCache = services.AddFusionCache()
-            .WithOptions(fusion =>
+            .WithOptions((services, fusion) =>
             {
                 // Redis keys are exactly the names features give them (session:{userId}:{sessionId}, ...),
                 // without FusionCache's wire-format prefix; an unreadable old entry is just a miss.
                 fusion.DistributedCacheKeyModifierMode = CacheKeyModifierMode.None;
+                // Each area's fail-safe, timeouts, eager refresh and locking, by key prefix.
+                fusion.DefaultEntryOptionsProvider = ActivatorUtilities.CreateInstance<CacheAreaEntryOptions>(services);
+                // Read outcomes are noted on the reading call itself, so a request knows how it was served (Cache-Status).
+                fusion.EnableSyncEventHandlersExecution = true;
                 fusion.DistributedCacheCircuitBreakerDuration = options.CircuitBreakerDuration;
                 fusion.BackplaneCircuitBreakerDuration = options.CircuitBreakerDuration;
                 fusion.TagsDefaultEntryOptions.MemoryCacheDuration = options.TagLocalExpiration;
@@ -98,13 +98,16 @@ public static class HarmoniaCacheExtensions
                 entry.AllowBackgroundDistributedCacheOperations = true;
                 entry.AllowBackgroundBackplaneOperations = true;
             })
-            .WithPostSetup(FusionCacheRequestMetrics.Attach)
+            .WithPostSetup(FusionCacheReadOutcomes.Attach)
             .WithMemoryCache(services => services.GetRequiredService<LocalCacheStatistics>().LocalCache)
             .WithSerializer(services => new PayloadLimitedSerializer(
                 new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions),
                 options.MaximumPayloadBytes,
                 services.GetRequiredService<LocalCacheStatistics>()))
-            .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
+            .WithDistributedCache(services => new RedisCache(new RedisCacheOptions { ConnectionMultiplexerFactory = SharedConnection(services) }))
+            // Used only by areas with DistributedLocking. Built here rather than registered, so nothing disposes it:
+            // its Dispose would close the connection every other Redis user shares.
+            .WithDistributedLocker(services => new RedisDistributedLocker(new RedisDistributedLockerOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
         if (options.Backplane)
         {
             fusionCache.WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));

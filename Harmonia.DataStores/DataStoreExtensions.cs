@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
+using StackExchange.Redis;
 
 namespace Harmonia.DataStores;
 
@@ -12,14 +13,43 @@ public static class DataStoreExtensions
     private static readonly string[] DataStoreHealthChecks = ["StackExchange.Redis", "MongoDB.Driver"];
     private static readonly TimeSpan MongoServerSelectionTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RedisSpanDrainInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RedisCommandTimeout = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan RedisHeartbeat = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan RedisConnectTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RedisReconnectInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Every Redis call fails within about half a second rather than StackExchange.Redis's defaults (5 s), because
+    /// every caller has a fallback (MongoDB, local decisions, the reconciler) and a request must not wait on a
+    /// dead Redis. Measured: with the defaults, a read issued while the connection was down sat in the client's
+    /// backlog until its 5 s timeout, and timeouts are only checked on the 1 s heartbeat, so one read took
+    /// 6.2 s after Redis was killed (docs/resilience.md).
+    /// </summary>
+    internal static void BoundRedisWaits(ConfigurationOptions redis)
+    {
+        // While disconnected, fail at once instead of queueing until the timeout.
+        redis.BacklogPolicy = BacklogPolicy.FailFast;
+        redis.AsyncTimeout = (int)RedisCommandTimeout.TotalMilliseconds;
+        redis.SyncTimeout = (int)RedisCommandTimeout.TotalMilliseconds;
+        // Timeouts are detected, and reconnects attempted, on the heartbeat.
+        redis.HeartbeatInterval = RedisHeartbeat;
+        redis.ConnectTimeout = (int)RedisConnectTimeout.TotalMilliseconds;
+        // Try a lost connection again every half second, not with a backoff that grows to 10 s: a Redis that is back
+        // is used within a second, which is what lets jobs resume within seconds of it returning.
+        redis.ReconnectRetryPolicy = new LinearRetry((int)RedisReconnectInterval.TotalMilliseconds);
+    }
 
     public static TBuilder AddHarmoniaDataStores<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // Admin mode lets the metrics poller and the cache statistics read INFO; no code path issues other admin commands.
         builder.AddRedisClient(
             ConnectionNames.Redis,
             configureSettings: redis => redis.DisableTracing = true,
-            configureOptions: redis => redis.AllowAdmin = true);
+            configureOptions: redis =>
+            {
+                // Admin mode lets the metrics poller and the cache statistics read INFO; no code path issues other admin commands.
+                redis.AllowAdmin = true;
+                BoundRedisWaits(redis);
+            });
         // Redis spans come from OpenTelemetry's own instrumentation, because Aspire's copy cannot set its drain interval.
         // The instrumentation keeps every traced request's activity and command profiles until it drains them. At the
         // default of 10 s, each request that touched Redis outlived many GCs, and under rate limiting the API's pauses

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -13,7 +14,17 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
 
     private readonly RedisKey _stream = JobKeys.Stream(options.Value.Queue);
     private readonly RedisKey _delayed = JobKeys.Delayed(options.Value.Queue);
+
+    // Holds at most one signal: several discoveries before anyone looks mean one loss to repair.
+    private readonly Channel<bool> _losses = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private RedisValue _reclaimCursor = "0-0";
+
+    /// <summary>
+    /// Signalled when Redis turns out to have lost the consumer group: it was flushed, restarted or replaced, and
+    /// everything dispatched before is gone with it. The group is recreated at once; what it held is for the
+    /// reconciler to put back from MongoDB, now rather than at its next sweep.
+    /// </summary>
+    public ChannelReader<bool> Losses => _losses.Reader;
 
     /// <summary>Unique per process: a restarted worker is a new consumer, and the old one's entries are taken over once idle.</summary>
     public string ConsumerName { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
@@ -35,6 +46,13 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
         }
     }
 
+    /// <summary>Recreates a group Redis lost, and reports the loss.</summary>
+    private async Task RecreateGroupAsync()
+    {
+        await EnsureGroupAsync();
+        _losses.Writer.TryWrite(true);
+    }
+
     /// <summary>Up to <paramref name="count"/> entries no consumer has read yet.</summary>
     public async Task<IReadOnlyList<DispatchedJob>> ReadNewAsync(int count)
     {
@@ -44,7 +62,7 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
         }
         catch (RedisServerException exception) when (IsMissingGroup(exception))
         {
-            await EnsureGroupAsync();
+            await RecreateGroupAsync();
             return [];
         }
     }
@@ -60,7 +78,7 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
         }
         catch (RedisServerException exception) when (IsMissingGroup(exception))
         {
-            await EnsureGroupAsync();
+            await RecreateGroupAsync();
             return [];
         }
     }

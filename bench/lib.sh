@@ -99,13 +99,13 @@ ensure_jongodb() {
 }
 
 # Starts redis-server with the settings the AppHost's local mode uses (RedisSettings.cs): bounded memory with
-# LRU eviction, no persistence. Sets REDIS_PORT and REDIS_PID.
+# LRU eviction of keys with a TTL (never the job queue), no persistence. Sets REDIS_PORT and REDIS_PID.
 start_redis() {
   local dir=$1
   ensure_tool redis-server redis-server
   REDIS_PORT=$(free_port)
   spawn "$dir/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
-    --maxmemory 512mb --maxmemory-policy allkeys-lru --daemonize no
+    --maxmemory 512mb --maxmemory-policy volatile-lru --daemonize no
   REDIS_PID=$SPAWNED
   wait_for "redis-server" 10 redis-cli -p "$REDIS_PORT" ping
 }

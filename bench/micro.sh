@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Harmonia's micro benchmarks (BenchmarkDotNet, bench/Harmonia.Benchmarks): profile reads through the cache by
-# the level that answers them, for both cache engines, and the JSON of cached values and responses, with
+# the level that answers them, for both cache engines, library page reads with the distributed lock off and on,
+# and the JSON of cached values and responses, with
 # allocations. Starts redis-server and jongodb on free loopback ports for the run and stops them however it ends.
 # Usage: bench/micro.sh [--smoke] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter '*L1Hit*']
 #   --smoke  every benchmark once (BenchmarkDotNet's Dry job), to keep them working

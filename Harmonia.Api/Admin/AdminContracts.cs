@@ -8,7 +8,7 @@ public sealed record CacheStatsResponse(
     RedisStats Redis);
 
 /// <summary>Reads of one area on this replica since it started.</summary>
-public sealed record CacheAreaStats(string Area, long L1Hits, long L2Hits, long Misses, double HitRatio);
+public sealed record CacheAreaStats(string Area, long L1Hits, long L2Hits, long Misses, long StaleHits, double HitRatio);
 
 public sealed record LocalCacheStats(long Entries, long EstimatedBytes);
 

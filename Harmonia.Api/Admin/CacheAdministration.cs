@@ -28,7 +28,7 @@ public sealed class CacheAdministration(
     public async Task<CacheStatsResponse> GetStatsAsync()
     {
         var areaStats = metrics.Snapshot()
-            .Select(area => new CacheAreaStats(area.Area, area.LocalHits, area.DistributedHits, area.Misses, area.HitRatio))
+            .Select(area => new CacheAreaStats(area.Area, area.LocalHits, area.DistributedHits, area.Misses, area.StaleHits, area.HitRatio))
             .ToList();
         return new CacheStatsResponse(
             Environment.MachineName,

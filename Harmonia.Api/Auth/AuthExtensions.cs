@@ -33,8 +33,13 @@ public static class AuthExtensions
         services.AddHostedService(provider => provider.GetRequiredService<SessionActivityRecorder>());
 
         // Session validity: 7 days in Redis as in the original design; 5 seconds in L1 bounds how long a
-        // revocation can go unseen on another replica when the backplane is down.
-        services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, expiration: TimeSpan.FromDays(7), localExpiration: TimeSpan.FromSeconds(5));
+        // revocation can go unseen on another replica when the backplane is down. No fail-safe: a stale "active"
+        // could outlive a revocation, so with MongoDB down an uncached session is refused rather than guessed.
+        services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, area =>
+        {
+            area.Expiration = TimeSpan.FromDays(7);
+            area.LocalExpiration = TimeSpan.FromSeconds(5);
+        });
         services.AddCachedTypes(AuthJsonContext.Default);
         services.AddApiJsonTypes(AuthJsonContext.Default);
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Harmonia.Api.Auth;
+using Harmonia.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
 
@@ -11,7 +12,7 @@ public static class LibraryApi
     {
         var library = app.MapGroup("/library").WithTags("Library").RequireAuthorization();
 
-        library.MapGet("", GetPageAsync).WithSummary("A page of the signed-in user's library, newest first");
+        library.MapGet("", GetPageAsync).WithSummary("A page of the signed-in user's library, newest first").WithCacheStatus();
         library.MapPost("", AddAsync).WithSummary("Add one of the user's songs, or a playlist, to the library");
         library.MapDelete("/{id:objectid}", RemoveAsync).WithSummary("Remove an item from the library");
 

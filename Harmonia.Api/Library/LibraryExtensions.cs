@@ -15,7 +15,15 @@ public static class LibraryExtensions
         services.AddSingleton<LibraryService>();
 
         // 30 minutes in Redis as in the original design; 30 seconds in L1 bounds staleness if the backplane is down.
-        services.AddCacheArea(LibraryKeys.Area, LibraryKeys.Prefix, expiration: TimeSpan.FromMinutes(30), localExpiration: TimeSpan.FromSeconds(30));
+        // Pages are the costliest reads (a count and a find), so one replica at a time reads a cold page (docs/caching.md).
+        services.AddCacheArea(LibraryKeys.Area, LibraryKeys.Prefix, area =>
+        {
+            area.Expiration = TimeSpan.FromMinutes(30);
+            area.LocalExpiration = TimeSpan.FromSeconds(30);
+            area.FailSafe = true;
+            area.EagerRefreshThreshold = 0.9f;
+            area.DistributedLocking = true;
+        });
         services.AddCachedTypes(LibraryJsonContext.Default);
         services.AddApiJsonTypes(LibraryJsonContext.Default);
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Harmonia.Api.Auth;
+using Harmonia.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
 
@@ -11,9 +12,9 @@ public static class ProfilesApi
     {
         var users = app.MapGroup("/users").WithTags("Profiles").RequireAuthorization();
 
-        users.MapGet("/me", GetOwnAsync).WithSummary("The signed-in user's profile");
+        users.MapGet("/me", GetOwnAsync).WithSummary("The signed-in user's profile").WithCacheStatus();
         users.MapPatch("/me", UpdateOwnAsync).WithSummary("Change the signed-in user's display name, bio or avatar");
-        users.MapGet("/{id:objectid}", GetPublicAsync).WithSummary("Another user's public profile");
+        users.MapGet("/{id:objectid}", GetPublicAsync).WithSummary("Another user's public profile").WithCacheStatus();
 
         return app;
     }

@@ -13,7 +13,14 @@ public static class ProfilesExtensions
 
         // One hour in Redis as in the original design; a minute in L1 bounds staleness if the backplane is down.
         // Profile writes produce the whole cached value, so they write through.
-        builder.Services.AddCacheArea(ProfileKeys.Area, ProfileKeys.Prefix, expiration: TimeSpan.FromHours(1), localExpiration: TimeSpan.FromMinutes(1), writeThrough: true);
+        builder.Services.AddCacheArea(ProfileKeys.Area, ProfileKeys.Prefix, area =>
+        {
+            area.Expiration = TimeSpan.FromHours(1);
+            area.LocalExpiration = TimeSpan.FromMinutes(1);
+            area.WriteThrough = true;
+            area.FailSafe = true;
+            area.EagerRefreshThreshold = 0.9f;
+        });
         builder.Services.AddCachedTypes(ProfilesJsonContext.Default);
         builder.Services.AddApiJsonTypes(ProfilesJsonContext.Default);
 

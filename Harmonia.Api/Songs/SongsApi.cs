@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Harmonia.Api.Auth;
+using Harmonia.Api.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
 
@@ -11,7 +12,7 @@ public static class SongsApi
     {
         var songs = app.MapGroup("/songs").WithTags("Songs").RequireAuthorization();
 
-        songs.MapGet("/{id:objectid}", GetAsync).WithSummary("A song's metadata");
+        songs.MapGet("/{id:objectid}", GetAsync).WithSummary("A song's metadata").WithCacheStatus();
         songs.MapGet("/{id:objectid}/audio", SongAudioApi.GetAudioAsync).WithSummary("A song's audio (WAV), for its owner; supports range requests");
         songs.MapDelete("/{id:objectid}", DeleteAsync).WithSummary("Delete a song, its audio and its library entries");
 

@@ -15,7 +15,13 @@ public static class SongsExtensions
         services.AddSingleton<SongService>();
 
         // One hour in Redis as in the original design; song metadata never changes, so L1 may keep it for minutes.
-        services.AddCacheArea(SongKeys.Area, SongKeys.Prefix, expiration: TimeSpan.FromHours(1), localExpiration: TimeSpan.FromMinutes(5));
+        services.AddCacheArea(SongKeys.Area, SongKeys.Prefix, area =>
+        {
+            area.Expiration = TimeSpan.FromHours(1);
+            area.LocalExpiration = TimeSpan.FromMinutes(5);
+            area.FailSafe = true;
+            area.EagerRefreshThreshold = 0.9f;
+        });
         services.AddCachedTypes(SongsJsonContext.Default);
         services.AddApiJsonTypes(SongsJsonContext.Default);
 

@@ -1,16 +1,19 @@
 namespace Harmonia.AppHost.Infrastructure;
 
 /// <summary>
-/// Harmonia's Redis configuration, from the original design where it suits a store whose loss loses nothing:
-/// bounded memory with LRU eviction over all keys, no snapshots or append-only file, and a slow log for
-/// diagnosis. Passed as command-line arguments, so the dashboard shows them in each Redis resource's details.
+/// Harmonia's Redis configuration, the same in every mode (Local, Containers, Azure): bounded memory, no
+/// snapshots or append-only file, and a slow log for diagnosis. Under memory pressure Redis evicts only keys
+/// with a time to live (<c>volatile-lru</c>): every cache entry, rate-limit count, lease, lock and job status
+/// has one, and the job queue (stream, consumer group, retry schedule) has none, so cache entries go and the
+/// queue stays (docs/resilience.md). Passed as command-line arguments, so the dashboard shows them in each
+/// Redis resource's details.
 /// </summary>
 internal static class RedisSettings
 {
     private static readonly (string Name, string Value)[] Settings =
     [
         ("maxmemory", "512mb"),
-        ("maxmemory-policy", "allkeys-lru"),
+        ("maxmemory-policy", "volatile-lru"),
         ("save", ""),
         ("appendonly", "no"),
         ("slowlog-log-slower-than", "10000"),

@@ -6,10 +6,12 @@ using StackExchange.Redis;
 namespace Harmonia.Worker.Jobs;
 
 /// <summary>
-/// Makes Redis whole again from MongoDB, the source of truth. Every <see cref="JobWorkerOptions.SweepInterval"/>
-/// one worker (whoever takes the round's lock) recreates the consumer group if it is gone and re-dispatches
-/// unfinished jobs Redis no longer knows: pending jobs that are neither on the stream nor scheduled for a
-/// retry, and running jobs whose lease is gone. So a flushed, restarted or evicting Redis loses no job.
+/// Makes Redis whole again from MongoDB, the source of truth: recreates the consumer group if it is gone and
+/// re-dispatches unfinished jobs Redis no longer knows (pending jobs that are neither on the stream nor scheduled
+/// for a retry, and running jobs whose lease is gone). It sweeps at once when the worker finds that Redis lost
+/// the queue (<see cref="JobStreamConsumer.Losses"/>: a flush, a restart), so queued jobs resume within a poll
+/// interval of Redis answering again; and every <see cref="JobWorkerOptions.SweepInterval"/> as the backstop,
+/// by whichever worker takes the round's lock. So a flushed, restarted or evicting Redis loses no job.
 /// </summary>
 public sealed partial class JobReconciler(
     JobStore jobs,
@@ -29,12 +31,19 @@ public sealed partial class JobReconciler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.CurrentValue.SweepInterval, timeProvider);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var nextSweep = timeProvider.GetUtcNow() + options.CurrentValue.SweepInterval;
+        while (!stoppingToken.IsCancellationRequested)
         {
+            var afterLoss = await stream.Losses.WaitToReadAsync(nextSweep - timeProvider.GetUtcNow(), timeProvider, stoppingToken)
+                && stream.Losses.TryRead(out _);
+            if (!afterLoss)
+            {
+                nextSweep = timeProvider.GetUtcNow() + options.CurrentValue.SweepInterval;
+            }
+
             try
             {
-                await SweepAsync(stoppingToken);
+                await SweepAsync(afterLoss, stoppingToken);
             }
             catch (Exception exception) when (exception is RedisException or MongoException or TimeoutException)
             {
@@ -43,11 +52,16 @@ public sealed partial class JobReconciler(
         }
     }
 
-    private async Task SweepAsync(CancellationToken cancellationToken)
+    /// <param name="afterLoss">
+    /// Redis just lost the queue: every unfinished job counts, however recently it changed, and the round's lock is
+    /// not asked for (a worker holding it may have started its sweep before the loss). A job this re-dispatches
+    /// twice is harmless: its lease and its MongoDB claim let it run once.
+    /// </param>
+    private async Task SweepAsync(bool afterLoss, CancellationToken cancellationToken)
     {
         var sweepInterval = options.CurrentValue.SweepInterval;
         var database = redis.GetDatabase();
-        if (!await database.StringSetAsync(JobKeys.ReconcilerLock(queue.Value.Queue), stream.ConsumerName, sweepInterval * 0.9, When.NotExists))
+        if (!afterLoss && !await database.StringSetAsync(JobKeys.ReconcilerLock(queue.Value.Queue), stream.ConsumerName, sweepInterval * 0.9, When.NotExists))
         {
             return;
         }
@@ -55,7 +69,7 @@ public sealed partial class JobReconciler(
         await stream.EnsureGroupAsync();
 
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        var quietSince = now - sweepInterval;
+        var quietSince = afterLoss ? now : now - sweepInterval;
         var unfinished = await jobs.FindQuietUnfinishedAsync(queue.Value.Queue, quietSince, SweepBatchSize, cancellationToken);
 
         var lost = await LeaselessRunningAsync(database, [.. unfinished.Where(job => job.Status is JobStatus.Running)], sweepInterval);
@@ -68,6 +82,15 @@ public sealed partial class JobReconciler(
         if (lost.Count > 0)
         {
             LogRedispatched(logger, lost.Count, queue.Value.Queue);
+        }
+
+        if (afterLoss)
+        {
+            // Retries waiting out a backoff lost their place in the delayed set too; putting one back twice changes nothing.
+            foreach (var job in unfinished.Where(job => job is { Status: JobStatus.Pending, NextAttemptAt: { } due } && due > now))
+            {
+                await dispatcher.ScheduleAsync(job.Id, job.TraceParent, new DateTimeOffset(job.NextAttemptAt!.Value, TimeSpan.Zero));
+            }
         }
 
         await stream.RemoveIdleConsumersAsync(ConsumerIdleLimit);

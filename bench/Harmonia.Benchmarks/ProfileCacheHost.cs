@@ -67,7 +67,7 @@ internal sealed class ProfileCacheHost : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private static string Port(string variable) =>
+    internal static string Port(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } port
             ? port
             : throw new InvalidOperationException($"{variable} is not set; run the benchmarks through bench/micro.sh, which starts the servers.");

@@ -273,6 +273,20 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
     }
 
     [Fact]
+    public void RedisInAzureRunsWithTheSettingsOfEveryOtherMode()
+    {
+        // The same memory bound and eviction everywhere: volatile-lru evicts cache entries and never the job queue.
+        var published = (string)Manifest["redis"]["args"]!.AsArray()[^1]!;
+        var deployed = (string)ContainerAppTemplate.Load("redis").Container["args"]!.AsArray()[^1]!;
+
+        Assert.Equal(Settings(published), Settings(deployed));
+        Assert.Contains("--maxmemory-policy volatile-lru", deployed, StringComparison.Ordinal);
+
+        // Everything from the first of Harmonia's settings on; what precedes it (the password) is spelled per file.
+        static string Settings(string commandLine) => commandLine[commandLine.IndexOf("--maxmemory ", StringComparison.Ordinal)..];
+    }
+
+    [Fact]
     public void AzureYamlDeploysTheAppHostToContainerApps()
     {
         var project = ContainerAppTemplate.ReadYaml(Path.Combine(Repository.Root, "azure.yaml"));

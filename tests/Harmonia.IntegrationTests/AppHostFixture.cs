@@ -56,13 +56,13 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
             .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000");
 
-        // Jobs: a 2 s lease and a 1 s sweep so recovery from a killed worker or a flushed Redis takes seconds,
-        // and paced synthesis (100 ms per second of audio) so a job is still running when a test cancels it
-        // or kills its worker.
+        // Jobs: a 2 s lease so a killed worker's job is taken over within seconds, and paced synthesis (100 ms per
+        // second of audio) so a job is still running when a test cancels it or kills its worker. The reconciler's
+        // periodic sweep keeps its default (30 s): it is only the backstop, and a flushed Redis must be repaired
+        // without waiting for it.
         appHost.CreateResourceBuilder<ProjectResource>("worker")
             .WithEnvironment("Harmonia__Jobs__Concurrency", WorkerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
-            .WithEnvironment("Harmonia__Jobs__SweepInterval", "00:00:01")
             .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100");
 
         App = await appHost.BuildAsync(timeout.Token);

@@ -5,7 +5,7 @@ public sealed class RedisConfigurationTests(AppHostFixture fixture)
 {
     [Theory]
     [InlineData("maxmemory", "536870912")]
-    [InlineData("maxmemory-policy", "allkeys-lru")]
+    [InlineData("maxmemory-policy", "volatile-lru")]
     [InlineData("save", "")]
     [InlineData("appendonly", "no")]
     [InlineData("slowlog-log-slower-than", "10000")]

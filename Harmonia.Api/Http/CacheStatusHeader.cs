@@ -1,0 +1,35 @@
+using Harmonia.Caching;
+
+namespace Harmonia.Api.Http;
+
+/// <summary>
+/// The <c>Cache-Status</c> response header (RFC 9211) on cached reads, so anyone with curl can see how a response was
+/// served: <c>Harmonia; hit; detail=memory</c> (L1), <c>Harmonia; hit; detail=redis</c> (L2),
+/// <c>Harmonia; fwd=miss; stored</c> (read from MongoDB and cached) or <c>Harmonia; fwd=stale; detail=fail-safe</c>
+/// (MongoDB failed or was slow, so the expired value was served). It describes the endpoint's own read, not the
+/// session check every signed-in request makes before it.
+/// </summary>
+public static class CacheStatusHeader
+{
+    public const string Name = "Cache-Status";
+
+    /// <summary>Adds the header to the endpoint's responses whenever its handler read the cache.</summary>
+    public static RouteHandlerBuilder WithCacheStatus(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            using var reads = CacheReadScope.Begin();
+            var result = await next(context);
+            if (reads.Result is { } outcome)
+            {
+                context.HttpContext.Response.Headers[Name] = Value(outcome);
+            }
+
+            return result;
+        });
+
+    public static string Value(CacheResult result) =>
+        result == CacheResult.LocalHit ? "Harmonia; hit; detail=memory"
+        : result == CacheResult.DistributedHit ? "Harmonia; hit; detail=redis"
+        : result == CacheResult.Stale ? "Harmonia; fwd=stale; detail=fail-safe"
+        : "Harmonia; fwd=miss; stored";
+}

@@ -1,0 +1,48 @@
+using System.Net;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Caching;
+
+/// <summary>Cached reads say how they were served in a <c>Cache-Status</c> header (RFC 9211).</summary>
+public sealed class CacheStatusTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task ALibraryPageIsAMissThenAMemoryHitThenARedisHitOnTheOtherReplica()
+    {
+        var replicas = fixture.CreateApiReplicaClients();
+        using var replicaA = replicas[0];
+        using var replicaB = replicas[1];
+        var user = await RegisterAndLoginAsync(replicaA);
+
+        var first = await CacheStatusAsync(replicaA, "/library?page=7", user);
+        var second = await CacheStatusAsync(replicaA, "/library?page=7", user);
+        await Eventually.HoldsAsync(
+            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:library:{user.Id}:all.20:7"),
+            TimeSpan.FromSeconds(5),
+            "the page reaches Redis");
+        var third = await CacheStatusAsync(replicaB, "/library?page=7", user);
+
+        Assert.Equal("Harmonia; fwd=miss; stored", first);
+        Assert.Equal("Harmonia; hit; detail=memory", second);
+        Assert.Equal("Harmonia; hit; detail=redis", third);
+    }
+
+    [Fact]
+    public async Task OnlyCachedReadsCarryTheHeader()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var sessions = await GetAsync(api, "/auth/sessions", user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, sessions.StatusCode);
+        Assert.False(sessions.Headers.Contains("Cache-Status"), "the session check before the handler is not the response's cache read");
+    }
+
+    private static async Task<string?> CacheStatusAsync(HttpClient api, string path, SignedInUser user)
+    {
+        using var response = await GetAsync(api, path, user.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.TryGetValues("Cache-Status", out var values) ? Assert.Single(values) : null;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Net;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Caching;
+
+/// <summary>
+/// With MongoDB unreachable, an expired profile, page or song is served stale (and says so), while an expired
+/// session is never trusted. Entries are made to expire within the test by giving in-process instances
+/// one-second durations; the instance that cannot reach MongoDB (nothing listens on port 9) shares Redis.
+/// </summary>
+[Collection(InProcessCollection.Name)]
+public sealed class FailSafeTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan Expiration = TimeSpan.FromSeconds(1);
+
+    /// <summary>The soft timeout is 100 ms; the rest is margin for a busy machine, far below MongoDB's 5 s server selection.</summary>
+    private static readonly TimeSpan StaleAnswerBound = TimeSpan.FromSeconds(1);
+
+    private static readonly Dictionary<string, string?> ShortLivedProfiles = new()
+    {
+        ["Harmonia:Cache:Areas:profile:Expiration"] = "00:00:01",
+        ["Harmonia:Cache:Areas:profile:LocalExpiration"] = "00:00:00.500",
+    };
+
+    private static readonly Dictionary<string, string?> ShortLivedSessions = new()
+    {
+        ["Harmonia:Cache:Areas:session:Expiration"] = "00:00:01",
+        ["Harmonia:Cache:Areas:session:LocalExpiration"] = "00:00:00.500",
+    };
+
+    private static readonly KeyValuePair<string, string?> MongoUnreachable = new("ConnectionStrings:harmonia", "mongodb://127.0.0.1:9/harmonia");
+
+    [Fact]
+    public async Task WithMongoDownAnExpiredProfileIsServedStaleAndSaysSo()
+    {
+        using var replica = fixture.CreateApiReplicaClient(0);
+        var subject = await RegisterAndLoginAsync(replica);
+        var reader = await RegisterAndLoginAsync(replica);
+        await using var online = await InProcessApi.StartAsync(fixture, ShortLivedProfiles);
+        await using var cutOff = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(ShortLivedProfiles) { [MongoUnreachable.Key] = MongoUnreachable.Value });
+        using var onlineClient = online.CreateClient();
+        using var cutOffClient = cutOff.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(onlineClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
+        await Eventually.HoldsAsync(
+            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{subject.Id}"), TimeSpan.FromSeconds(5), "the profile reaches Redis");
+        // While still fresh, from Redis: the instance's first-request costs are paid outside the measurement.
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(cutOffClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
+        await Task.Delay(Expiration * 1.5, TestContext.Current.CancellationToken);
+
+        var started = Stopwatch.GetTimestamp();
+        using var response = await GetAsync(cutOffClient, $"/users/{subject.Id}", reader.Tokens.AccessToken);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Harmonia; fwd=stale; detail=fail-safe", Assert.Single(response.Headers.GetValues("Cache-Status")));
+        Assert.True(elapsed < StaleAnswerBound, $"The stale answer took {elapsed.TotalMilliseconds:0} ms.");
+    }
+
+    [Fact]
+    public async Task WithMongoDownAnExpiredSessionIsNeverTrusted()
+    {
+        await using var online = await InProcessApi.StartAsync(fixture, ShortLivedSessions);
+        using var onlineClient = online.CreateClient();
+        var user = await RegisterAndLoginAsync(onlineClient);
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(onlineClient, "/users/me", user.Tokens.AccessToken));
+        await using var cutOff = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(ShortLivedSessions) { [MongoUnreachable.Key] = MongoUnreachable.Value });
+        using var cutOffClient = cutOff.CreateClient();
+        await Task.Delay(Expiration * 1.5, TestContext.Current.CancellationToken);
+
+        var status = await GetStatusAsync(cutOffClient, "/users/me", user.Tokens.AccessToken);
+
+        // Neither served as active nor taken for revoked: the session cannot be checked, so the request waits for MongoDB.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+    }
+}
