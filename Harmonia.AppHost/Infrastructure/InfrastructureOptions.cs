@@ -8,6 +8,9 @@ public sealed class InfrastructureOptions
     /// <summary>Where Redis and MongoDB come from; <see cref="InfrastructureMode.Auto"/> probes for a container runtime.</summary>
     public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
 
+    /// <summary>One Redis server, or a three-primary Redis Cluster (Local mode) to run what a clustered Redis runs.</summary>
+    public RedisTopology RedisTopology { get; set; } = RedisTopology.Standalone;
+
     /// <summary>The <c>redis-server</c> binary for local mode; found on PATH when unset.</summary>
     public string? RedisServerPath { get; set; }
 
