@@ -22,8 +22,9 @@ public static class HarmoniaInfrastructureExtensions
 
     /// <summary>
     /// Adds Redis and MongoDB in the mode <c>Harmonia:Infrastructure:Mode</c> asks for, probing for a container
-    /// runtime when it says <c>Auto</c>. Publishing always takes Redis as a container and MongoDB as a managed
-    /// service's connection string (MongoDB must not keep its data on Azure Files volumes).
+    /// runtime when it says <c>Auto</c>. Publishing takes Redis as a container or as Azure Managed Redis
+    /// (<c>Harmonia:Infrastructure:PublishedRedis</c>), and MongoDB as a managed service's connection string
+    /// (MongoDB must not keep its data on Azure Files volumes).
     /// </summary>
     public static HarmoniaInfrastructure AddHarmoniaInfrastructure(this IDistributedApplicationBuilder builder)
     {
@@ -71,10 +72,13 @@ public static class HarmoniaInfrastructureExtensions
         {
             throw new DistributedApplicationException(
                 "Harmonia:Infrastructure:RedisTopology=Cluster runs a Redis Cluster on this machine and cannot be published; " +
-                "for a clustered Redis in Azure, publish with Azure Managed Redis (docs/scale-out.md).");
+                "for a clustered Redis in Azure, publish with Harmonia:Infrastructure:PublishedRedis=AzureManagedRedis (docs/scale-out.md).");
         }
 
-        return new(InfrastructureMode.Containers, builder.AddRedis(RedisName).WithHarmoniaSettings(), builder.AddConnectionString(DatabaseName));
+        IResourceBuilder<IResourceWithConnectionString> redis = options.PublishedRedis is PublishedRedis.AzureManagedRedis
+            ? builder.AddAzureManagedRedisConnection(RedisName)
+            : builder.AddRedis(RedisName).WithHarmoniaSettings();
+        return new(InfrastructureMode.Containers, redis, builder.AddConnectionString(DatabaseName));
     }
 
     private static HarmoniaInfrastructure AddContainers(IDistributedApplicationBuilder builder, InfrastructureOptions options)
