@@ -13,7 +13,7 @@ namespace Harmonia.AppHost.Infrastructure.Local;
 [SupportedOSPlatform("linux")]
 public static class LocalRedisClusterExtensions
 {
-    /// <summary>The fewest primaries Redis Cluster accepts, and enough to put keys on different machines' worth of nodes.</summary>
+    /// <summary>The fewest primaries <c>redis-cli --cluster create</c> accepts: a majority must remain to agree that a node failed.</summary>
     public const int NodeCount = 3;
 
     private const string ClientEndpointName = "tcp";
@@ -132,8 +132,8 @@ public static class LocalRedisClusterExtensions
                     context.Args.Add(argument);
                 }
             })
-            .OnBeforeResourceStarted(async (_, _, cancellationToken) =>
-                await LocalInfrastructureExtensions.WriteRedisConfigAsync(configFile, cluster.PasswordParameter, cancellationToken))
+            .OnBeforeResourceStarted((_, _, cancellationToken) =>
+                LocalInfrastructureExtensions.WriteRedisConfigAsync(configFile, cluster.PasswordParameter, cancellationToken))
             .WithHealthCheck(healthCheckKey)
             .WithParentRelationship(cluster)
             .WithIconName("Database");
