@@ -16,8 +16,11 @@ var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParamete
 // limits) is what every developer runs, not only what production does.
 var apiReplicas = builder.Configuration.GetValue("Harmonia:Api:Replicas", 2);
 
+// Services read their stores' connection strings only, so a store's other details (host, port, password) are never
+// copied into their environments, and both published Redis variants give them the same one variable.
 builder.AddProject<Projects.Harmonia_Api>("api")
     .WithReplicas(apiReplicas)
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
     .WithEnvironment("Harmonia__Auth__SigningKey", jwtSigningKey)
@@ -27,6 +30,7 @@ builder.AddProject<Projects.Harmonia_Api>("api")
     .WithCacheCommands();
 
 builder.AddProject<Projects.Harmonia_Worker>("worker")
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
     .WithHttpHealthCheck("/health");

@@ -8,7 +8,8 @@ namespace Harmonia.DataStores;
 
 /// <summary>
 /// Where the data stores' memory goes, polled in the background rather than per request: Redis memory, its
-/// limit, evicted and expired keys and keyspace hits and misses (from <c>INFO</c>, every 15 s), and the
+/// limit, evicted and expired keys and keyspace hits and misses (from <c>INFO</c>, every 15 s, summed over the
+/// primaries of a cluster), and the
 /// document count of each collection the service owns (every minute; <c>count</c> is cheap, storage
 /// statistics are not available on every MongoDB-compatible server).
 /// </summary>

@@ -5,6 +5,9 @@ namespace Harmonia.Jobs;
 /// <summary>
 /// Every Redis key and channel the jobs feature uses. Per-job names follow Harmonia's original design
 /// (<c>job:{jobId}</c> and its <c>:progress</c>/<c>:completed</c> channels); per-queue names carry the queue.
+/// The braces are literal: they are Redis Cluster hash tags, so a job's keys share one hash slot (the status
+/// script reads the lease) and so do a queue's (the promote script moves entries from the delayed set to the
+/// stream). Channels need no tag: a classic PUBLISH reaches subscribers on every node.
 /// </summary>
 public static class JobKeys
 {
@@ -15,7 +18,7 @@ public static class JobKeys
     public const string ConsumerGroup = "workers";
 
     /// <summary>A job's status snapshot: a hash of <c>version</c>, <c>progress</c> and the snapshot's JSON <c>data</c>.</summary>
-    public static RedisKey Status(string jobId) => $"job:{jobId}";
+    public static RedisKey Status(string jobId) => $"job:{{{jobId}}}";
 
     /// <summary>Carries every non-final snapshot (progress and state changes).</summary>
     public static RedisChannel ProgressChannel(string jobId) => RedisChannel.Literal($"job:{jobId}:progress");
@@ -24,26 +27,26 @@ public static class JobKeys
     public static RedisChannel CompletedChannel(string jobId) => RedisChannel.Literal($"job:{jobId}:completed");
 
     /// <summary>The lease of the worker running the job: its token, expiring unless renewed.</summary>
-    public static RedisKey Lease(string jobId) => $"job:{jobId}:lease";
+    public static RedisKey Lease(string jobId) => $"job:{{{jobId}}}:lease";
 
     /// <summary>Set when a user cancels a running job, for a worker that missed the <see cref="CancelChannel"/> message.</summary>
-    public static RedisKey CancelFlag(string jobId) => $"job:{jobId}:cancel";
+    public static RedisKey CancelFlag(string jobId) => $"job:{{{jobId}}}:cancel";
 
     /// <summary>Carries the id of each job a user cancels, to whichever worker runs it.</summary>
     public static readonly RedisChannel CancelChannel = RedisChannel.Literal("jobs:cancel");
 
     /// <summary>The stream jobs are dispatched through; entries are deleted once handled, so its length is the backlog.</summary>
-    public static RedisKey Stream(string queue) => $"jobs:{queue}:stream";
+    public static RedisKey Stream(string queue) => $"jobs:{{{queue}}}:stream";
 
     /// <summary>Jobs waiting out a retry backoff, scored by when they are due.</summary>
-    public static RedisKey Delayed(string queue) => $"jobs:{queue}:delayed";
+    public static RedisKey Delayed(string queue) => $"jobs:{{{queue}}}:delayed";
 
     /// <summary>Tells idle workers that the stream has new entries, so they need not poll fast.</summary>
     public static RedisChannel WakeChannel(string queue) => RedisChannel.Literal($"jobs:{queue}:wake");
 
     /// <summary>Held by the one worker sweeping MongoDB for lost jobs this round.</summary>
-    public static RedisKey ReconcilerLock(string queue) => $"jobs:{queue}:reconciler";
+    public static RedisKey ReconcilerLock(string queue) => $"jobs:{{{queue}}}:reconciler";
 
     /// <summary>Marks a running job seen without a lease by one sweep; the next sweep re-dispatches it if still so.</summary>
-    public static RedisKey LeaselessSuspect(string queue, string jobId) => $"jobs:{queue}:suspect:{jobId}";
+    public static RedisKey LeaselessSuspect(string queue, string jobId) => $"jobs:{{{queue}}}:suspect:{jobId}";
 }

@@ -1,7 +1,9 @@
 // The shape `azd infra generate` gives an Aspire AppHost whose manifest holds only container.v0, project.v0
 // and parameter.v0 resources ("fullAzd" mode): one resource group, the shared Container Apps plumbing in
-// resources.bicep, and one parameter per AppHost parameter. The container apps themselves are not here;
-// `azd deploy` creates them from Harmonia.AppHost/infra/<resource>.tmpl.yaml.
+// resources.bicep, and one parameter per AppHost parameter. Added to that shape: redis.bicep, which puts the
+// services' Redis connection string in Key Vault and provisions Azure Managed Redis when it is the published
+// Redis. The container apps themselves are not here; `azd deploy` creates them from
+// Harmonia.AppHost/infra/<resource>.tmpl.yaml.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -13,9 +15,9 @@ param environmentName string
 @description('The location used for all deployed resources')
 param location string
 
-// The AppHost parameters below are not used by any resource in this deployment. azd asks for (or generates)
-// their values during provisioning, stores them with the environment, and fills the container app templates'
-// `securedParameter` placeholders from that store when it deploys.
+// azd asks for (or generates) the AppHost parameters below during provisioning, stores them with the environment,
+// and fills the container app templates' `securedParameter` placeholders from that store when it deploys. Only the
+// Redis password is also used here: it is part of the Redis connection string written to Key Vault.
 
 @description('MongoDB connection string for the harmonia database (Azure Cosmos DB for MongoDB vCore, MongoDB Atlas, ...). azd prompts for it.')
 @secure()
@@ -39,8 +41,16 @@ param jwt_signing_key string
 })
 @description('Password of the Redis container. azd generates it once per environment.')
 @secure()
-#disable-next-line no-unused-params
 param redis_password string
+
+// Not an AppHost parameter: the AppHost reads the same setting (Harmonia:Infrastructure:PublishedRedis) to decide
+// whether to publish the Redis container, and main.parameters.json takes it from the same environment variable.
+@description('The Redis the services use: Container (the Redis container app) or AzureManagedRedis.')
+@allowed([
+  'Container'
+  'AzureManagedRedis'
+])
+param publishedRedis string = 'Container'
 
 var tags = {
   'azd-env-name': environmentName
@@ -61,6 +71,18 @@ module resources 'resources.bicep' = {
   }
 }
 
+module redis 'redis.bicep' = {
+  scope: rg
+  name: 'redis'
+  params: {
+    publishedRedis: publishedRedis
+    location: location
+    tags: tags
+    keyVaultName: resources.outputs.AZURE_KEY_VAULT_NAME
+    redisPassword: redis_password
+  }
+}
+
 output MANAGED_IDENTITY_CLIENT_ID string = resources.outputs.MANAGED_IDENTITY_CLIENT_ID
 output MANAGED_IDENTITY_NAME string = resources.outputs.MANAGED_IDENTITY_NAME
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_NAME
@@ -70,3 +92,5 @@ output AZURE_CONTAINER_REGISTRY_NAME string = resources.outputs.AZURE_CONTAINER_
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_NAME
 output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_ID
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN
+output AZURE_KEY_VAULT_NAME string = resources.outputs.AZURE_KEY_VAULT_NAME
+output AZURE_REDIS_CONNECTION_STRING_URI string = redis.outputs.connectionStringSecretUri

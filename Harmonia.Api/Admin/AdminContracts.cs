@@ -13,8 +13,8 @@ public sealed record CacheAreaStats(string Area, long L1Hits, long L2Hits, long 
 public sealed record LocalCacheStats(long Entries, long EstimatedBytes);
 
 /// <summary>
-/// Redis memory and key counts per namespace. Keys are counted with <c>SCAN</c> (never <c>KEYS</c>) up to a
-/// budget; <see cref="Complete"/> says whether every key was seen.
+/// Redis memory and key counts per namespace, over every primary of a cluster. Keys are counted with <c>SCAN</c>
+/// (never <c>KEYS</c>) up to a budget; <see cref="Complete"/> says whether every key of every primary was seen.
 /// </summary>
 public sealed record RedisStats(
     long UsedMemoryBytes,

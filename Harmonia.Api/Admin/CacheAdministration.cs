@@ -62,26 +62,32 @@ public sealed class CacheAdministration(
         return users.Count;
     }
 
+    /// <summary>
+    /// Memory and evictions summed over the primaries, and keys counted on each of them: on a cluster every primary
+    /// holds only its own slots, so a <c>SCAN</c> of one server would see a fraction of the keys.
+    /// </summary>
     private async Task<RedisStats> GetRedisStatsAsync()
     {
-        var server = redis.GetServers().FirstOrDefault(candidate => candidate.IsConnected);
         var info = await RedisServerInfo.ReadAsync(redis);
-        if (server is null || !info.IsAvailable)
+        if (!info.IsAvailable)
         {
             return new RedisStats(0, 0, 0, 0, 0, new Dictionary<string, long>(), Complete: false);
         }
 
         var namespaces = new Dictionary<string, long>();
         var counted = 0;
-        await foreach (var key in server.KeysAsync(pageSize: 1000))
+        foreach (var primary in RedisServerInfo.ConnectedPrimaries(redis))
         {
-            if (++counted > KeyCountBudget)
+            await foreach (var key in primary.KeysAsync(pageSize: 1000))
             {
-                break;
-            }
+                if (++counted > KeyCountBudget)
+                {
+                    break;
+                }
 
-            var name = NamespaceOf(key.ToString());
-            namespaces[name] = namespaces.GetValueOrDefault(name) + 1;
+                var name = NamespaceOf(key.ToString());
+                namespaces[name] = namespaces.GetValueOrDefault(name) + 1;
+            }
         }
 
         return new RedisStats(
@@ -91,7 +97,7 @@ public sealed class CacheAdministration(
             info.Number("keyspace_hits") ?? 0,
             info.Number("keyspace_misses") ?? 0,
             namespaces,
-            Complete: counted <= KeyCountBudget);
+            Complete: info.IsComplete && counted <= KeyCountBudget);
     }
 
     /// <summary>A cache area's name for its keys; otherwise the key's first segment (<c>job</c>, <c>rate</c>, FusionCache's <c>__fc</c>).</summary>

@@ -22,8 +22,9 @@ public static class HarmoniaInfrastructureExtensions
 
     /// <summary>
     /// Adds Redis and MongoDB in the mode <c>Harmonia:Infrastructure:Mode</c> asks for, probing for a container
-    /// runtime when it says <c>Auto</c>. Publishing always takes Redis as a container and MongoDB as a managed
-    /// service's connection string (MongoDB must not keep its data on Azure Files volumes).
+    /// runtime when it says <c>Auto</c>. Publishing takes Redis as a container or as Azure Managed Redis
+    /// (<c>Harmonia:Infrastructure:PublishedRedis</c>), and MongoDB as a managed service's connection string
+    /// (MongoDB must not keep its data on Azure Files volumes).
     /// </summary>
     public static HarmoniaInfrastructure AddHarmoniaInfrastructure(this IDistributedApplicationBuilder builder)
     {
@@ -32,10 +33,10 @@ public static class HarmoniaInfrastructureExtensions
         var logger = loggerFactory.CreateLogger(InfrastructureLog.Category);
 
         var infrastructure = builder.ExecutionContext.IsPublishMode
-            ? AddForPublishing(builder, options.Mode)
+            ? AddForPublishing(builder, options)
             : ResolveRunMode(builder, options.Mode) switch
             {
-                InfrastructureMode.Containers => AddContainers(builder),
+                InfrastructureMode.Containers => AddContainers(builder, options),
                 InfrastructureMode.Local => AddLocalProcesses(builder, options, logger),
                 _ => AddExisting(builder),
             };
@@ -60,18 +61,37 @@ public static class HarmoniaInfrastructureExtensions
         return ContainerRuntimeProbe.IsHealthy(runtime) ? InfrastructureMode.Containers : InfrastructureMode.Local;
     }
 
-    private static HarmoniaInfrastructure AddForPublishing(IDistributedApplicationBuilder builder, InfrastructureMode configured)
+    private static HarmoniaInfrastructure AddForPublishing(IDistributedApplicationBuilder builder, InfrastructureOptions options)
     {
-        if (configured is InfrastructureMode.Local)
+        if (options.Mode is InfrastructureMode.Local)
         {
             throw new DistributedApplicationException("Local infrastructure mode runs processes on this machine and cannot be published; remove Harmonia:Infrastructure:Mode=Local.");
         }
 
-        return new(InfrastructureMode.Containers, builder.AddRedis(RedisName).WithHarmoniaSettings(), builder.AddConnectionString(DatabaseName));
+        if (options.RedisTopology is RedisTopology.Cluster)
+        {
+            throw new DistributedApplicationException(
+                "Harmonia:Infrastructure:RedisTopology=Cluster runs a Redis Cluster on this machine and cannot be published; " +
+                "for a clustered Redis in Azure, publish with Harmonia:Infrastructure:PublishedRedis=AzureManagedRedis (docs/scale-out.md).");
+        }
+
+        IResourceBuilder<IResourceWithConnectionString> redis = options.PublishedRedis is PublishedRedis.AzureManagedRedis
+            ? builder.AddAzureManagedRedisConnection(RedisName)
+            : builder.AddRedis(RedisName).WithHarmoniaSettings();
+        return new(InfrastructureMode.Containers, redis, builder.AddConnectionString(DatabaseName));
     }
 
-    private static HarmoniaInfrastructure AddContainers(IDistributedApplicationBuilder builder)
+    private static HarmoniaInfrastructure AddContainers(IDistributedApplicationBuilder builder, InfrastructureOptions options)
     {
+        if (options.RedisTopology is RedisTopology.Cluster)
+        {
+            // Cluster nodes announce the addresses clients must reach them at; behind container port mappings those
+            // are not the addresses the nodes see, and Aspire's Redis resource is one server.
+            throw new DistributedApplicationException(
+                "Harmonia:Infrastructure:RedisTopology=Cluster runs in Local mode (three redis-server processes); " +
+                "with a container runtime, add --Harmonia:Infrastructure:Mode=Local, or use a cluster you run with Mode=Existing.");
+        }
+
         var redis = builder.AddRedis(RedisName).WithHarmoniaSettings().WithInfrastructureMode(InfrastructureMode.Containers);
         var mongo = builder.AddMongoDB(MongoName).WithDataVolume().WithInfrastructureMode(InfrastructureMode.Containers);
         return new(InfrastructureMode.Containers, redis, mongo.AddDatabase(DatabaseName));
@@ -85,7 +105,11 @@ public static class HarmoniaInfrastructureExtensions
         }
 
         var toolchain = new LocalToolchain(options, logger);
-        var redis = builder.AddLocalRedis(RedisName, toolchain.RedisServer()).WithInfrastructureMode(InfrastructureMode.Local);
+        var redisServer = toolchain.RedisServer();
+        IResourceBuilder<IResourceWithConnectionString> redis = options.RedisTopology is RedisTopology.Cluster
+            ? builder.AddLocalRedisCluster(RedisName, redisServer, LocalToolchain.RedisCli(redisServer))
+            : builder.AddLocalRedis(RedisName, redisServer);
+        redis.WithInfrastructureMode(InfrastructureMode.Local);
         var mongo = builder.AddMongoWireServer(MongoName, toolchain.Jongodb()).WithInfrastructureMode(InfrastructureMode.Local);
         return new(InfrastructureMode.Local, redis, mongo.AddDatabase(DatabaseName));
     }
@@ -93,12 +117,21 @@ public static class HarmoniaInfrastructureExtensions
     private static HarmoniaInfrastructure AddExisting(IDistributedApplicationBuilder builder) =>
         new(InfrastructureMode.Existing, builder.AddConnectionString(RedisName), builder.AddConnectionString(DatabaseName));
 
-    /// <summary>Lists the mode among the resource's properties on the dashboard.</summary>
+    /// <summary>
+    /// Lists the mode among the resource's properties on the dashboard: when the orchestrator starts the resource, or
+    /// at once for a resource it does not start (the local Redis Cluster, whose nodes are its children).
+    /// </summary>
     private static IResourceBuilder<T> WithInfrastructureMode<T>(this IResourceBuilder<T> builder, InfrastructureMode mode)
-        where T : IResource =>
-        builder.OnBeforeResourceStarted((resource, @event, _) =>
-            @event.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(resource, snapshot => snapshot with
+        where T : IResource
+    {
+        Task Publish(T resource, ResourceNotificationService notifications) =>
+            notifications.PublishUpdateAsync(resource, snapshot => snapshot with
             {
                 Properties = [.. snapshot.Properties, new ResourcePropertySnapshot("harmonia.infrastructure.mode", mode.ToString())],
-            }));
+            });
+
+        return builder.Resource is ExecutableResource or ContainerResource
+            ? builder.OnBeforeResourceStarted((resource, @event, _) => Publish(resource, @event.Services.GetRequiredService<ResourceNotificationService>()))
+            : builder.OnInitializeResource((resource, @event, _) => Publish(resource, @event.Notifications));
+    }
 }

@@ -8,6 +8,12 @@ public sealed class InfrastructureOptions
     /// <summary>Where Redis and MongoDB come from; <see cref="InfrastructureMode.Auto"/> probes for a container runtime.</summary>
     public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
 
+    /// <summary>One Redis server, or a three-primary Redis Cluster (Local mode) to run what a clustered Redis runs.</summary>
+    public RedisTopology RedisTopology { get; set; } = RedisTopology.Standalone;
+
+    /// <summary>The Redis a published deployment gets: the Redis container app, or Azure Managed Redis (infra/main.bicep reads it too).</summary>
+    public PublishedRedis PublishedRedis { get; set; } = PublishedRedis.Container;
+
     /// <summary>The <c>redis-server</c> binary for local mode; found on PATH when unset.</summary>
     public string? RedisServerPath { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Harmonia.AppHost.Infrastructure;
 
 namespace Harmonia.DeployTests;
 
@@ -45,7 +46,8 @@ internal sealed partial class AppHostManifest(JsonObject resources)
     public static string EnvironmentVariable(string parameter) =>
         $"AZURE_{CamelCaseBoundary().Replace(parameter, "$1_$2").ToUpperInvariant().Replace('-', '_')}";
 
-    public static async Task<AppHostManifest> PublishAsync(CancellationToken cancellationToken)
+    /// <summary>Publishes the manifest with the published Redis chosen through the environment, as an azd user does.</summary>
+    public static async Task<AppHostManifest> PublishAsync(PublishedRedis publishedRedis, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("harmonia-manifest-");
         try
@@ -56,7 +58,8 @@ internal sealed partial class AppHostManifest(JsonObject resources)
             var result = await Tool.RunAsync(
                 Path.Combine(AppContext.BaseDirectory, "Harmonia.AppHost"),
                 ["--publisher", "manifest", "--output-path", output],
-                cancellationToken: cancellationToken);
+                new Dictionary<string, string> { [ManifestAgreementTests.PublishedRedisVariable] = publishedRedis.ToString() },
+                cancellationToken);
 
             Assert.True(result.ExitCode == 0, $"Publishing the manifest failed: {result}");
             var manifest = JsonNode.Parse(await File.ReadAllTextAsync(output, cancellationToken))!;

@@ -1,17 +1,22 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Harmonia.AppHost.Infrastructure;
 
 namespace Harmonia.DeployTests;
 
 /// <summary>
 /// The AppHost's manifest and the files azd deploys from agree: every resource, parameter and environment
-/// variable the AppHost declares reaches Azure, and nothing stale is left behind when the AppHost changes.
-/// Each test collects every disagreement before failing, so one run lists all that has drifted.
+/// variable the AppHost declares reaches Azure, and nothing stale is left behind when the AppHost changes. One set
+/// of files serves both published Redis variants (<see cref="PublishedRedis"/>), so each test holds for the manifest
+/// of each. Each test collects every disagreement before failing, so one run lists all that has drifted.
 /// </summary>
 public sealed partial class ManifestAgreementTests(DeploymentFixture deployment) : IClassFixture<DeploymentFixture>
 {
     /// <summary>main.bicep parameters azd itself fills in, from the environment's name and region.</summary>
     private static readonly string[] AzdParameters = ["environmentName", "location"];
+
+    /// <summary>main.bicep's switch between the published Redis variants, which the AppHost reads from the same setting.</summary>
+    private const string PublishedRedisParameter = "publishedRedis";
 
     /// <summary>Values azd keeps in every environment besides the provisioning outputs.</summary>
     private static readonly string[] AzdEnvironment = ["AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_SUBSCRIPTION_ID"];
@@ -29,21 +34,24 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
     /// <summary>azd gives every container the managed identity's client id, for Azure SDK credentials.</summary>
     private const string ManagedIdentityVariable = "AZURE_CLIENT_ID";
 
-    private AppHostManifest Manifest => deployment.Manifest;
+    public static TheoryData<PublishedRedis> Variants() => [.. Enum.GetValues<PublishedRedis>()];
 
-    [Fact]
-    public void ManifestHoldsOnlyResourceTypesAzdDeploysWithTheseFiles()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ManifestHoldsOnlyResourceTypesAzdDeploysWithTheseFiles(PublishedRedis variant)
     {
-        var unsupported = Manifest.Names.Where(name => !AppHostManifest.SupportedTypes.Contains(Manifest.Type(name)));
+        var manifest = deployment.Manifests[variant];
+        var unsupported = manifest.Names.Where(name => !AppHostManifest.SupportedTypes.Contains(manifest.Type(name)));
 
-        AssertNone([.. unsupported.Select(name => $"{name} ({Manifest.Type(name)})")]);
+        AssertNone([.. unsupported.Select(name => $"{name} ({manifest.Type(name)})")]);
     }
 
     [Fact]
     public void EveryDeployedResourceHasAContainerAppTemplateAndNoTemplateIsStale()
     {
-        Assert.Equal(Manifest.Deployed.Order(), ContainerAppTemplate.AllNames().Order());
-        foreach (var resource in Manifest.Deployed)
+        var deployed = deployment.Manifests.Values.SelectMany(manifest => manifest.Deployed).Distinct().ToList();
+        Assert.Equal(deployed.Order(), ContainerAppTemplate.AllNames().Order());
+        foreach (var resource in deployed)
         {
             var template = ContainerAppTemplate.Load(resource);
             Assert.Equal(resource, (string)template.Container["name"]!);
@@ -51,11 +59,13 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         }
     }
 
-    [Fact]
-    public void EveryParameterIsAMainBicepParameterOfTheSameKind()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void EveryParameterIsAMainBicepParameterOfTheSameKind(PublishedRedis variant)
     {
+        var manifest = deployment.Manifests[variant];
         var failures = new List<string>();
-        foreach (var parameter in Manifest.Parameters)
+        foreach (var parameter in manifest.Parameters)
         {
             var name = AppHostManifest.BicepName(parameter);
             if (deployment.MainParameters[name] is not JsonObject declared)
@@ -64,27 +74,28 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
                 continue;
             }
 
-            var expectedType = Manifest.IsSecret(parameter) ? "securestring" : "string";
+            var expectedType = manifest.IsSecret(parameter) ? "securestring" : "string";
             if ((string)declared["type"]! != expectedType)
             {
                 failures.Add($"{parameter}: main.bicep declares {name} as {declared["type"]}, expected {expectedType}");
             }
 
-            var expectedGenerate = GenerateMetadata(Manifest.Input(parameter));
+            var expectedGenerate = GenerateMetadata(manifest.Input(parameter));
             var declaredGenerate = (string?)declared["metadata"]?["azd"]?["type"] == "generate" ? declared["metadata"]!["azd"]!["config"] : null;
             if (!JsonNode.DeepEquals(expectedGenerate, declaredGenerate))
             {
                 failures.Add($"{parameter}: main.bicep generates {declaredGenerate?.ToJsonString() ?? "nothing"}, expected {expectedGenerate?.ToJsonString() ?? "nothing"}");
             }
 
-            var expectedDefault = Manifest.Input(parameter)["default"]?["value"];
+            var expectedDefault = manifest.Input(parameter)["default"]?["value"];
             if (!JsonNode.DeepEquals(expectedDefault, declared["defaultValue"]))
             {
                 failures.Add($"{parameter}: main.bicep defaults {name} to {declared["defaultValue"]?.ToJsonString() ?? "nothing"}, expected {expectedDefault?.ToJsonString() ?? "nothing"}");
             }
         }
 
-        var known = Manifest.Parameters.Select(AppHostManifest.BicepName).Concat(AzdParameters);
+        // A parameter only the other variant declares (the Redis container's password) is known too.
+        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter);
         failures.AddRange(deployment.MainParameters.Select(p => p.Key).Except(known).Select(name => $"main.bicep parameter {name} is no AppHost parameter"));
         AssertNone(failures);
     }
@@ -92,22 +103,25 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
     [Fact]
     public void EveryParameterTakesItsValueFromTheAzdEnvironment()
     {
-        var expected = Manifest.Parameters.ToDictionary(AppHostManifest.BicepName, p => $"${{{AppHostManifest.EnvironmentVariable(p)}}}");
+        var expected = AllParameters().ToDictionary(AppHostManifest.BicepName, p => $"${{{AppHostManifest.EnvironmentVariable(p)}}}");
         expected["environmentName"] = "${AZURE_ENV_NAME}";
         expected["location"] = "${AZURE_LOCATION}";
+        expected[PublishedRedisParameter] = $"${{{PublishedRedisVariable}={PublishedRedis.Container}}}";
 
         var actual = deployment.ParameterValues.ToDictionary(p => p.Key, p => (string)p.Value!["value"]!);
 
         Assert.Equal(expected.OrderBy(p => p.Key), actual.OrderBy(p => p.Key));
     }
 
-    [Fact]
-    public void EveryVariableTheManifestSetsIsSetByTheTemplateAndNoOther()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void EveryVariableTheManifestSetsIsSetByTheTemplateAndNoOther(PublishedRedis variant)
     {
+        var manifest = deployment.Manifests[variant];
         var failures = new List<string>();
-        foreach (var resource in Manifest.Deployed)
+        foreach (var resource in manifest.Deployed)
         {
-            var declared = Manifest.Environment(resource).Keys;
+            var declared = manifest.Environment(resource).Keys;
             var provided = ContainerAppTemplate.Load(resource).Env.Select(e => (string)e["name"]!).Where(name => name != ManagedIdentityVariable).ToList();
             failures.AddRange(declared.Except(provided).Select(name => $"{resource}: the template does not set {name}"));
             failures.AddRange(provided.Except(declared).Select(name => $"{resource}: the template sets {name}, which the AppHost no longer does"));
@@ -116,14 +130,16 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         AssertNone(failures);
     }
 
-    [Fact]
-    public void EveryVariableHasTheManifestValueOrDrawsOnTheSameParameters()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void EveryVariableHasTheManifestValueOrDrawsOnTheSameParameters(PublishedRedis variant)
     {
+        var manifest = deployment.Manifests[variant];
         var failures = new List<string>();
-        foreach (var resource in Manifest.Deployed)
+        foreach (var resource in manifest.Deployed)
         {
             var template = ContainerAppTemplate.Load(resource);
-            foreach (var (name, value) in Manifest.Environment(resource))
+            foreach (var (name, value) in manifest.Environment(resource))
             {
                 if (Resolve(template, name) is not { } rendered)
                 {
@@ -140,7 +156,7 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
                     continue;
                 }
 
-                var expected = Manifest.ParametersIn(value).Select(AppHostManifest.BicepName).Order();
+                var expected = manifest.ParametersIn(value).Select(AppHostManifest.BicepName).Order();
                 var actual = ContainerAppTemplate.ParametersIn(rendered).Order();
                 if (!expected.SequenceEqual(actual))
                 {
@@ -152,17 +168,19 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         AssertNone(failures);
     }
 
-    [Fact]
-    public void SecretValuesReachContainersOnlyThroughSecretRefs()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void SecretValuesReachContainersOnlyThroughSecretRefs(PublishedRedis variant)
     {
+        var manifest = deployment.Manifests[variant];
         var failures = new List<string>();
-        foreach (var resource in Manifest.Deployed)
+        foreach (var resource in manifest.Deployed)
         {
             var template = ContainerAppTemplate.Load(resource);
             var env = template.Env.ToDictionary(e => (string)e["name"]!);
-            foreach (var (name, value) in Manifest.Environment(resource))
+            foreach (var (name, value) in manifest.Environment(resource))
             {
-                if (Manifest.IsSecretVariable(name, value) && env.TryGetValue(name, out var entry) && entry["secretRef"] is null)
+                if (manifest.IsSecretVariable(name, value) && env.TryGetValue(name, out var entry) && entry["secretRef"] is null)
                 {
                     failures.Add($"{resource}: {name} holds a secret ('{value}') but is set in plain text");
                 }
@@ -208,12 +226,14 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         AssertNone(failures);
     }
 
-    [Fact]
-    public void IngressFollowsTheManifestBindings()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void IngressFollowsTheManifestBindings(PublishedRedis variant)
     {
-        foreach (var resource in Manifest.Deployed)
+        var manifest = deployment.Manifests[variant];
+        foreach (var resource in manifest.Deployed)
         {
-            var bindings = Manifest.Bindings(resource).Values.ToList();
+            var bindings = manifest.Bindings(resource).Values.ToList();
             var ingress = ContainerAppTemplate.Load(resource).Ingress;
             if (bindings.Count == 0)
             {
@@ -233,26 +253,30 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         }
     }
 
-    [Fact]
-    public void ContainersRunTheImageCommandAndArgumentsOfTheManifest()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ContainersRunTheImageCommandAndArgumentsOfTheManifest(PublishedRedis variant)
     {
-        foreach (var resource in Manifest.Deployed)
+        var manifest = deployment.Manifests[variant];
+        foreach (var resource in manifest.Deployed)
         {
             var container = ContainerAppTemplate.Load(resource).Container;
-            var manifest = Manifest[resource];
+            var published = manifest[resource];
 
             // azd puts the image it built or the manifest's image reference here when it deploys.
             Assert.Equal(ContainerAppTemplate.Marker(".Image"), (string)container["image"]!);
-            Assert.Equal(Strings(manifest["args"]), Strings(container["args"]));
-            string[] command = manifest["entrypoint"] is { } entrypoint ? [(string)entrypoint!] : [];
+            Assert.Equal(Strings(published["args"]), Strings(container["args"]));
+            string[] command = published["entrypoint"] is { } entrypoint ? [(string)entrypoint!] : [];
             Assert.Equal(command, Strings(container["command"]));
         }
     }
 
-    [Fact]
-    public void ProjectsAreProbedForReadinessOnHealthAndLivenessOnAlive()
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void ProjectsAreProbedForReadinessOnHealthAndLivenessOnAlive(PublishedRedis variant)
     {
-        foreach (var resource in Manifest.Deployed.Where(r => Manifest.Type(r) == "project.v0"))
+        var manifest = deployment.Manifests[variant];
+        foreach (var resource in manifest.Deployed.Where(r => manifest.Type(r) == "project.v0"))
         {
             var template = ContainerAppTemplate.Load(resource);
             var probes = template.Container["probes"]!.AsArray().ToDictionary(p => (string)p!["type"]!, p => p!["httpGet"]!);
@@ -296,6 +320,12 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         Assert.Equal("containerapp", (string)service["host"]!);
         Assert.Equal(Repository.Project("Harmonia.AppHost"), Path.GetFullPath(Path.Combine(Repository.Root, (string)service["project"]!)));
     }
+
+    /// <summary>The environment variable that selects the published Redis, for the AppHost and for main.parameters.json alike.</summary>
+    internal static string PublishedRedisVariable => $"{InfrastructureOptions.SectionName.Replace(":", "__", StringComparison.Ordinal)}__{nameof(InfrastructureOptions.PublishedRedis)}";
+
+    /// <summary>The AppHost parameters of either variant.</summary>
+    private IEnumerable<string> AllParameters() => deployment.Manifests.Values.SelectMany(manifest => manifest.Parameters).Distinct();
 
     /// <summary>Fails with every disagreement in full; Assert.Empty would cut the list short.</summary>
     private static void AssertNone(List<string> failures) =>

@@ -72,7 +72,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
         }
 
-        ApiReplicaAddresses = await FindReplicaAddressesAsync("api", ApiReplicaCount, timeout.Token);
+        ApiReplicaAddresses = await FindReplicaAddressesAsync(App, "api", ApiReplicaCount, timeout.Token);
         Redis = await ConnectionMultiplexer.ConnectAsync($"{await App.GetConnectionStringAsync("redis", timeout.Token)},allowAdmin=true");
         MongoConventions.Register();
         var database = await App.GetConnectionStringAsync("harmonia", timeout.Token);
@@ -122,10 +122,10 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>Replicas share one proxied endpoint; each replica's own address is in its environment.</summary>
-    private async Task<IReadOnlyList<Uri>> FindReplicaAddressesAsync(string resource, int count, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<Uri>> FindReplicaAddressesAsync(DistributedApplication app, string resource, int count, CancellationToken cancellationToken)
     {
         var addresses = new Dictionary<string, Uri>();
-        await foreach (var update in App.ResourceNotifications.WatchAsync(cancellationToken))
+        await foreach (var update in app.ResourceNotifications.WatchAsync(cancellationToken))
         {
             if (update.Resource.Name == resource
                 && update.Snapshot.State?.Text == KnownResourceStates.Running

@@ -28,11 +28,13 @@ public sealed class ManifestTests
         Assert.True((bool)harmonia["inputs"]!["value"]!["secret"]!);
     }
 
-    [Fact]
-    public async Task PublishingRefusesLocalInfrastructure()
+    [Theory]
+    [InlineData("--Harmonia:Infrastructure:Mode=Local")]
+    [InlineData("--Harmonia:Infrastructure:RedisTopology=Cluster")]
+    public async Task PublishingRefusesWhatRunsOnThisMachine(string setting)
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory().FullName, "manifest.json");
-        using var appHost = AppHostProcess.Start("--publisher", "manifest", "--output-path", output, "--Harmonia:Infrastructure:Mode=Local");
+        using var appHost = AppHostProcess.Start("--publisher", "manifest", "--output-path", output, setting);
 
         var (exitCode, log) = await appHost.WaitForExitAsync(TestContext.Current.CancellationToken);
 

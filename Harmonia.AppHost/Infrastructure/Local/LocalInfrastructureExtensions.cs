@@ -35,16 +35,20 @@ public static class LocalInfrastructureExtensions
                     context.Args.Add(argument);
                 }
             })
-            .OnBeforeResourceStarted(async (resource, _, cancellationToken) =>
-            {
-                var secret = await resource.PasswordParameter.GetValueAsync(cancellationToken);
-                await File.WriteAllLinesAsync(resource.ConfigFilePath, [.. LocalOnlySettings, $"requirepass {secret}"], cancellationToken);
-                File.SetUnixFileMode(resource.ConfigFilePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            })
+            .OnBeforeResourceStarted((resource, _, cancellationToken) =>
+                WriteRedisConfigAsync(resource.ConfigFilePath, resource.PasswordParameter, cancellationToken))
             .OnConnectionStringAvailable(async (resource, _, cancellationToken) =>
                 connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken))
             .WithHealthCheck(healthCheckKey)
             .WithIconName("Database");
+    }
+
+    /// <summary>Writes what a local Redis reads from its config file rather than its command line; only the owner may read it.</summary>
+    internal static async Task WriteRedisConfigAsync(string path, ParameterResource password, CancellationToken cancellationToken)
+    {
+        var secret = await password.GetValueAsync(cancellationToken);
+        await File.WriteAllLinesAsync(path, [.. LocalOnlySettings, $"requirepass {secret}"], cancellationToken);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     public static IResourceBuilder<MongoWireServerResource> AddMongoWireServer(this IDistributedApplicationBuilder builder, [ResourceName] string name, string jongodbPath)

@@ -18,6 +18,7 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
     private const string JongodbPackage = "@jongodb/memory-server-bin-linux-x64-gnu";
     private const string JongodbVersion = "0.1.6";
     private const string RedisInstallStep = "sudo apt-get install -y redis-server";
+    private const string RedisCliInstallStep = "sudo apt-get install -y redis-tools";
     private const string NpmInstallStep = "sudo apt-get install -y npm (the AppHost then fetches jongodb itself)";
     private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(5);
 
@@ -29,6 +30,16 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
         }
 
         return FromPathOrDebianPackage("redis-server", RedisInstallStep);
+    }
+
+    /// <summary>
+    /// <c>redis-cli</c>, which forms a Redis Cluster: beside <c>redis-server</c> (Debian's redis-server depends on
+    /// redis-tools, which ships it), else on PATH.
+    /// </summary>
+    public static string RedisCli(string redisServer)
+    {
+        var besideServer = Path.Combine(Path.GetDirectoryName(redisServer)!, "redis-cli");
+        return File.Exists(besideServer) ? besideServer : FindOnPath("redis-cli") ?? throw Missing("redis-cli", RedisCliInstallStep);
     }
 
     public string Jongodb()

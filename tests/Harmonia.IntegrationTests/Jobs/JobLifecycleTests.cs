@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Harmonia.IntegrationTests.Caching;
+using Harmonia.Jobs;
 using Harmonia.Worker.Jobs.Generation;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -255,11 +256,11 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id);
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(await fixture.ConnectionStringAsync("redis"));
 
-        await redis.GetDatabase().KeyDeleteAsync($"job:{job.Id}");
+        await redis.GetDatabase().KeyDeleteAsync(JobKeys.Status(job.Id));
 
         var reread = await GetJobAsync(api, user.Tokens.AccessToken, job.Id);
         Assert.Equal("completed", reread.Status);
         Assert.NotNull(reread.Result);
-        Assert.True(await redis.GetDatabase().KeyExistsAsync($"job:{job.Id}"));
+        Assert.True(await redis.GetDatabase().KeyExistsAsync(JobKeys.Status(job.Id)));
     }
 }

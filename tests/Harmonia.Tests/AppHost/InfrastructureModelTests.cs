@@ -8,6 +8,8 @@ namespace Harmonia.Tests.AppHost;
 /// <summary>What each infrastructure mode puts in the application model (built, never started).</summary>
 public sealed class InfrastructureModelTests
 {
+    private static readonly string[] ClusterNodes = ["redis-1", "redis-2", "redis-3"];
+
     [Fact]
     public async Task ContainersModeRunsRedisAndPinnedMongoImages()
     {
@@ -50,6 +52,48 @@ public sealed class InfrastructureModelTests
     }
 
     [Fact]
+    public async Task LocalClusterTopologyRunsThreeNodesAndTheStepThatJoinsThem()
+    {
+        await using var appHost = await CreateAsync("--Harmonia:Infrastructure:Mode=Local", "--Harmonia:Infrastructure:RedisTopology=Cluster");
+
+        var redis = Assert.IsType<LocalRedisClusterResource>(Resource(appHost, "redis"));
+        var nodes = ClusterNodes.Select(name => Assert.IsType<ExecutableResource>(Resource(appHost, name))).ToList();
+        var create = Assert.IsType<ExecutableResource>(Resource(appHost, "redis-create"));
+        Assert.All(nodes, node => Assert.EndsWith("redis-server", node.Command, StringComparison.Ordinal));
+        Assert.All(nodes, node => Assert.All(node.Annotations.OfType<EndpointAnnotation>(), endpoint => Assert.False(endpoint.IsProxied)));
+        Assert.EndsWith("redis-cli", create.Command, StringComparison.Ordinal);
+        Assert.Equal(nodes.Select(node => node.Name), create.Annotations.OfType<WaitAnnotation>().Select(wait => wait.Resource.Name));
+        Assert.Equal(3, redis.Nodes.Count);
+        Assert.Matches(
+            @"^127\.0\.0\.1:\{redis-1\.bindings\.tcp\.port\},127\.0\.0\.1:\{redis-2\.bindings\.tcp\.port\},127\.0\.0\.1:\{redis-3\.bindings\.tcp\.port\},password=\{redis-password\.value\}$",
+            redis.ConnectionStringExpression.ValueExpression);
+    }
+
+    [Fact]
+    public async Task ContainersModeRefusesTheClusterTopologyNamingWhatToDoInstead()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => CreateAsync(
+            "--Harmonia:Infrastructure:Mode=Containers",
+            "--Harmonia:Infrastructure:RedisTopology=Cluster"));
+
+        Assert.Contains("Mode=Local", Flatten(failure), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExistingModeTakesAClusterConnectionStringAsIs()
+    {
+        await using var appHost = await CreateAsync(
+            "--Harmonia:Infrastructure:Mode=Existing",
+            "--Harmonia:Infrastructure:RedisTopology=Cluster",
+            "--ConnectionStrings:redis=10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379,password=secret",
+            "--ConnectionStrings:harmonia=mongodb://localhost:27017/harmonia");
+
+        var redis = Assert.IsAssignableFrom<IResourceWithConnectionString>(Resource(appHost, "redis"));
+
+        Assert.Equal("10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379,password=secret", await redis.GetConnectionStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task ExistingModeTakesConnectionStringsAndRunsNoInfrastructure()
     {
         await using var appHost = await CreateAsync(
@@ -74,11 +118,12 @@ public sealed class InfrastructureModelTests
     }
 
     [Theory]
-    [InlineData("Containers")]
-    [InlineData("Local")]
-    public async Task ServicesWaitForAndReferenceBothStores(string mode)
+    [InlineData("Containers", "Standalone")]
+    [InlineData("Local", "Standalone")]
+    [InlineData("Local", "Cluster")]
+    public async Task ServicesWaitForAndReferenceBothStores(string mode, string redisTopology)
     {
-        await using var appHost = await CreateAsync($"--Harmonia:Infrastructure:Mode={mode}");
+        await using var appHost = await CreateAsync($"--Harmonia:Infrastructure:Mode={mode}", $"--Harmonia:Infrastructure:RedisTopology={redisTopology}");
 
         foreach (var service in new[] { "api", "worker" })
         {
