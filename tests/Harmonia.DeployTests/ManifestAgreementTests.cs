@@ -300,7 +300,7 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
     public void RedisInAzureRunsWithTheSettingsOfEveryOtherMode()
     {
         // The same memory bound and eviction everywhere: volatile-lru evicts cache entries and never the job queue.
-        var published = (string)Manifest["redis"]["args"]!.AsArray()[^1]!;
+        var published = (string)deployment.Manifests[PublishedRedis.Container]["redis"]["args"]!.AsArray()[^1]!;
         var deployed = (string)ContainerAppTemplate.Load("redis").Container["args"]!.AsArray()[^1]!;
 
         Assert.Equal(Settings(published), Settings(deployed));
