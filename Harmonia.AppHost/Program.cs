@@ -8,9 +8,13 @@ var builder = DistributedApplication.CreateBuilder(args);
 var infrastructure = builder.AddHarmoniaInfrastructure();
 var redis = infrastructure.Redis;
 var database = infrastructure.Database;
+var mail = infrastructure.Mail;
 
 // Secrets: generated on first run and kept in the AppHost's user secrets; azd generates its own.
 var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
+
+// Where the links in account mails point: the app's front end, which posts their tokens back. azd asks for it.
+var publicUrl = builder.AddParameter("public-url", "http://localhost:5280");
 
 // Services: two API replicas by default, so cross-replica behaviour (cache coherence, revocation, rate
 // limits) is what every developer runs, not only what production does.
@@ -21,14 +25,17 @@ builder.AddProject<Projects.Harmonia_Api>("api")
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
     .WithEnvironment("Harmonia__Auth__SigningKey", jwtSigningKey)
+    .WithEnvironment("Harmonia__Accounts__PublicUrl", publicUrl)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
     .WithApiReference()
     .WithCacheCommands();
 
+// The worker sends the mail the API queues (see Harmonia.Worker/Mail), so only it holds the SMTP secret.
 builder.AddProject<Projects.Harmonia_Worker>("worker")
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
+    .WithReference(mail).WaitFor(mail)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -24,7 +24,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>Jobs the AppHost's worker runs at once in tests.</summary>
     public const int WorkerConcurrency = 4;
 
-    public static readonly string[] Resources = ["redis", "mongo", "harmonia", "api", "worker"];
+    public static readonly string[] Resources = ["redis", "mongo", "harmonia", "mail", "api", "worker"];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
@@ -43,7 +43,8 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Harmonia_AppHost>(
-            [$"--Harmonia:Api:Replicas={ApiReplicaCount}"],
+            // The mail UI gets a free port: a developer's AppHost on this machine holds the fixed one.
+            [$"--Harmonia:Api:Replicas={ApiReplicaCount}", "--Harmonia:Infrastructure:MailUiPort=0"],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         appHost.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail);
