@@ -55,7 +55,11 @@ public sealed class AppHostFixture : IAsyncLifetime
         // in-process instances with small quotas and a key prefix of their own (IsolatedQuotas).
         appHost.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
-            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000");
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__email-verify__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__email-resend__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__password-forgot__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__password-reset__Limit", "1000000");
 
         // Jobs: a 2 s lease and a 1 s sweep so recovery from a killed worker or a flushed Redis takes seconds,
         // and paced synthesis (100 ms per second of audio) so a job is still running when a test cancels it
@@ -64,7 +68,12 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("Harmonia__Jobs__Concurrency", WorkerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
             .WithEnvironment("Harmonia__Jobs__SweepInterval", "00:00:01")
-            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100");
+            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100")
+            // Mail: look for queued mail five times a second, and retry a failed send within a second, so tests
+            // read their mail (and see it arrive after an SMTP outage) without long waits.
+            .WithEnvironment("Harmonia__Mail__PollInterval", "00:00:00.200")
+            .WithEnvironment("Harmonia__Mail__RetryBaseDelay", "00:00:00.200")
+            .WithEnvironment("Harmonia__Mail__RetryMaxDelay", "00:00:01");
 
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
@@ -79,6 +88,9 @@ public sealed class AppHostFixture : IAsyncLifetime
         var database = await App.GetConnectionStringAsync("harmonia", timeout.Token);
         Database = new MongoClient(database).GetDatabase(MongoUrl.Create(database).DatabaseName);
     }
+
+    /// <summary>The messages the AppHost's mail server received, through its REST API.</summary>
+    internal Mailbox CreateMailbox() => new(new HttpClient { BaseAddress = App.GetEndpoint("mail", "http") });
 
     /// <summary>A client for the API through the orchestrator's proxy, which spreads requests over the replicas.</summary>
     public HttpClient CreateApiClient() => App.CreateHttpClient("api");
