@@ -69,9 +69,11 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
             .WithEnvironment("Harmonia__Jobs__SweepInterval", "00:00:01")
             .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100")
-            // Mail: look for queued mail five times a second, and retry a failed send within a second, so tests
-            // read their mail (and see it arrive after an SMTP outage) without long waits.
+            // Mail: look for queued mail five times a second, give up on a send after 2 s (a stopped server's proxy
+            // accepts connections and never answers) and retry within a second, so tests read their mail, and see
+            // it arrive after an SMTP outage, without long waits.
             .WithEnvironment("Harmonia__Mail__PollInterval", "00:00:00.200")
+            .WithEnvironment("Harmonia__Mail__SendTimeout", "00:00:02")
             .WithEnvironment("Harmonia__Mail__RetryBaseDelay", "00:00:00.200")
             .WithEnvironment("Harmonia__Mail__RetryMaxDelay", "00:00:01");
 
