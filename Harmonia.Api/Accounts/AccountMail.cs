@@ -32,7 +32,7 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
         "Someone tried to sign up with your address",
         $"Hi {displayName},",
         "Someone, perhaps you, tried to create a Harmonia account with this address, which already has one. Nothing about your account changed.",
-        ("Reset my password", $"{PublicUrl}/forgot-password?email={UrlEncoder.Default.Encode(to)}"),
+        ("Reset my password", $"{PublicUrl}/forgot-password?email={Uri.EscapeDataString(to)}"),
         $"If it was you, sign in at {PublicUrl}/sign-in, or reset your password if you forgot it. If it was not, you need not do anything.",
         expiresAt: null);
 
@@ -47,7 +47,7 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
         issued.ExpiresAt);
 
     private string Link(string page, string email, string token) =>
-        $"{PublicUrl}/{page}?email={UrlEncoder.Default.Encode(email)}&token={UrlEncoder.Default.Encode(token)}";
+        $"{PublicUrl}/{page}?email={Uri.EscapeDataString(email)}&token={Uri.EscapeDataString(token)}";
 
     private static OutgoingMail Compose(
         string kind, string to, string subject, string greeting, string body, (string Text, string Url) action, string footer, DateTimeOffset? expiresAt)

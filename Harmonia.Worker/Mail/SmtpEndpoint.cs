@@ -16,7 +16,16 @@ public sealed record SmtpEndpoint(string Host, int Port, SecureSocketOptions Sec
 
     public static SmtpEndpoint Parse(string connectionString)
     {
-        var parts = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var parts = new DbConnectionStringBuilder();
+        try
+        {
+            parts.ConnectionString = connectionString;
+        }
+        catch (ArgumentException exception)
+        {
+            throw new FormatException("The mail connection string is not a list of Key=Value pairs.", exception);
+        }
+
         var endpoint = parts.TryGetValue("Endpoint", out var value) && Uri.TryCreate(value as string, UriKind.Absolute, out var uri)
             ? uri
             : throw new FormatException("The mail connection string needs Endpoint=smtp://host:port (or smtps://).");
