@@ -13,8 +13,10 @@ var mail = infrastructure.Mail;
 // Secrets: generated on first run and kept in the AppHost's user secrets; azd generates its own.
 var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
 
-// Where the links in account mails point: the app's front end, which posts their tokens back. azd asks for it.
+// Where the links in account mails point (the app's front end, which posts their tokens back), and whom
+// account mail comes from (an address the SMTP provider lets Harmonia send as). azd asks for both.
 var publicUrl = builder.AddParameter("public-url", "http://localhost:5280");
+var mailFrom = builder.AddParameter("mail-from", "Harmonia <no-reply@harmonia.local>");
 
 // Services: two API replicas by default, so cross-replica behaviour (cache coherence, revocation, rate
 // limits) is what every developer runs, not only what production does.
@@ -36,6 +38,7 @@ builder.AddProject<Projects.Harmonia_Worker>("worker")
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
     .WithReference(mail).WaitFor(mail)
+    .WithEnvironment("Harmonia__Mail__From", mailFrom)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

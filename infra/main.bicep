@@ -27,6 +27,10 @@ param harmonia string
 #disable-next-line no-unused-params
 param mail string
 
+@description('The From of account mail, e.g. "Harmonia <DoNotReply@your-domain>"; the SMTP provider must let Harmonia send as it. azd prompts for it.')
+#disable-next-line no-unused-params
+param mail_from string
+
 @description('Public URL of the app\'s front end; links in account mails point at its /verify-email and /reset-password pages. azd prompts for it.')
 #disable-next-line no-unused-params
 param public_url string
