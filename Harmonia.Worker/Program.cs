@@ -1,6 +1,7 @@
 using Harmonia.Caching;
 using Harmonia.DataStores;
 using Harmonia.Worker.Jobs;
+using Harmonia.Worker.Mail;
 
 // The worker is a web host only so that it can answer /health and /alive for the dashboard and
 // Azure Container Apps probes; its real work runs in hosted services.
@@ -10,6 +11,7 @@ builder.AddServiceDefaults();
 builder.AddHarmoniaDataStores();
 builder.AddHarmoniaCache();
 builder.AddJobProcessing();
+builder.AddMailDelivery();
 
 var app = builder.Build();
 

@@ -93,6 +93,7 @@ service_env() {
   echo "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT"
   echo "ConnectionStrings__harmonia=$(mongo_url "$1")"
   echo "Harmonia__Auth__SigningKey=$SIGNING_KEY"
+  echo "Harmonia__Accounts__PublicUrl=$API"
   echo "ASPNETCORE_ENVIRONMENT=Production"
 }
 

@@ -24,6 +24,19 @@ param location string
 #disable-next-line no-unused-params
 param harmonia string
 
+@description('SMTP connection string the worker sends account mail through: Endpoint=smtp://host:587;Username=...;Password=... (Azure Communication Services\' SMTP endpoint, or any provider). azd prompts for it.')
+@secure()
+#disable-next-line no-unused-params
+param mail string
+
+@description('The From of account mail, e.g. "Harmonia <DoNotReply@your-domain>"; the SMTP provider must let Harmonia send as it. azd prompts for it.')
+#disable-next-line no-unused-params
+param mail_from string
+
+@description('Public URL of the app\'s front end; links in account mails point at its /verify-email and /reset-password pages. azd prompts for it.')
+#disable-next-line no-unused-params
+param public_url string
+
 @metadata({azd: {
   type: 'generate'
   config: {length:64,noSpecial:true}

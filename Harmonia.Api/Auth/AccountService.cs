@@ -1,6 +1,8 @@
+using Harmonia.Api.Accounts;
 using Harmonia.Api.Users;
 using Harmonia.DataStores;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
 namespace Harmonia.Api.Auth;
@@ -10,12 +12,16 @@ public sealed class AccountService(
     UserStore users,
     SessionService sessions,
     IPasswordHasher<UserDocument> passwordHasher,
+    IOptions<AccountsOptions> accountsOptions,
     TimeProvider timeProvider)
 {
     /// <summary>A hash nobody's password matches, verified when the email is unknown so that both failures take as long.</summary>
     private readonly Lazy<string> _unknownUserHash = new(() => passwordHasher.HashPassword(null!, Guid.NewGuid().ToString()));
 
-    /// <summary>Creates the account; null when the email already has one.</summary>
+    /// <summary>
+    /// Creates the account, unverified, due for removal unless verified in time; null when the email already has
+    /// one. The password is hashed either way, so both outcomes take as long.
+    /// </summary>
     public async Task<UserDocument?> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
@@ -27,6 +33,7 @@ public sealed class AccountService(
             DisplayName = request.DisplayName.Trim(),
             CreatedAt = now,
             UpdatedAt = now,
+            RemoveUnverifiedAt = now + accountsOptions.Value.UnverifiedAccountLifetime,
         };
         user.PasswordHash = passwordHasher.HashPassword(user, request.Password);
 
@@ -46,7 +53,7 @@ public sealed class AccountService(
     {
         var normalizedEmail = EmailAddress.Normalize(request.Email);
         var user = await users.Documents.Find(user => user.NormalizedEmail == normalizedEmail).FirstOrDefaultAsync(cancellationToken);
-        if (user is null)
+        if (user is null or { Removing: true })
         {
             passwordHasher.VerifyHashedPassword(null!, _unknownUserHash.Value, request.Password);
             return null;

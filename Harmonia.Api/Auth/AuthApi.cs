@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Harmonia.Api.Profiles;
+using Harmonia.Api.Accounts;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +15,8 @@ public static class AuthApi
     {
         var auth = app.MapGroup("/auth").WithTags("Auth");
 
-        auth.MapPost("/register", RegisterAsync).WithSummary("Create an account");
+        auth.MapPost("/register", RegisterAsync).WithSummary("Create an account and mail a verification code")
+            .RequireAccountRateLimit((RegisterRequest request) => AccountsApi.Account(request.Email), policies => policies.AccountMail);
         auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session")
             .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email));
         auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token pair");
@@ -30,13 +31,13 @@ public static class AuthApi
         return app;
     }
 
-    private static async Task<Results<Created<ProfileResponse>, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, AccountService accounts, CancellationToken cancellationToken)
+    /// <summary>The same 202 whether or not the address has an account: only its owner learns which, by mail.</summary>
+    private static async Task<Accepted<MailAcceptedResponse>> RegisterAsync(
+        RegisterRequest request, AccountService accounts, EmailVerification verification, CancellationToken cancellationToken)
     {
         var user = await accounts.RegisterAsync(request, cancellationToken);
-        return user is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An account with this email already exists.")
-            : TypedResults.Created($"/users/{user.Id}", ProfileResponse.From(user));
+        await verification.AfterRegistrationAsync(request.Email, user, cancellationToken);
+        return TypedResults.Accepted((string?)null, MailAcceptedResponse.Instance);
     }
 
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(

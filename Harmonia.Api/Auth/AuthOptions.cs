@@ -27,7 +27,7 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "01:00:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Accounts with these emails get the <c>admin</c> role in their access tokens (cache statistics and commands).</summary>
+    /// <summary>Accounts with these emails get the <c>admin</c> role in their access tokens (cache statistics and commands), once the address is verified.</summary>
     public string[] AdminEmails { get; set; } = [];
 
     /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>

@@ -110,8 +110,9 @@ public sealed partial class SessionService(
         return new TokenResponse(accessToken, accessTokenExpiresAt, refreshToken, new DateTimeOffset(session.ExpiresAt, TimeSpan.Zero), session.Id);
     }
 
+    /// <summary>The admin role needs the address in <see cref="AuthOptions.AdminEmails"/> and proof that the account's owner receives mail there.</summary>
     private string[] RolesOf(UserDocument user) =>
-        options.Value.AdminEmails.Any(email => EmailAddress.Normalize(email) == user.NormalizedEmail)
+        user.EmailVerifiedAt is not null && options.Value.AdminEmails.Any(email => EmailAddress.Normalize(email) == user.NormalizedEmail)
             ? [.. user.Roles.Append(AccessTokens.AdminRole).Distinct()]
             : user.Roles;
 

@@ -9,11 +9,14 @@ public sealed class RateLimitPolicies
     public const string SignedInName = "user-route";
     public const string AnonymousName = "ip-route";
     public const string LoginAccountName = "login-account";
+    public const string AccountMailName = "account-mail";
+    public const string AccountCodeName = "account-code";
 
     /// <summary>What a request that reached no endpoint (404, 405) counts under, per caller.</summary>
     public const string UnmatchedRoute = "*";
 
-    public static readonly FrozenSet<string> BuiltInNames = FrozenSet.Create(StringComparer.OrdinalIgnoreCase, SignedInName, AnonymousName, LoginAccountName);
+    public static readonly FrozenSet<string> BuiltInNames = FrozenSet.Create(
+        StringComparer.OrdinalIgnoreCase, SignedInName, AnonymousName, LoginAccountName, AccountMailName, AccountCodeName);
 
     private readonly FrozenDictionary<string, RateLimitPolicy> _byRoute;
 
@@ -23,6 +26,8 @@ public sealed class RateLimitPolicies
         SignedIn = new RateLimitPolicy(SignedInName, settings.SignedIn);
         Anonymous = new RateLimitPolicy(AnonymousName, settings.Anonymous);
         LoginAccount = new RateLimitPolicy(LoginAccountName, settings.LoginAccount);
+        AccountMail = new RateLimitPolicy(AccountMailName, settings.AccountMail);
+        AccountCode = new RateLimitPolicy(AccountCodeName, settings.AccountCode);
         _byRoute = settings.Endpoints.ToFrozenDictionary(
             endpoint => RouteFromSetting(endpoint.Value.Route),
             endpoint => new RateLimitPolicy(endpoint.Key, endpoint.Value),
@@ -34,6 +39,10 @@ public sealed class RateLimitPolicies
     public RateLimitPolicy Anonymous { get; }
 
     public RateLimitPolicy LoginAccount { get; }
+
+    public RateLimitPolicy AccountMail { get; }
+
+    public RateLimitPolicy AccountCode { get; }
 
     /// <summary>The policy of a route (see <see cref="RouteOf"/>): its endpoint policy, else the caller's default.</summary>
     public RateLimitPolicy For(string route, bool signedIn) =>

@@ -34,9 +34,12 @@ public sealed partial class RateLimitService(
         return DecideAsync(context, key, policy);
     }
 
-    /// <summary>The <c>login-account</c> policy for the account a request targets, wherever the attempts come from.</summary>
-    public ValueTask<RateLimitDecision> DecideForAccountAsync(HttpContext context, string normalizedAccount) =>
-        DecideAsync(context, RateLimitKeys.ForAccount(_prefix, normalizedAccount, policies.LoginAccount), policies.LoginAccount);
+    /// <summary>An account policy (<c>login-account</c> unless named) for the account a request targets, wherever the attempts come from.</summary>
+    public ValueTask<RateLimitDecision> DecideForAccountAsync(HttpContext context, string normalizedAccount, RateLimitPolicy? policy = null)
+    {
+        policy ??= policies.LoginAccount;
+        return DecideAsync(context, RateLimitKeys.ForAccount(_prefix, normalizedAccount, policy), policy);
+    }
 
     private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, string key, RateLimitPolicy policy)
     {

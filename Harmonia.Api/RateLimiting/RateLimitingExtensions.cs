@@ -25,17 +25,20 @@ public static class RateLimitingExtensions
     public static IApplicationBuilder UseRateLimits(this IApplicationBuilder app) => app.UseMiddleware<RateLimitingMiddleware>();
 
     /// <summary>
-    /// Also limits the endpoint by the <c>login-account</c> policy, per account: <paramref name="account"/> picks the
+    /// Also limits the endpoint by an account policy (<c>login-account</c> by default), per account: <paramref name="account"/> picks the
     /// normalized account name out of the bound request (null or empty skips the check, leaving it to validation).
     /// It runs after binding because the account is in the body, which the middleware does not read. An application
     /// composed without <see cref="AddRateLimits"/> limits nothing here either.
     /// </summary>
-    public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(this RouteHandlerBuilder builder, Func<TRequest, string?> account) =>
+    /// <param name="policy">The account policy to count under (<see cref="RateLimitPolicies.AccountMail"/>, say); <c>login-account</c> when null.</param>
+    public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(
+        this RouteHandlerBuilder builder, Func<TRequest, string?> account, Func<RateLimitPolicies, RateLimitPolicy>? policy = null) =>
         builder.AddEndpointFilterFactory((factory, next) => factory.ApplicationServices.GetService<RateLimitService>() is not { } limits ? next : async context =>
         {
             if (context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request && account(request) is { Length: > 0 } name)
             {
-                var decision = await limits.DecideForAccountAsync(context.HttpContext, name);
+                var chosen = policy?.Invoke(context.HttpContext.RequestServices.GetRequiredService<RateLimitPolicies>());
+                var decision = await limits.DecideForAccountAsync(context.HttpContext, name, chosen);
                 if (!decision.Admitted)
                 {
                     return RateLimitResponse.Rejection(context.HttpContext);

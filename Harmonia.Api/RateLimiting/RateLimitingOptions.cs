@@ -39,6 +39,20 @@ public sealed partial class RateLimitingOptions : IValidatableObject
     public RateLimitQuota LoginAccount { get; set; } = new() { Limit = 5, Window = TimeSpan.FromMinutes(1) };
 
     /// <summary>
+    /// Policy <c>account-mail</c>: requests that mail one account's address (registration, resent verification,
+    /// forgotten password) from anywhere, so nobody can flood an inbox through Harmonia.
+    /// </summary>
+    [Required]
+    public RateLimitQuota AccountMail { get; set; } = new() { Limit = 3, Window = TimeSpan.FromMinutes(15) };
+
+    /// <summary>
+    /// Policy <c>account-code</c>: attempts at one account's one-time codes (verify, reset) from anywhere, on top
+    /// of each code's own limit of wrong tries, so guessing cannot go on by asking for new codes.
+    /// </summary>
+    [Required]
+    public RateLimitQuota AccountCode { get; set; } = new() { Limit = 10, Window = TimeSpan.FromMinutes(15) };
+
+    /// <summary>
     /// Endpoint policies by name. Each replaces <c>user-route</c> or <c>ip-route</c> on the endpoint its
     /// <see cref="EndpointQuota.Route"/> names, counting per signed-in user or else per client address.
     /// A policy for an endpoint that is not mapped (yet) is simply never used.
@@ -48,6 +62,10 @@ public sealed partial class RateLimitingOptions : IValidatableObject
     {
         ["login"] = new() { Route = "POST /auth/login", Limit = 20, Window = TimeSpan.FromMinutes(1) },
         ["jobs-create"] = new() { Route = "POST /jobs", Limit = 10, Window = TimeSpan.FromMinutes(1) },
+        ["email-verify"] = new() { Route = "POST /auth/email/verify", Limit = 20, Window = TimeSpan.FromMinutes(1) },
+        ["email-resend"] = new() { Route = "POST /auth/email/verify/resend", Limit = 10, Window = TimeSpan.FromMinutes(1) },
+        ["password-forgot"] = new() { Route = "POST /auth/password/forgot", Limit = 10, Window = TimeSpan.FromMinutes(1) },
+        ["password-reset"] = new() { Route = "POST /auth/password/reset", Limit = 20, Window = TimeSpan.FromMinutes(1) },
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -57,6 +75,8 @@ public sealed partial class RateLimitingOptions : IValidatableObject
             (nameof(SignedIn), SignedIn),
             (nameof(Anonymous), Anonymous),
             (nameof(LoginAccount), LoginAccount),
+            (nameof(AccountMail), AccountMail),
+            (nameof(AccountCode), AccountCode),
         };
         quotas.AddRange(Endpoints.Select(endpoint => ($"{nameof(Endpoints)}:{endpoint.Key}", (RateLimitQuota)endpoint.Value)));
 

@@ -26,6 +26,18 @@ public sealed class UserDocument
 
     public string[] Roles { get; init; } = [];
 
+    /// <summary>When the owner proved the address receives mail (a verification or reset code); null until then.</summary>
+    public DateTime? EmailVerifiedAt { get; set; }
+
+    /// <summary>
+    /// When the account is removed unless its address is verified first; null once verified, and for accounts
+    /// made before verification existed (they are never removed).
+    /// </summary>
+    public DateTime? RemoveUnverifiedAt { get; set; }
+
+    /// <summary>Set once removal of the never-verified account has begun: it can no longer sign in or be verified.</summary>
+    public bool Removing { get; set; }
+
     public DateTime CreatedAt { get; init; }
 
     public DateTime UpdatedAt { get; set; }

@@ -10,6 +10,13 @@ public sealed class UserStore(IMongoDatabase database)
 
     public IMongoCollection<UserDocument> Documents { get; } = database.GetCollection<UserDocument>(Name);
 
+    /// <summary>The account an address belongs to, however it is spelled; null when it has none.</summary>
+    public Task<UserDocument?> FindByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        var normalizedEmail = EmailAddress.Normalize(email);
+        return Documents.Find(user => user.NormalizedEmail == normalizedEmail).FirstOrDefaultAsync(cancellationToken)!;
+    }
+
     public sealed class Indexes : IMongoIndexes
     {
         public IReadOnlyList<string> Collections => [Name];

@@ -1,4 +1,5 @@
 using Harmonia.AppHost.Infrastructure.Local;
+using Harmonia.AppHost.Infrastructure.Mail;
 using Harmonia.AppHost.Infrastructure.MongoDB;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,25 +7,28 @@ using Microsoft.Extensions.Logging;
 
 namespace Harmonia.AppHost.Infrastructure;
 
-/// <summary>Harmonia's two data stores, however this run provides them.</summary>
+/// <summary>Harmonia's two data stores and its mail server, however this run provides them.</summary>
 /// <param name="Redis">Referenced by services as <c>ConnectionStrings:redis</c>.</param>
 /// <param name="Database">The <c>harmonia</c> MongoDB database, referenced as <c>ConnectionStrings:harmonia</c>.</param>
+/// <param name="Mail">The SMTP server, referenced as <c>ConnectionStrings:mail</c>: smtp4dev locally, a provider's endpoint when deployed.</param>
 public sealed record HarmoniaInfrastructure(
     InfrastructureMode Mode,
     IResourceBuilder<IResourceWithConnectionString> Redis,
-    IResourceBuilder<IResourceWithConnectionString> Database);
+    IResourceBuilder<IResourceWithConnectionString> Database,
+    IResourceBuilder<IResourceWithConnectionString> Mail);
 
 public static class HarmoniaInfrastructureExtensions
 {
     private const string RedisName = "redis";
     private const string MongoName = "mongo";
     private const string DatabaseName = "harmonia";
+    private const string MailName = "mail";
 
     /// <summary>
-    /// Adds Redis and MongoDB in the mode <c>Harmonia:Infrastructure:Mode</c> asks for, probing for a container
-    /// runtime when it says <c>Auto</c>. Publishing takes Redis as a container or as Azure Managed Redis
-    /// (<c>Harmonia:Infrastructure:PublishedRedis</c>), and MongoDB as a managed service's connection string
-    /// (MongoDB must not keep its data on Azure Files volumes).
+    /// Adds Redis, MongoDB and the mail server in the mode <c>Harmonia:Infrastructure:Mode</c> asks for, probing for
+    /// a container runtime when it says <c>Auto</c>. Publishing takes Redis as a container or as Azure Managed Redis
+    /// (<c>Harmonia:Infrastructure:PublishedRedis</c>), and MongoDB and SMTP as managed services' connection strings
+    /// (MongoDB must not keep its data on Azure Files volumes, and smtp4dev delivers nothing).
     /// </summary>
     public static HarmoniaInfrastructure AddHarmoniaInfrastructure(this IDistributedApplicationBuilder builder)
     {
@@ -78,7 +82,7 @@ public static class HarmoniaInfrastructureExtensions
         IResourceBuilder<IResourceWithConnectionString> redis = options.PublishedRedis is PublishedRedis.AzureManagedRedis
             ? builder.AddAzureManagedRedisConnection(RedisName)
             : builder.AddRedis(RedisName).WithHarmoniaSettings();
-        return new(InfrastructureMode.Containers, redis, builder.AddConnectionString(DatabaseName));
+        return new(InfrastructureMode.Containers, redis, builder.AddConnectionString(DatabaseName), builder.AddConnectionString(MailName));
     }
 
     private static HarmoniaInfrastructure AddContainers(IDistributedApplicationBuilder builder, InfrastructureOptions options)
@@ -94,7 +98,8 @@ public static class HarmoniaInfrastructureExtensions
 
         var redis = builder.AddRedis(RedisName).WithHarmoniaSettings().WithInfrastructureMode(InfrastructureMode.Containers);
         var mongo = builder.AddMongoDB(MongoName).WithDataVolume().WithInfrastructureMode(InfrastructureMode.Containers);
-        return new(InfrastructureMode.Containers, redis, mongo.AddDatabase(DatabaseName));
+        var mail = builder.AddMailServerContainer(MailName, options.MailUiHostPort).WithInfrastructureMode(InfrastructureMode.Containers);
+        return new(InfrastructureMode.Containers, redis, mongo.AddDatabase(DatabaseName), mail);
     }
 
     private static HarmoniaInfrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, InfrastructureOptions options, ILogger logger)
@@ -111,11 +116,16 @@ public static class HarmoniaInfrastructureExtensions
             : builder.AddLocalRedis(RedisName, redisServer);
         redis.WithInfrastructureMode(InfrastructureMode.Local);
         var mongo = builder.AddMongoWireServer(MongoName, toolchain.Jongodb()).WithInfrastructureMode(InfrastructureMode.Local);
-        return new(InfrastructureMode.Local, redis, mongo.AddDatabase(DatabaseName));
+        var mail = builder.AddLocalMailServer(MailName, toolchain.Smtp4dev(), options.MailUiHostPort).WithInfrastructureMode(InfrastructureMode.Local);
+        return new(InfrastructureMode.Local, redis, mongo.AddDatabase(DatabaseName), mail);
     }
 
     private static HarmoniaInfrastructure AddExisting(IDistributedApplicationBuilder builder) =>
-        new(InfrastructureMode.Existing, builder.AddConnectionString(RedisName), builder.AddConnectionString(DatabaseName));
+        new(
+            InfrastructureMode.Existing,
+            builder.AddConnectionString(RedisName),
+            builder.AddConnectionString(DatabaseName),
+            builder.AddConnectionString(MailName));
 
     /// <summary>
     /// Lists the mode among the resource's properties on the dashboard: when the orchestrator starts the resource, or

@@ -6,7 +6,7 @@ internal static partial class InfrastructureLog
 {
     public const string Category = "Harmonia.AppHost.Infrastructure";
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis and MongoDB run in {Mode} infrastructure mode.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis, MongoDB and the mail server run in {Mode} infrastructure mode.")]
     public static partial void ModeChosen(this ILogger logger, InfrastructureMode mode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Tool} is not available; fetching it once ({Source}).")]

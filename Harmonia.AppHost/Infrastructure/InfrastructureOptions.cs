@@ -19,4 +19,15 @@ public sealed class InfrastructureOptions
 
     /// <summary>The jongodb binary for local mode; fetched from npm into the user cache when unset.</summary>
     public string? JongodbPath { get; set; }
+
+    /// <summary>
+    /// The host port of the mail server's web UI in Local and Containers modes, fixed so a developer can bookmark
+    /// it; 0 allocates a free port per run (the integration tests do, so they never collide with a developer's AppHost).
+    /// </summary>
+    public int MailUiPort { get; set; } = DefaultMailUiPort;
+
+    public const int DefaultMailUiPort = 5300;
+
+    /// <summary>The UI port to bind, or null to allocate one.</summary>
+    public int? MailUiHostPort => MailUiPort > 0 ? MailUiPort : null;
 }

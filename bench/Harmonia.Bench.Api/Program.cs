@@ -1,3 +1,4 @@
+using Harmonia.Api.Accounts;
 using Harmonia.Api.Admin;
 using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
@@ -21,6 +22,7 @@ builder.AddHarmoniaCache();
 builder.Services.AddCacheLevels(bench.CacheLevels);
 builder.AddApiDefaults();
 builder.AddAuth();
+builder.AddAccounts();
 builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
@@ -45,6 +47,7 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapAuthApi();
+app.MapAccountsApi();
 app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();

@@ -24,7 +24,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>Jobs the AppHost's worker runs at once in tests.</summary>
     public const int WorkerConcurrency = 4;
 
-    public static readonly string[] Resources = ["redis", "mongo", "harmonia", "api", "worker"];
+    public static readonly string[] Resources = ["redis", "mongo", "harmonia", "mail", "api", "worker"];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
@@ -43,7 +43,8 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Harmonia_AppHost>(
-            [$"--Harmonia:Api:Replicas={ApiReplicaCount}"],
+            // The mail UI gets a free port: a developer's AppHost on this machine holds the fixed one.
+            [$"--Harmonia:Api:Replicas={ApiReplicaCount}", "--Harmonia:Infrastructure:MailUiPort=0"],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         appHost.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail);
@@ -54,7 +55,11 @@ public sealed class AppHostFixture : IAsyncLifetime
         // in-process instances with small quotas and a key prefix of their own (IsolatedQuotas).
         appHost.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
-            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000");
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__email-verify__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__email-resend__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__password-forgot__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__password-reset__Limit", "1000000");
 
         // Jobs: a 2 s lease so a killed worker's job is taken over within seconds, and paced synthesis (100 ms per
         // second of audio) so a job is still running when a test cancels it or kills its worker. The reconciler's
@@ -63,7 +68,14 @@ public sealed class AppHostFixture : IAsyncLifetime
         appHost.CreateResourceBuilder<ProjectResource>("worker")
             .WithEnvironment("Harmonia__Jobs__Concurrency", WorkerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
-            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100");
+            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100")
+            // Mail: look for queued mail five times a second, give up on a send after 2 s (a stopped server's proxy
+            // accepts connections and never answers) and retry within a second, so tests read their mail, and see
+            // it arrive after an SMTP outage, without long waits.
+            .WithEnvironment("Harmonia__Mail__PollInterval", "00:00:00.200")
+            .WithEnvironment("Harmonia__Mail__SendTimeout", "00:00:02")
+            .WithEnvironment("Harmonia__Mail__RetryBaseDelay", "00:00:00.200")
+            .WithEnvironment("Harmonia__Mail__RetryMaxDelay", "00:00:01");
 
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
@@ -78,6 +90,9 @@ public sealed class AppHostFixture : IAsyncLifetime
         var database = await App.GetConnectionStringAsync("harmonia", timeout.Token);
         Database = new MongoClient(database).GetDatabase(MongoUrl.Create(database).DatabaseName);
     }
+
+    /// <summary>The messages the AppHost's mail server received, through its REST API.</summary>
+    internal Mailbox CreateMailbox() => new(new HttpClient { BaseAddress = App.GetEndpoint("mail", "http") });
 
     /// <summary>A client for the API through the orchestrator's proxy, which spreads requests over the replicas.</summary>
     public HttpClient CreateApiClient() => App.CreateHttpClient("api");

@@ -19,11 +19,16 @@ internal static class InProcessApi
             new Dictionary<string, string?>
             {
                 ["Harmonia:Auth:SigningKey"] = await fixture.ParameterValueAsync("jwt-signing-key"),
+                ["Harmonia:Accounts:PublicUrl"] = await fixture.ParameterValueAsync("public-url"),
                 // Instances measure other things (a thousand requests by one user, say); no quota gets in the way
                 // unless a test sets its own.
                 ["Harmonia:RateLimiting:SignedIn:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Anonymous:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Endpoints:login:Limit"] = "1000000",
+                ["Harmonia:RateLimiting:Endpoints:email-verify:Limit"] = "1000000",
+                ["Harmonia:RateLimiting:Endpoints:email-resend:Limit"] = "1000000",
+                ["Harmonia:RateLimiting:Endpoints:password-forgot:Limit"] = "1000000",
+                ["Harmonia:RateLimiting:Endpoints:password-reset:Limit"] = "1000000",
             },
             settings);
 }

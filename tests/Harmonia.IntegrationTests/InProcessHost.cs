@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace Harmonia.IntegrationTests;
 
 /// <summary>
-/// A service hosted inside the test process against the AppHost's Redis and MongoDB: same code, same stores,
+/// A service hosted inside the test process against the AppHost's Redis, MongoDB and mail server: same code, same stores,
 /// same backplane as the AppHost's instances, but configurable per test, observable by in-process listeners
 /// (metrics, activities) and starting with a cold in-process cache. <paramref name="services"/> replaces what only a
 /// test may swap (a worker's generator, say) after the service's own registrations.
@@ -27,6 +27,7 @@ internal sealed class InProcessHost<TEntryPoint>(IReadOnlyDictionary<string, str
         {
             ["ConnectionStrings:redis"] = await fixture.ConnectionStringAsync("redis"),
             ["ConnectionStrings:harmonia"] = await fixture.ConnectionStringAsync("harmonia"),
+            ["ConnectionStrings:mail"] = await fixture.ConnectionStringAsync("mail"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

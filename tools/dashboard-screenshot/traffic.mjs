@@ -8,7 +8,7 @@
 const api = process.env.API_URL ?? 'http://localhost:5280';
 const seconds = Number(process.argv[2] ?? 45);
 const userCount = 5;
-const run = Date.now().toString(36); // fresh accounts every run, so a rerun never meets a 409
+const run = Date.now().toString(36); // fresh accounts every run, so a rerun never meets an existing one
 
 async function call(method, path, { token, body } = {}) {
   const headers = {};
@@ -29,8 +29,10 @@ const users = [];
 for (let i = 1; i <= userCount; i++) {
   const email = `listener${i}.${run}@example.com`;
   const password = `screenshot-${run}-${i}-password`;
-  const { id } = await call('POST', '/auth/register', { body: { email, password, displayName: `Listener ${i}` } });
+  // Registration answers alike for every address, so the new user's id comes from their profile.
+  await call('POST', '/auth/register', { body: { email, password, displayName: `Listener ${i}` } });
   const { accessToken } = await call('POST', '/auth/login', { body: { email, password } });
+  const { id } = await call('GET', '/users/me', { token: accessToken });
   users.push({ id, token: accessToken });
 }
 

@@ -1,10 +1,11 @@
 using System.Runtime.Versioning;
+using Harmonia.AppHost.Infrastructure.Mail;
 using Harmonia.AppHost.Infrastructure.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Harmonia.AppHost.Infrastructure.Local;
 
-/// <summary>Redis and MongoDB as local processes, for machines without a container runtime.</summary>
+/// <summary>Redis, MongoDB and the mail server as local processes, for machines without a container runtime.</summary>
 [SupportedOSPlatform("linux")]
 public static class LocalInfrastructureExtensions
 {
@@ -65,5 +66,33 @@ public static class LocalInfrastructureExtensions
             })
             .WithPingHealthCheck()
             .WithIconName("DatabaseMultiple");
+    }
+
+    /// <summary>
+    /// smtp4dev with its messages in memory, SMTP and the UI on loopback only, no IMAP or POP3, and no settings
+    /// from the user's profile, so every run starts empty and alike. The UI is at <paramref name="uiPort"/>, or at
+    /// a port allocated per run when null.
+    /// </summary>
+    public static IResourceBuilder<LocalMailServerResource> AddLocalMailServer(this IDistributedApplicationBuilder builder, [ResourceName] string name, string smtp4devPath, int? uiPort)
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("harmonia-mail-").FullName;
+        var server = new LocalMailServerResource(name, smtp4devPath, workingDirectory);
+
+        return builder.AddResource(server)
+            .WithEndpoint(name: IMailServerResource.SmtpEndpointName, scheme: "tcp")
+            .WithHttpEndpoint(port: uiPort, name: IMailServerResource.UiEndpointName)
+            .WithArgs(context =>
+            {
+                context.Args.Add(ReferenceExpression.Create($"--urls=http://127.0.0.1:{server.UiEndpoint.Property(EndpointProperty.TargetPort)}"));
+                context.Args.Add(ReferenceExpression.Create($"--smtpport={server.SmtpEndpoint.Property(EndpointProperty.TargetPort)}"));
+                context.Args.Add("--allowremoteconnections-");
+                context.Args.Add("--db=");
+                context.Args.Add("--imapport=");
+                context.Args.Add("--pop3port=");
+                context.Args.Add("--nousersettings");
+                context.Args.Add($"--baseappdatapath={workingDirectory}");
+                context.Args.Add($"--messagestokeep={MailServerBuilderExtensions.MessagesToKeep}");
+            })
+            .WithMailUi();
     }
 }

@@ -7,9 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace Harmonia.AppHost.Infrastructure.Local;
 
 /// <summary>
-/// Finds, and on first use fetches, the two binaries local mode runs, so that <c>dotnet run</c> works on a
-/// fresh Debian machine with only the .NET SDK: jongodb comes from npm into the user's cache (no system change);
-/// <c>redis-server</c>, and <c>npm</c> itself, come from Debian's packages when the AppHost may install packages.
+/// Finds, and on first use fetches, the binaries local mode runs, so that <c>dotnet run</c> works on a fresh
+/// Debian machine with only the .NET SDK: jongodb comes from npm and smtp4dev from NuGet (a dotnet tool) into
+/// the user's cache (no system change); <c>redis-server</c>, and <c>npm</c> itself, come from Debian's packages
+/// when the AppHost may install packages.
 /// Anything it cannot provide ends the start with one error naming the install step.
 /// </summary>
 [SupportedOSPlatform("linux")]
@@ -17,6 +18,8 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
 {
     private const string JongodbPackage = "@jongodb/memory-server-bin-linux-x64-gnu";
     private const string JongodbVersion = "0.1.6";
+    private const string Smtp4devPackage = "Rnwood.Smtp4dev";
+    private const string Smtp4devVersion = "3.15.0";
     private const string RedisInstallStep = "sudo apt-get install -y redis-server";
     private const string RedisCliInstallStep = "sudo apt-get install -y redis-tools";
     private const string NpmInstallStep = "sudo apt-get install -y npm (the AppHost then fetches jongodb itself)";
@@ -90,6 +93,47 @@ internal sealed class LocalToolchain(InfrastructureOptions options, ILogger logg
         finally
         {
             download.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The smtp4dev mail server, installed once as a dotnet tool into the user's cache.</summary>
+    public string Smtp4dev()
+    {
+        var installDirectory = Path.Combine(CacheDirectory(), $"smtp4dev-{Smtp4devVersion}");
+        var binary = Path.Combine(installDirectory, "smtp4dev");
+        if (File.Exists(binary))
+        {
+            return binary;
+        }
+
+        logger.FetchingTool("smtp4dev", $"dotnet tool install {Smtp4devPackage} --version {Smtp4devVersion}");
+        var staging = Directory.CreateTempSubdirectory("harmonia-smtp4dev-");
+        try
+        {
+            if (!Run("dotnet", ["tool", "install", Smtp4devPackage, "--version", Smtp4devVersion, "--tool-path", staging.FullName]))
+            {
+                throw Missing($"{Smtp4devPackage} {Smtp4devVersion}", $"dotnet tool install {Smtp4devPackage} --version {Smtp4devVersion} --tool-path {installDirectory}");
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(installDirectory)!);
+            // The tool's launcher is a relative link into its own folder, so the folder moves whole; the rename
+            // is atomic, so a concurrent or interrupted start never sees half an install.
+            try
+            {
+                Directory.Move(staging.FullName, installDirectory);
+            }
+            catch (IOException) when (File.Exists(binary))
+            {
+            }
+
+            return binary;
+        }
+        finally
+        {
+            if (Directory.Exists(staging.FullName))
+            {
+                staging.Delete(recursive: true);
+            }
         }
     }
 

@@ -11,24 +11,6 @@ public sealed class SessionLifecycleTests(AppHostFixture fixture)
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RegisterReturnsTheProfileAndADuplicateEmailConflicts()
-    {
-        using var api = fixture.CreateApiClient();
-        var email = NewEmail();
-
-        using var created = await api.PostAsJsonAsync("/auth/register", new { email, password = Password, displayName = "Ann" }, CancellationToken);
-        using var duplicate = await api.PostAsJsonAsync("/auth/register", new { email = email.ToUpperInvariant(), password = Password, displayName = "Ann" }, CancellationToken);
-
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var profile = await created.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken);
-        Assert.Equal(email, profile!["email"]?.ToString());
-        Assert.Equal("Ann", profile["displayName"]?.ToString());
-        Assert.Equal($"/users/{profile["id"]}", created.Headers.Location?.ToString());
-        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
-        Assert.Equal("application/problem+json", duplicate.Content.Headers.ContentType?.MediaType);
-    }
-
-    [Fact]
     public async Task AccessTokenFromLoginAuthenticatesOnEveryReplica()
     {
         using var api = fixture.CreateApiClient();

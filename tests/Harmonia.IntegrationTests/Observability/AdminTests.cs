@@ -29,7 +29,7 @@ public sealed class AdminTests(AppHostFixture fixture)
     public async Task StatisticsShowHitsPerAreaAndLevelMemoryAndKeysPerNamespace()
     {
         using var replica = fixture.CreateApiReplicaClient(0);
-        var admin = await AdminAsync(replica);
+        var admin = await AdminAsync(fixture, replica);
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", admin.Tokens.AccessToken));
 
         var stats = await StatsAsync(replica, admin);
@@ -49,7 +49,7 @@ public sealed class AdminTests(AppHostFixture fixture)
     public async Task ClearCacheCommandMakesTheNextReadAMiss()
     {
         using var replica = fixture.CreateApiReplicaClient(0);
-        var admin = await AdminAsync(replica);
+        var admin = await AdminAsync(fixture, replica);
         var subject = await RegisterAndLoginAsync(replica);
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, $"/users/{subject.Id}", admin.Tokens.AccessToken));
         var before = ProfileMisses(await StatsAsync(replica, admin));
@@ -94,16 +94,6 @@ public sealed class AdminTests(AppHostFixture fixture)
     }
 
     private static long ProfileMisses(Stats stats) => stats.Areas.Single(area => area.Area == "profile").Misses;
-
-    /// <summary>Signs the administrator in, registering the account first unless a parallel test already did.</summary>
-    private static async Task<SignedInUser> AdminAsync(HttpClient api)
-    {
-        using (await api.PostAsJsonAsync("/auth/register", new { email = AppHostFixture.AdminEmail, password = Password, displayName = "Admin" }, CancellationToken))
-        {
-        }
-
-        return new SignedInUser("", AppHostFixture.AdminEmail, await LoginAsync(api, AppHostFixture.AdminEmail));
-    }
 
     private static async Task<Stats> StatsAsync(HttpClient api, SignedInUser admin)
     {

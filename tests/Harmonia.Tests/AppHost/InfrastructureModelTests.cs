@@ -1,6 +1,8 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Harmonia.AppHost.Infrastructure;
 using Harmonia.AppHost.Infrastructure.Local;
+using Harmonia.AppHost.Infrastructure.Mail;
 using Harmonia.AppHost.Infrastructure.MongoDB;
 
 namespace Harmonia.Tests.AppHost;
@@ -117,6 +119,52 @@ public sealed class InfrastructureModelTests
         Assert.Contains("apt-get install -y redis-server", Flatten(failure), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ContainersModeRunsSmtp4devWithItsUiAtTheFixedPort()
+    {
+        await using var appHost = await CreateAsync("--Harmonia:Infrastructure:Mode=Containers");
+
+        var mail = Assert.IsType<MailServerContainerResource>(Resource(appHost, "mail"));
+        Assert.True(mail.TryGetLastAnnotation<ContainerImageAnnotation>(out var image));
+        Assert.Equal("rnwood/smtp4dev", image.Image);
+        Assert.Equal(InfrastructureOptions.DefaultMailUiPort, Endpoint(mail, IMailServerResource.UiEndpointName).Port);
+        Assert.Equal(25, Endpoint(mail, IMailServerResource.SmtpEndpointName).TargetPort);
+    }
+
+    [Fact]
+    public async Task LocalModeRunsSmtp4devAsALocalProcessAndTheUiPortCanBeAllocatedPerRun()
+    {
+        await using var fixedPort = await CreateAsync("--Harmonia:Infrastructure:Mode=Local");
+        await using var allocated = await CreateAsync("--Harmonia:Infrastructure:Mode=Local", "--Harmonia:Infrastructure:MailUiPort=0");
+
+        var mail = Assert.IsType<LocalMailServerResource>(Resource(fixedPort, "mail"));
+        Assert.EndsWith("smtp4dev", mail.Command, StringComparison.Ordinal);
+        Assert.Equal("Endpoint=smtp://{mail.bindings.smtp.host}:{mail.bindings.smtp.port}", ((IResourceWithConnectionString)mail).ConnectionStringExpression.ValueExpression);
+        Assert.Equal(InfrastructureOptions.DefaultMailUiPort, Endpoint(mail, IMailServerResource.UiEndpointName).Port);
+        Assert.Null(Endpoint(Resource(allocated, "mail"), IMailServerResource.UiEndpointName).Port);
+    }
+
+    [Fact]
+    public async Task ExistingModeTakesTheMailConnectionString()
+    {
+        await using var appHost = await CreateAsync("--Harmonia:Infrastructure:Mode=Existing", "--ConnectionStrings:mail=Endpoint=smtp://localhost:25");
+
+        Assert.IsAssignableFrom<ParameterResource>(Resource(appHost, "mail"));
+    }
+
+    [Theory]
+    [InlineData("Containers")]
+    [InlineData("Local")]
+    public async Task OnlyTheWorkerReferencesTheMailServer(string mode)
+    {
+        await using var appHost = await CreateAsync($"--Harmonia:Infrastructure:Mode={mode}");
+
+        var worker = Assert.IsType<ProjectResource>(Resource(appHost, "worker"));
+        var api = Assert.IsType<ProjectResource>(Resource(appHost, "api"));
+        Assert.Contains(worker.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "mail");
+        Assert.DoesNotContain(api.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "mail");
+    }
+
     [Theory]
     [InlineData("Containers", "Standalone")]
     [InlineData("Local", "Standalone")]
@@ -140,6 +188,9 @@ public sealed class InfrastructureModelTests
 
     private static IResource Resource(IDistributedApplicationTestingBuilder appHost, string name) =>
         appHost.Resources.Single(resource => resource.Name == name);
+
+    private static EndpointAnnotation Endpoint(IResource resource, string name) =>
+        resource.Annotations.OfType<EndpointAnnotation>().Single(endpoint => endpoint.Name == name);
 
     private static string Flatten(Exception exception) =>
         exception.InnerException is null ? exception.Message : $"{exception.Message} {Flatten(exception.InnerException)}";

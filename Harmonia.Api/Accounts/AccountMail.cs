@@ -1,0 +1,69 @@
+using System.Text.Encodings.Web;
+using Harmonia.Mail;
+using Microsoft.Extensions.Options;
+
+namespace Harmonia.Api.Accounts;
+
+/// <summary>
+/// The account mails, each as plain text and HTML. Links point at the app's pages (<see cref="AccountsOptions.PublicUrl"/>),
+/// never at the API: mail scanners open links, so a link must lead to a page that asks before it posts the token.
+/// </summary>
+public sealed class AccountMail(IOptions<AccountsOptions> options)
+{
+    public const string VerifyEmailKind = "verify-email";
+    public const string AlreadyRegisteredKind = "already-registered";
+    public const string ResetPasswordKind = "reset-password";
+
+    private string PublicUrl => options.Value.PublicUrl.TrimEnd('/');
+
+    public OutgoingMail VerifyEmail(string to, string displayName, IssuedCode issued) => Compose(
+        VerifyEmailKind,
+        to,
+        $"Your Harmonia verification code: {issued.Code}",
+        $"Hi {displayName},",
+        $"Enter {issued.Code} in Harmonia to confirm this address, or open the link below. Both work once, until {issued.ExpiresAt:u}.",
+        ("Confirm my address", Link("verify-email", to, issued.Token)),
+        "If you did not create a Harmonia account, ignore this mail and nobody can use the address with Harmonia; the account is removed unless it is confirmed.",
+        issued.ExpiresAt);
+
+    public OutgoingMail AlreadyRegistered(string to, string displayName) => Compose(
+        AlreadyRegisteredKind,
+        to,
+        "Someone tried to sign up with your address",
+        $"Hi {displayName},",
+        "Someone, perhaps you, tried to create a Harmonia account with this address, which already has one. Nothing about your account changed.",
+        ("Reset my password", $"{PublicUrl}/forgot-password?email={Uri.EscapeDataString(to)}"),
+        $"If it was you, sign in at {PublicUrl}/sign-in, or reset your password if you forgot it. If it was not, you need not do anything.",
+        expiresAt: null);
+
+    public OutgoingMail ResetPassword(string to, string displayName, IssuedCode issued) => Compose(
+        ResetPasswordKind,
+        to,
+        $"Your Harmonia password reset code: {issued.Code}",
+        $"Hi {displayName},",
+        $"Enter {issued.Code} in Harmonia to choose a new password, or open the link below. Both work once, until {issued.ExpiresAt:u}. Resetting signs you out everywhere.",
+        ("Choose a new password", Link("reset-password", to, issued.Token)),
+        "If you did not ask for this, ignore this mail; your password stays as it is.",
+        issued.ExpiresAt);
+
+    private string Link(string page, string email, string token) =>
+        $"{PublicUrl}/{page}?email={Uri.EscapeDataString(email)}&token={Uri.EscapeDataString(token)}";
+
+    private static OutgoingMail Compose(
+        string kind, string to, string subject, string greeting, string body, (string Text, string Url) action, string footer, DateTimeOffset? expiresAt)
+    {
+        var text = $"{greeting}\n\n{body}\n\n{action.Text}: {action.Url}\n\n{footer}\n\nHarmonia\n";
+        var html = HtmlEncoder.Default;
+        var htmlBody = $"""
+            <!DOCTYPE html>
+            <html><body style="font-family: sans-serif; line-height: 1.5">
+            <p>{html.Encode(greeting)}</p>
+            <p>{html.Encode(body)}</p>
+            <p><a href="{html.Encode(action.Url)}">{html.Encode(action.Text)}</a></p>
+            <p style="color: #666">{html.Encode(footer)}</p>
+            <p>Harmonia</p>
+            </body></html>
+            """;
+        return new OutgoingMail(kind, to, subject, text, htmlBody, expiresAt);
+    }
+}

@@ -1,0 +1,59 @@
+using Harmonia.Api.RateLimiting;
+using Harmonia.Api.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Harmonia.Api.Accounts;
+
+/// <summary>
+/// Email verification and password recovery. Requests that may send mail always answer 202 with the same body;
+/// requests that use a code answer 204 or one 400 for every way a code can fail. Each is limited per client
+/// address (its endpoint policy) and per account, wherever the requests come from.
+/// </summary>
+public static class AccountsApi
+{
+    private static readonly Dictionary<string, string[]> InvalidCode = new()
+    {
+        ["code"] = ["The code or link is wrong, used or expired. Ask for a new one."],
+    };
+
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        var accounts = app.MapGroup("/auth").WithTags("Accounts");
+
+        accounts.MapPost("/email/verify", VerifyAsync).WithSummary("Prove the account's address with the mailed code or link token")
+            .RequireAccountRateLimit((VerifyEmailRequest request) => Account(request.Email), policies => policies.AccountCode);
+        accounts.MapPost("/email/verify/resend", ResendAsync).WithSummary("Mail a new verification code")
+            .RequireAccountRateLimit((EmailRequest request) => Account(request.Email), policies => policies.AccountMail);
+        accounts.MapPost("/password/forgot", ForgotAsync).WithSummary("Mail a password reset code")
+            .RequireAccountRateLimit((EmailRequest request) => Account(request.Email), policies => policies.AccountMail);
+        accounts.MapPost("/password/reset", ResetAsync).WithSummary("Set a new password with the mailed code or link token, ending every session")
+            .RequireAccountRateLimit((ResetPasswordRequest request) => Account(request.Email), policies => policies.AccountCode);
+
+        return app;
+    }
+
+    /// <summary>The per-account rate-limit partition of an address: one account whatever its spelling.</summary>
+    public static string? Account(string? email) => email is null ? null : EmailAddress.Normalize(email);
+
+    private static async Task<Results<NoContent, ValidationProblem>> VerifyAsync(
+        VerifyEmailRequest request, EmailVerification verification, CancellationToken cancellationToken) =>
+        await verification.VerifyAsync(request, cancellationToken) ? TypedResults.NoContent() : TypedResults.ValidationProblem(InvalidCode);
+
+    private static async Task<Accepted<MailAcceptedResponse>> ResendAsync(
+        EmailRequest request, EmailVerification verification, CancellationToken cancellationToken)
+    {
+        await verification.ResendAsync(request.Email, cancellationToken);
+        return TypedResults.Accepted((string?)null, MailAcceptedResponse.Instance);
+    }
+
+    private static async Task<Accepted<MailAcceptedResponse>> ForgotAsync(
+        EmailRequest request, PasswordReset reset, CancellationToken cancellationToken)
+    {
+        await reset.RequestAsync(request.Email, cancellationToken);
+        return TypedResults.Accepted((string?)null, MailAcceptedResponse.Instance);
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem>> ResetAsync(
+        ResetPasswordRequest request, PasswordReset reset, CancellationToken cancellationToken) =>
+        await reset.ResetAsync(request, cancellationToken) ? TypedResults.NoContent() : TypedResults.ValidationProblem(InvalidCode);
+}

@@ -1,0 +1,76 @@
+using Harmonia.Api.Users;
+using Harmonia.Mail;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+
+namespace Harmonia.Api.Accounts;
+
+/// <summary>
+/// Proving that an account's owner receives mail at its address: codes mailed at registration and on request,
+/// and the check that records the proof. A verified address is what the admin role needs, and what keeps the
+/// account from being removed.
+/// </summary>
+public sealed class EmailVerification(
+    UserStore users,
+    OneTimeCodes codes,
+    AccountMail mail,
+    MailOutbox outbox,
+    IOptions<AccountsOptions> options,
+    TimeProvider timeProvider)
+{
+    /// <summary>
+    /// Mails whoever holds the address just registered: a verification code for a new account, and for an
+    /// address that already has one, a note that someone tried (with the way back in), so the request's answer
+    /// can be the same either way.
+    /// </summary>
+    public async Task AfterRegistrationAsync(string email, UserDocument? created, CancellationToken cancellationToken)
+    {
+        if (created is not null)
+        {
+            await SendCodeAsync(created, cancellationToken);
+        }
+        else if (await users.FindByEmailAsync(email, cancellationToken) is { Removing: false } existing)
+        {
+            await outbox.EnqueueAsync(mail.AlreadyRegistered(existing.Email, existing.DisplayName), cancellationToken);
+        }
+    }
+
+    /// <summary>Mails a new code, replacing the last one, when the address has an unverified account; otherwise nothing.</summary>
+    public async Task ResendAsync(string email, CancellationToken cancellationToken)
+    {
+        if (await users.FindByEmailAsync(email, cancellationToken) is { EmailVerifiedAt: null, Removing: false } user)
+        {
+            await SendCodeAsync(user, cancellationToken);
+        }
+    }
+
+    /// <summary>Records the proof; false for a wrong, used or expired code and for an address without an unverified account alike.</summary>
+    public async Task<bool> VerifyAsync(VerifyEmailRequest request, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByEmailAsync(request.Email, cancellationToken);
+        if (user is not { Removing: false } || !await codes.TryConsumeAsync(CodePurpose.VerifyEmail, user.Id, request.Proof))
+        {
+            return false;
+        }
+
+        await MarkVerifiedAsync(user.Id, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Records that the address receives mail (a code sent there came back), unless removal has begun.</summary>
+    public Task MarkVerifiedAsync(string userId, CancellationToken cancellationToken) =>
+        users.Documents.UpdateOneAsync(
+            user => user.Id == userId && user.EmailVerifiedAt == null && !user.Removing,
+            Builders<UserDocument>.Update
+                .Set(user => user.EmailVerifiedAt, timeProvider.GetUtcNow().UtcDateTime)
+                .Set(user => user.RemoveUnverifiedAt, null),
+            cancellationToken: cancellationToken);
+
+    private async Task SendCodeAsync(UserDocument user, CancellationToken cancellationToken)
+    {
+        if (await codes.IssueAsync(CodePurpose.VerifyEmail, user.Id, options.Value.VerificationCodeLifetime) is { } issued)
+        {
+            await outbox.EnqueueAsync(mail.VerifyEmail(user.Email, user.DisplayName, issued), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using Harmonia.Api.Auth;
+using Harmonia.Api.Profiles;
+using Harmonia.Api.Users;
+using Harmonia.Caching;
+using Harmonia.Jobs;
+using Harmonia.Music;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using MongoDB.Driver.GridFS;
+
+namespace Harmonia.Api.Accounts;
+
+/// <summary>
+/// Removes accounts whose address was never verified within <see cref="AccountsOptions.UnverifiedAccountLifetime"/>,
+/// with everything they made, so nobody can hold an address they do not own. Every replica sweeps; a removal
+/// first claims the account (it can no longer sign in or be verified), then ends its sessions, deletes its
+/// library, songs and jobs, and deletes the account last. Each step is idempotent and the claim expires, so a
+/// replica that dies midway leaves the rest to the next sweep. An account with unfinished jobs is left for a
+/// later sweep after asking them to cancel, so no job writes a song for an account that is gone.
+/// </summary>
+public sealed partial class UnverifiedAccountRemoval(
+    UserStore users,
+    SessionService sessions,
+    SessionStore sessionStore,
+    LibraryStore library,
+    SongStore songs,
+    JobStore jobs,
+    CacheInvalidator invalidator,
+    IOptions<AccountsOptions> options,
+    TimeProvider timeProvider,
+    ILogger<UnverifiedAccountRemoval> logger) : BackgroundService
+{
+    /// <summary>How long a claimed removal is this replica's before another may take it over.</summary>
+    private static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(10);
+
+    private const int BatchSize = 50;
+
+    private static readonly JobStatus[] Unfinished = [JobStatus.Pending, JobStatus.Running];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.RemovalSweepInterval, timeProvider);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is MongoException or TimeoutException)
+            {
+                LogSweepFailed(logger, exception);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var due = await users.Documents
+            .Find(user => user.EmailVerifiedAt == null && user.RemoveUnverifiedAt != null && user.RemoveUnverifiedAt <= now)
+            .Limit(BatchSize)
+            .ToListAsync(cancellationToken);
+        foreach (var user in due)
+        {
+            if (await ClaimAsync(user.Id, now, cancellationToken))
+            {
+                await RemoveAsync(user.Id, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Takes the account for removal unless it was verified or another replica took it meanwhile.</summary>
+    private async Task<bool> ClaimAsync(string userId, DateTime now, CancellationToken cancellationToken)
+    {
+        var claimed = await users.Documents.UpdateOneAsync(
+            user => user.Id == userId && user.EmailVerifiedAt == null && user.RemoveUnverifiedAt != null && user.RemoveUnverifiedAt <= now,
+            Builders<UserDocument>.Update.Set(user => user.Removing, true).Set(user => user.RemoveUnverifiedAt, now + ClaimDuration),
+            cancellationToken: cancellationToken);
+        return claimed.ModifiedCount == 1;
+    }
+
+    private async Task RemoveAsync(string userId, CancellationToken cancellationToken)
+    {
+        await sessions.EndAllAsync(userId, keepSessionId: null, "unverified-account-removed", cancellationToken);
+
+        var unfinished = await jobs.Documents.Find(job => job.UserId == userId && Unfinished.Contains(job.Status)).ToListAsync(cancellationToken);
+        if (unfinished.Count > 0)
+        {
+            foreach (var job in unfinished.Where(job => !job.CancelRequested))
+            {
+                await jobs.RequestCancelAsync(job.Id, userId, cancellationToken);
+            }
+
+            LogWaitingForJobs(logger, userId, unfinished.Count);
+            return;
+        }
+
+        await library.Documents.DeleteManyAsync(item => item.UserId == userId, cancellationToken);
+        foreach (var song in await songs.Documents.Find(song => song.OwnerId == userId).ToListAsync(cancellationToken))
+        {
+            if (song.AudioFileId is { } audio)
+            {
+                try
+                {
+                    await songs.Audio.DeleteAsync(ObjectId.Parse(audio), cancellationToken);
+                }
+                catch (GridFSFileNotFoundException)
+                {
+                    // An earlier attempt got this far.
+                }
+            }
+        }
+
+        await songs.Documents.DeleteManyAsync(song => song.OwnerId == userId, cancellationToken);
+        await jobs.Documents.DeleteManyAsync(job => job.UserId == userId, cancellationToken);
+        await sessionStore.RefreshTokens.DeleteManyAsync(token => token.UserId == userId, cancellationToken);
+        await sessionStore.Sessions.DeleteManyAsync(session => session.UserId == userId, cancellationToken);
+        await users.Documents.DeleteOneAsync(user => user.Id == userId && user.Removing, cancellationToken);
+
+        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), "unverified-account-removed", cancellationToken);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "unverified-account-removed", cancellationToken);
+        LogRemoved(logger, userId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed account {UserId}: its address was never verified.")]
+    private static partial void LogRemoved(ILogger logger, string userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removing account {UserId} waits for {Count} unfinished jobs to cancel.")]
+    private static partial void LogWaitingForJobs(ILogger logger, string userId, long count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping unverified accounts failed; the next sweep tries again.")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,57 @@
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization.Attributes;
+
+namespace Harmonia.Mail;
+
+/// <summary>
+/// One message in the <c>mailOutbox</c> collection. A queued message is due at <see cref="DueAt"/>; claiming it
+/// moves <see cref="DueAt"/> to the end of the claim's lease, so a sender that dies mid-send leaves it due again
+/// once the lease runs out (a visibility timeout, as in a message queue). A sent message is deleted; one that is
+/// given up on stays, without its content, as a record of what was not delivered.
+/// </summary>
+public sealed class MailMessageDocument
+{
+    [BsonId, BsonRepresentation(BsonType.ObjectId)]
+    public string Id { get; init; } = ObjectId.GenerateNewId().ToString();
+
+    public required string Kind { get; init; }
+
+    public required string To { get; init; }
+
+    public required string Subject { get; init; }
+
+    /// <summary>The content, which may carry a one-time code: kept only until the message is sent or given up on.</summary>
+    public string? TextBody { get; init; }
+
+    public string? HtmlBody { get; init; }
+
+    public MailState State { get; init; }
+
+    /// <summary>When a sender may next claim the message: now for a new one, the retry time after a failure, the lease's end while claimed.</summary>
+    public DateTime DueAt { get; init; }
+
+    /// <summary>The claim that owns the current attempt; settling requires it, so a sender whose lease ran out cannot settle.</summary>
+    public string? LeaseOwner { get; init; }
+
+    public int Attempts { get; init; }
+
+    public string? LastError { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+
+    public DateTime? ExpiresAt { get; init; }
+
+    public DateTime? SettledAt { get; init; }
+}
+
+public enum MailState
+{
+    /// <summary>Waiting to be sent, or being sent under a lease.</summary>
+    Queued,
+
+    /// <summary>The server refused it for good, or every retry failed; logged and counted.</summary>
+    Failed,
+
+    /// <summary>Its code expired before it could be sent; logged and counted.</summary>
+    Expired,
+}

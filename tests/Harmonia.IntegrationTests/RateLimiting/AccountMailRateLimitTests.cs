@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using static Harmonia.IntegrationTests.RateLimiting.RateLimitFields;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.RateLimiting;
+
+/// <summary>
+/// The account policies of the mail flows on the AppHost's replicas, at their defaults (account-mail: 3 mails
+/// to one address in 15 minutes; account-code: 10 code attempts on one account in 15 minutes), and the
+/// per-address endpoint policies on in-process instances with small quotas of their own.
+/// </summary>
+public sealed class AccountMailRateLimitTests(AppHostFixture fixture)
+{
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task OneAddressGetsAtMostThreeMailsWhereverTheRequestsComeFromAndWhetherOrNotItHasAnAccount()
+    {
+        // Replicas' own addresses: the AppHost's clients retry 429s after Retry-After, as well-behaved clients do.
+        var replicas = fixture.CreateApiReplicaClients();
+        var stranger = NewEmail();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var request = 0; request < 4; request++)
+        {
+            using var response = await replicas[request % 2].PostAsJsonAsync(
+                request % 2 == 0 ? "/auth/password/forgot" : "/auth/email/verify/resend", new { email = request == 3 ? stranger.ToUpperInvariant() : stranger }, CancellationToken);
+            statuses.Add(response.StatusCode);
+            if (request == 3)
+            {
+                await AssertQuotaExceededAsync(response, "account-mail");
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+        using var otherAddress = await replicas[0].PostAsJsonAsync("/auth/password/forgot", new { email = NewEmail() }, CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, otherAddress.StatusCode);
+        foreach (var replica in replicas)
+        {
+            replica.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task CodeGuessesOnOneAccountStopAtTheAccountQuotaEvenWithNewCodes()
+    {
+        using var api = fixture.CreateApiReplicaClient(0);
+        var user = await RegisterAndLoginAsync(api);
+
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            using var guess = await api.PostAsJsonAsync(
+                attempt % 2 == 0 ? "/auth/email/verify" : "/auth/password/reset",
+                new { email = user.Email, code = $"{attempt:D6}", newPassword = "a guessing attacker's password" },
+                CancellationToken);
+            Assert.Equal(HttpStatusCode.BadRequest, guess.StatusCode);
+        }
+
+        using var refused = await api.PostAsJsonAsync("/auth/email/verify", new { email = user.Email, code = "999999" }, CancellationToken);
+
+        await AssertQuotaExceededAsync(refused, "account-code");
+    }
+
+    [Fact]
+    public async Task ForgotPasswordRequestsFromOneAddressAreLimitedWhateverTheAccount()
+    {
+        var settings = IsolatedQuotas.Settings(("Endpoints:password-forgot:Limit", "2"));
+        await using var instanceA = await InProcessApi.StartAsync(fixture, settings);
+        await using var instanceB = await InProcessApi.StartAsync(fixture, settings);
+        HttpClient[] clients = [instanceA.CreateClient(), instanceB.CreateClient()];
+
+        var statuses = new List<HttpStatusCode>();
+        for (var request = 0; request < 3; request++)
+        {
+            using var response = await clients[request % 2].PostAsJsonAsync("/auth/password/forgot", new { email = NewEmail() }, CancellationToken);
+            statuses.Add(response.StatusCode);
+            if (request == 2)
+            {
+                await AssertQuotaExceededAsync(response, "password-forgot");
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+    }
+}
