@@ -4,6 +4,7 @@ using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace Harmonia.Api.Auth;
 
@@ -25,7 +26,8 @@ public static class AuthApi
         signedIn.MapPost("/logout-all", LogoutAllAsync).WithSummary("End every session of the user");
         signedIn.MapGet("/sessions", ListSessionsAsync).WithSummary("List the user's active sessions");
         signedIn.MapDelete("/sessions/{id:objectid}", EndSessionAsync).WithSummary("End one of the user's sessions");
-        signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session");
+        signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session")
+            .RequireAccountRateLimit(SignedInAccountAsync);
 
         return app;
     }
@@ -87,6 +89,18 @@ public static class AuthApi
             {
                 [nameof(ChangePasswordRequest.CurrentPassword)] = ["The current password is incorrect."],
             });
+
+    /// <summary>
+    /// The signed-in user's account, as sign-in names it: a guess at the current password spends the account's
+    /// sign-in budget, so a stolen access token is no faster way to find the password than the sign-in form.
+    /// </summary>
+    private static async ValueTask<string?> SignedInAccountAsync(EndpointFilterInvocationContext context)
+    {
+        var userId = context.HttpContext.User.GetUserId();
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var user = await users.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, userId)).FirstOrDefaultAsync(context.HttpContext.RequestAborted);
+        return user?.NormalizedEmail;
+    }
 
     private static string DeviceOf(HttpContext context) =>
         context.Request.Headers.UserAgent.ToString() is { Length: > 0 } userAgent

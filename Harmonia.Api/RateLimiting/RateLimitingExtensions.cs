@@ -31,9 +31,17 @@ public static class RateLimitingExtensions
     /// composed without <see cref="AddRateLimits"/> limits nothing here either.
     /// </summary>
     public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(this RouteHandlerBuilder builder, Func<TRequest, string?> account) =>
+        builder.RequireAccountRateLimit(context => ValueTask.FromResult(
+            context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request ? account(request) : null));
+
+    /// <summary>
+    /// Also limits the endpoint by the <c>login-account</c> policy, for the account <paramref name="account"/> finds
+    /// (null or empty skips the check): every endpoint that checks a password spends the one budget sign-in spends.
+    /// </summary>
+    public static RouteHandlerBuilder RequireAccountRateLimit(this RouteHandlerBuilder builder, Func<EndpointFilterInvocationContext, ValueTask<string?>> account) =>
         builder.AddEndpointFilterFactory((factory, next) => factory.ApplicationServices.GetService<RateLimitService>() is not { } limits ? next : async context =>
         {
-            if (context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request && account(request) is { Length: > 0 } name)
+            if (await account(context) is { Length: > 0 } name)
             {
                 var decision = await limits.DecideForAccountAsync(context.HttpContext, name);
                 if (!decision.Admitted)
