@@ -26,6 +26,8 @@ public static class AuthExtensions
         services.AddSingleton<SessionStore>();
         services.AddMongoIndexes<SessionStore.Indexes>();
         services.AddSingleton<AccessTokens>();
+        services.AddSingleton<SessionRevocations>();
+        services.AddHostedService(provider => provider.GetRequiredService<SessionRevocations>());
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<AccountService>();
@@ -33,7 +35,7 @@ public static class AuthExtensions
         services.AddHostedService(provider => provider.GetRequiredService<SessionActivityRecorder>());
 
         // Session validity: 7 days in Redis as in the original design; 5 seconds in L1 bounds how long a
-        // revocation can go unseen on another replica when the backplane is down.
+        // revocation can go unseen on another replica when Redis is unreachable (SessionRevocations otherwise).
         services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, expiration: TimeSpan.FromDays(7), localExpiration: TimeSpan.FromSeconds(5));
         services.AddCachedTypes(AuthJsonContext.Default);
         services.AddApiJsonTypes(AuthJsonContext.Default);

@@ -30,6 +30,13 @@ public sealed class AuthOptions
     /// <summary>Accounts with these emails get the <c>admin</c> role in their access tokens (cache statistics and commands).</summary>
     public string[] AdminEmails { get; set; } = [];
 
+    /// <summary>
+    /// How often each replica reads the sessions other replicas revoked; with Redis reachable, a revocation is final
+    /// everywhere within this (plus a round trip), so it stays well under the promised second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.020", "00:00:00.500")]
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -29,7 +29,7 @@ public sealed partial class SessionService(
             ExpiresAt = now + options.Value.RefreshTokenLifetime,
         };
         await store.Sessions.InsertOneAsync(session, cancellationToken: cancellationToken);
-        return await IssueAsync(session, RolesOf(user), cancellationToken);
+        return await IssueAsync(session, RolesOf(user), now, cancellationToken);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed partial class SessionService(
 
         // Roles are read afresh so a refreshed token carries the user's current roles.
         var user = await users.Documents.Find(user => user.Id == session.UserId).FirstOrDefaultAsync(cancellationToken);
-        return user is null ? null : await IssueAsync(session, RolesOf(user), cancellationToken);
+        return user is null ? null : await IssueAsync(session, RolesOf(user), now, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SessionResponse>> ListAsync(string userId, string currentSessionId, CancellationToken cancellationToken)
@@ -98,7 +98,8 @@ public sealed partial class SessionService(
             reason,
             cancellationToken);
 
-    private async Task<TokenResponse> IssueAsync(SessionDocument session, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    /// <param name="now">When the caller started, before it read the session; see <see cref="AccessTokens.Issue"/>.</param>
+    private async Task<TokenResponse> IssueAsync(SessionDocument session, IReadOnlyCollection<string> roles, DateTime now, CancellationToken cancellationToken)
     {
         var (refreshToken, hash) = RefreshTokens.Create();
         await store.RefreshTokens.InsertOneAsync(
@@ -106,7 +107,7 @@ public sealed partial class SessionService(
             cancellationToken: cancellationToken);
         await validator.RememberAsync(session, cancellationToken);
 
-        var (accessToken, accessTokenExpiresAt) = accessTokens.Issue(session.UserId, session.Id, roles);
+        var (accessToken, accessTokenExpiresAt) = accessTokens.Issue(session.UserId, session.Id, roles, new DateTimeOffset(now, TimeSpan.Zero));
         return new TokenResponse(accessToken, accessTokenExpiresAt, refreshToken, new DateTimeOffset(session.ExpiresAt, TimeSpan.Zero), session.Id);
     }
 
@@ -125,7 +126,7 @@ public sealed partial class SessionService(
         }
     }
 
-    /// <summary>Records the end in MongoDB first, then forgets the cached state, so a re-read can only see the end.</summary>
+    /// <summary>Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can only see the end.</summary>
     private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason, CancellationToken cancellationToken)
     {
         var active = filter & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
@@ -142,11 +143,7 @@ public sealed partial class SessionService(
                 .Set(session => session.RevokedReason, reason),
             cancellationToken: cancellationToken);
 
-        foreach (var session in sessions)
-        {
-            await validator.ForgetAsync(session.UserId, session.Id, reason, cancellationToken);
-        }
-
+        await validator.EndAsync(sessions, reason, cancellationToken);
         return sessions.Count;
     }
 
