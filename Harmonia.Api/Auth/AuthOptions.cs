@@ -27,6 +27,18 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "01:00:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long after a refresh token is exchanged presenting it again returns the same new pair instead of ending the
+    /// session: two tabs refreshing at once, or a retry after a lost response (Okta's rotation grace period, Auth0's
+    /// reuse interval). Later repeats still end the session as reuse. Zero turns it off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a session lasts from sign-in however active it is; refresh fails after it and the user signs in again.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>Accounts with these emails get the <c>admin</c> role in their access tokens (cache statistics and commands).</summary>
     public string[] AdminEmails { get; set; } = [];
 
