@@ -1,3 +1,4 @@
+using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
 using Harmonia.DataStores;
 using Microsoft.AspNetCore.Identity;
@@ -9,6 +10,7 @@ namespace Harmonia.Api.Auth;
 public sealed class AccountService(
     UserStore users,
     SessionService sessions,
+    ProfileService profiles,
     IPasswordHasher<UserDocument> passwordHasher,
     TimeProvider timeProvider)
 {
@@ -33,6 +35,7 @@ public sealed class AccountService(
         try
         {
             await users.Documents.InsertOneAsync(user, cancellationToken: cancellationToken);
+            await profiles.AddAsync(user, cancellationToken);
             return user;
         }
         catch (MongoException exception) when (exception.IsDuplicateKey())
