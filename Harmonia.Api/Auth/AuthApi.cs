@@ -16,9 +16,11 @@ public static class AuthApi
     {
         var auth = app.MapGroup("/auth").WithTags("Auth");
 
-        auth.MapPost("/register", RegisterAsync).WithSummary("Create an account");
+        auth.MapPost("/register", RegisterAsync).WithSummary("Create an account")
+            .RequirePasswordHashing();
         auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session")
-            .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email));
+            .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email))
+            .RequirePasswordHashing();
         auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token pair");
 
         var signedIn = auth.MapGroup("").RequireAuthorization();
@@ -27,7 +29,8 @@ public static class AuthApi
         signedIn.MapGet("/sessions", ListSessionsAsync).WithSummary("List the user's active sessions");
         signedIn.MapDelete("/sessions/{id:objectid}", EndSessionAsync).WithSummary("End one of the user's sessions");
         signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session")
-            .RequireAccountRateLimit(SignedInAccountAsync);
+            .RequireAccountRateLimit(SignedInAccountAsync)
+            .RequirePasswordHashing();
 
         return app;
     }

@@ -21,6 +21,7 @@ public static class AuthExtensions
         // OWASP's 2026 guidance for PBKDF2-HMAC-SHA512 (Identity's V3 format); stored hashes with fewer iterations upgrade at sign-in.
         services.Configure<PasswordHasherOptions>(hasher => hasher.IterationCount = 220_000);
         services.AddSingleton<IPasswordHasher<UserDocument>, PasswordHasher<UserDocument>>();
+        services.AddSingleton<PasswordHashingLimit>();
 
         services.AddUserStore();
         services.AddSingleton<SessionStore>();

@@ -39,6 +39,17 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How many password hashes a replica computes at once (each is about a tenth of a second of a core, by design);
+    /// 0 means half its cores, at least one, so the other half always serves everything else.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxConcurrentPasswordHashes { get; set; }
+
+    /// <summary>How many requests needing a password hash wait for a turn; beyond that they get 503 at once. Bounds the wait to about this many hashes.</summary>
+    [Range(0, 10_000)]
+    public int PasswordHashQueueLimit { get; set; } = 16;
+
     /// <summary>Accounts with these emails get the <c>admin</c> role in their access tokens (cache statistics and commands).</summary>
     public string[] AdminEmails { get; set; } = [];
 
