@@ -34,6 +34,7 @@ public static class AuthExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<SessionActivityRecorder>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionActivityRecorder>());
+        services.AddHostedService<SessionHousekeeping>();
 
         // Session validity: 7 days in Redis as in the original design; 5 seconds in L1 bounds how long a
         // revocation can go unseen on another replica when Redis is unreachable (SessionRevocations otherwise).

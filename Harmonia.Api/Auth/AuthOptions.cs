@@ -60,6 +60,14 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:00.020", "00:00:00.500")]
     public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How often each replica deletes ended sessions and expired refresh tokens from MongoDB (<see cref="SessionHousekeeping"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long an ended session stays in MongoDB before housekeeping deletes it with its refresh tokens.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "90.00:00:00")]
+    public TimeSpan EndedSessionRetention { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);
