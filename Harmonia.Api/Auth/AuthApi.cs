@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Harmonia.Api.Http;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Users;
@@ -14,7 +15,7 @@ public static class AuthApi
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/auth").WithTags("Auth");
+        var auth = app.MapGroup("/auth").WithTags("Auth").WithSecurityHeadersPolicy(ApiDefaults.CredentialsHeaders);
 
         auth.MapPost("/register", RegisterAsync).WithSummary("Create an account")
             .RequirePasswordHashing();
