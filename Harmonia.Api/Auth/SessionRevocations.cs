@@ -74,6 +74,12 @@ public sealed partial class SessionRevocations(
 
     private async Task<bool> TryAppendAsync(string entry)
     {
+        // The multiplexer knows at once when its connection is down; the revoking call then need not wait for a timeout.
+        if (!redis.IsConnected)
+        {
+            return false;
+        }
+
         try
         {
             var database = redis.GetDatabase();
