@@ -27,8 +27,7 @@ builder.AddRateLimits();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseApiDefaults();
 app.UseAuthentication();
 app.UseRateLimits();
 app.UseAuthorization();

@@ -19,6 +19,12 @@ public sealed class CacheAreaOptions : IValidatableObject
     public TimeSpan LocalExpiration { get; set; }
 
     /// <summary>
+    /// How long a "does not exist" answer is cached (<see cref="HybridCacheLookups.GetOrLookUpAsync"/>). Ids are
+    /// predictable, so a lookup before an entity is created must not hide it for long; creations also clear the miss.
+    /// </summary>
+    public TimeSpan MissExpiration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// After a write, store the new value in the cache (write-through) instead of removing the entry
     /// (invalidate), so the next read anywhere is a hit. Only areas whose writes produce the whole cached value use it.
     /// </summary>
@@ -69,11 +75,23 @@ public sealed class CacheAreaOptions : IValidatableObject
     /// <summary>The per-call options these durations make.</summary>
     public HybridCacheEntryOptions EntryOptions => field ??= new() { Expiration = Expiration, LocalCacheExpiration = LocalExpiration };
 
+    /// <summary>The per-call options of a cached miss.</summary>
+    public HybridCacheEntryOptions MissEntryOptions => field ??= new()
+    {
+        Expiration = MissExpiration,
+        LocalCacheExpiration = MissExpiration < LocalExpiration ? MissExpiration : LocalExpiration,
+    };
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (LocalExpiration <= TimeSpan.Zero || Expiration <= TimeSpan.Zero)
+        if (LocalExpiration <= TimeSpan.Zero || Expiration <= TimeSpan.Zero || MissExpiration <= TimeSpan.Zero)
         {
-            yield return new ValidationResult("Both durations must be positive.", [nameof(Expiration), nameof(LocalExpiration)]);
+            yield return new ValidationResult("Every duration must be positive.", [nameof(Expiration), nameof(LocalExpiration), nameof(MissExpiration)]);
+        }
+
+        if (MissExpiration > Expiration)
+        {
+            yield return new ValidationResult("A miss must not outlive a hit.", [nameof(MissExpiration)]);
         }
 
         if (LocalExpiration >= Expiration)

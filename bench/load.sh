@@ -4,7 +4,9 @@
 #      rate limiting as shipped and switched off, closed loop with wrk (max throughput, p50, p99);
 #   2. p99 of hybrid at half its max throughput, open loop at a fixed rate (Harmonia.LoadGenerator);
 #   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
-#   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst.
+#   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst;
+#   5. p99 of cached GET /users/{id} at --hashing-rate, open loop, alone and beside a flood of sign-ins (--flood-rate
+#      a second, each one password hash), with the per-replica hashing bound as shipped and lifted.
 # It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
 # stops all of them however it ends. The API and the worker are the benchmark hosts in bench/Harmonia.Bench.*: the
 # product's own registrations plus the floor endpoints, switchable cache levels and rate limiting, and a no-op generator. --smoke runs every step for about a second, to keep the script working.
@@ -26,18 +28,21 @@ JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb wr
 BURST_JOBS=400       # jobs in the throughput step
 JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurement
 WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
-STEPS=modes,memory,jobs
+HASHING_RATE=2000    # cached reads/s in the hashing step: a steady load this machine serves with room to spare
+FLOOD_RATE=200       # sign-in attempts/s in the hashing step's flood: some twenty times what one core can hash
+STEPS=modes,memory,jobs,hashing
 OUT=""
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
-  echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --steps modes,memory,jobs --out DIR (default artifacts/bench/<time>)"
+  echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
+  echo "         --steps modes,memory,jobs,hashing --out DIR (default artifacts/bench/<time>)"
 }
 
 while (($#)); do
   case $1 in
-    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 ;;
+    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 HASHING_RATE=200 FLOOD_RATE=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
@@ -50,6 +55,8 @@ while (($#)); do
     --burst-jobs) BURST_JOBS=$2; shift ;;
     --job-warmup) JOB_WARMUP=$2; shift ;;
     --worker-concurrency) WORKER_CONCURRENCY=$2; shift ;;
+    --hashing-rate) HASHING_RATE=$2; shift ;;
+    --flood-rate) FLOOD_RATE=$2; shift ;;
     --steps) STEPS=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -335,6 +342,42 @@ if step jobs; then
   log "jobs burst: ${R[burst.jobs_per_second]} jobs/s; CPU ms per job: API ${R[burst.cpu_ms_api]}, worker ${R[burst.cpu_ms_worker]}, jongodb ${R[burst.cpu_ms_jongodb]}, Redis ${R[burst.cpu_ms_redis]}, whole machine ${R[burst.cpu_ms_machine]}"
 fi
 
+# --- 5: cached reads beside a flood of password hashing ----------------------------------------------------------
+# One cell per API: the reads alone, then beside the flood with the hashing bound as shipped, then with it lifted. The
+# flood starts two seconds before the reads' warm-up so that they meet it at full strength, and outlasts them.
+hashing_cell() {
+  local name=$1 flood=$2
+  shift 2
+  start_api harmonia "hashing-$name" "$@"
+  ensure_seeded
+  warm_up "/users/{id}"
+  if [[ $flood == true ]]; then
+    spawn "$OUT/flood-$name.txt" "${LOADGEN[@]}" login-flood --api "$API" --rate "$FLOOD_RATE" --duration $((DURATION + 6))
+    FLOOD_PID=$SPAWNED
+    sleep 2
+  fi
+  # Reads that fail (time out) are part of the result here, so a non-zero exit is not an error.
+  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "/users/{id}" --rate "$HASHING_RATE" --warmup 2 --duration "$DURATION" \
+    >"$OUT/hashing-$name.txt" || true
+  read_result "$OUT/hashing-$name.txt" "hashing.$name"
+  if [[ $flood == true ]]; then
+    wait "$FLOOD_PID" || die "the sign-in flood failed (see $OUT/flood-$name.txt)"
+    forget_pid "$FLOOD_PID"
+    read_result "$OUT/flood-$name.txt" "flood.$name"
+  else
+    R[flood.$name.offered_per_second]=0 R[flood.$name.checked_per_second]=0 R[flood.$name.refused_per_second]=0
+  fi
+  stop_api
+  log "hashing ($name): reads p50 ${R[hashing.$name.p50_ms]} ms, p99 ${R[hashing.$name.p99_ms]} ms, ${R[hashing.$name.failed]} failed; sign-ins checked ${R[flood.$name.checked_per_second]}/s, refused ${R[flood.$name.refused_per_second]}/s"
+}
+
+if step hashing; then
+  log "hashing: cached reads at $HASHING_RATE/s, alone and beside $FLOOD_RATE sign-ins/s"
+  hashing_cell alone false
+  hashing_cell bounded true
+  hashing_cell unbounded true Harmonia__Auth__MaxConcurrentPasswordHashes=256 Harmonia__Auth__PasswordHashQueueLimit=10000
+fi
+
 # --- the report -------------------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
@@ -396,5 +439,14 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
     echo "| CPU ms per job, burst of | API | worker | jongodb | Redis | whole machine (load generator included) |"
     echo "|---:|---:|---:|---:|---:|---:|"
     echo "| ${R[burst.jobs]} | ${R[burst.cpu_ms_api]} | ${R[burst.cpu_ms_worker]} | ${R[burst.cpu_ms_jongodb]} | ${R[burst.cpu_ms_redis]} | ${R[burst.cpu_ms_machine]} |"
+  fi
+  if step hashing; then
+    echo
+    echo "| cached GET /users/{id}, open loop at $HASHING_RATE req/s | hashing bound | sign-ins offered/s | checked (401)/s | refused (503)/s | p50 ms | p99 ms | p99.9 ms | failed reads |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    for cell in alone:"as shipped" bounded:"as shipped" unbounded:"lifted"; do
+      name=${cell%%:*} k=hashing.${cell%%:*} f=flood.${cell%%:*}
+      echo "| $([[ $name == alone ]] && echo "alone" || echo "beside a sign-in flood") | ${cell#*:} | ${R[$f.offered_per_second]} | ${R[$f.checked_per_second]} | ${R[$f.refused_per_second]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.failed]} |"
+    done
   fi
 } | tee "$OUT/results.md"

@@ -14,12 +14,19 @@ public sealed class AccessTokens(IOptions<AuthOptions> options, TimeProvider tim
     public const string RoleClaim = "role";
     public const string AdminRole = "admin";
 
+    /// <summary>How far past its expiry a token is still accepted, for clocks that differ between issuer and validator.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     private readonly JsonWebTokenHandler _handler = new();
     private readonly SigningCredentials _credentials = new(SigningKey(options.Value), SecurityAlgorithms.HmacSha256);
 
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string sessionId, IEnumerable<string> roles)
+    /// <param name="issuedAt">
+    /// When the token counts as issued; a refresh passes the time it started, before it read the session, so that a
+    /// token minted by a refresh racing a revocation expires no later than one issued just before the revocation.
+    /// </param>
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string sessionId, IEnumerable<string> roles, DateTimeOffset? issuedAt = null)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = issuedAt ?? timeProvider.GetUtcNow();
         var expiresAt = now + options.Value.AccessTokenLifetime;
         var claims = new Dictionary<string, object>
         {
@@ -57,7 +64,7 @@ public sealed class AccessTokens(IOptions<AuthOptions> options, TimeProvider tim
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         RequireSignedTokens = true,
         RequireExpirationTime = true,
-        ClockSkew = TimeSpan.FromSeconds(30),
+        ClockSkew = ClockSkew,
         NameClaimType = UserIdClaim,
         RoleClaimType = RoleClaim,
     };

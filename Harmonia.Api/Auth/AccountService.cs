@@ -1,4 +1,5 @@
 using Harmonia.Api.Accounts;
+using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
 using Harmonia.DataStores;
 using Microsoft.AspNetCore.Identity;
@@ -11,6 +12,7 @@ namespace Harmonia.Api.Auth;
 public sealed class AccountService(
     UserStore users,
     SessionService sessions,
+    ProfileService profiles,
     IPasswordHasher<UserDocument> passwordHasher,
     IOptions<AccountsOptions> accountsOptions,
     TimeProvider timeProvider)
@@ -40,6 +42,7 @@ public sealed class AccountService(
         try
         {
             await users.Documents.InsertOneAsync(user, cancellationToken: cancellationToken);
+            await profiles.AddAsync(user, cancellationToken);
             return user;
         }
         catch (MongoException exception) when (exception.IsDuplicateKey())

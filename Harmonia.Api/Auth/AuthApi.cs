@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using Harmonia.Api.Accounts;
+using Harmonia.Api.Http;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace Harmonia.Api.Auth;
 
@@ -13,12 +15,14 @@ public static class AuthApi
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/auth").WithTags("Auth");
+        var auth = app.MapGroup("/auth").WithTags("Auth").WithSecurityHeadersPolicy(ApiDefaults.CredentialsHeaders);
 
         auth.MapPost("/register", RegisterAsync).WithSummary("Create an account and mail a verification code")
-            .RequireAccountRateLimit((RegisterRequest request) => AccountsApi.Account(request.Email), policies => policies.AccountMail);
+            .RequireAccountRateLimit((RegisterRequest request) => AccountsApi.Account(request.Email), policies => policies.AccountMail)
+            .RequirePasswordHashing();
         auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session")
-            .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email));
+            .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email))
+            .RequirePasswordHashing();
         auth.MapPost("/refresh", RefreshAsync).WithSummary("Exchange a refresh token for a new token pair");
 
         var signedIn = auth.MapGroup("").RequireAuthorization();
@@ -26,7 +30,9 @@ public static class AuthApi
         signedIn.MapPost("/logout-all", LogoutAllAsync).WithSummary("End every session of the user");
         signedIn.MapGet("/sessions", ListSessionsAsync).WithSummary("List the user's active sessions");
         signedIn.MapDelete("/sessions/{id:objectid}", EndSessionAsync).WithSummary("End one of the user's sessions");
-        signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session");
+        signedIn.MapPost("/password", ChangePasswordAsync).WithSummary("Change the password and end every other session")
+            .RequireAccountRateLimit(SignedInAccountAsync)
+            .RequirePasswordHashing();
 
         return app;
     }
@@ -88,6 +94,18 @@ public static class AuthApi
             {
                 [nameof(ChangePasswordRequest.CurrentPassword)] = ["The current password is incorrect."],
             });
+
+    /// <summary>
+    /// The signed-in user's account, as sign-in names it: a guess at the current password spends the account's
+    /// sign-in budget, so a stolen access token is no faster way to find the password than the sign-in form.
+    /// </summary>
+    private static async ValueTask<string?> SignedInAccountAsync(EndpointFilterInvocationContext context)
+    {
+        var userId = context.HttpContext.User.GetUserId();
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var user = await users.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, userId)).FirstOrDefaultAsync(context.HttpContext.RequestAborted);
+        return user?.NormalizedEmail;
+    }
 
     private static string DeviceOf(HttpContext context) =>
         context.Request.Headers.UserAgent.ToString() is { Length: > 0 } userAgent

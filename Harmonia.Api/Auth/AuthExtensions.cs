@@ -21,20 +21,25 @@ public static class AuthExtensions
         // OWASP's 2026 guidance for PBKDF2-HMAC-SHA512 (Identity's V3 format); stored hashes with fewer iterations upgrade at sign-in.
         services.Configure<PasswordHasherOptions>(hasher => hasher.IterationCount = 220_000);
         services.AddSingleton<IPasswordHasher<UserDocument>, PasswordHasher<UserDocument>>();
+        services.AddSingleton<PasswordHashingLimit>();
 
         services.AddUserStore();
         services.AddSingleton<SessionStore>();
         services.AddMongoIndexes<SessionStore.Indexes>();
         services.AddSingleton<AccessTokens>();
+        services.AddSingleton<SessionRevocations>();
+        services.AddHostedService(provider => provider.GetRequiredService<SessionRevocations>());
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<SessionActivityRecorder>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionActivityRecorder>());
+        services.AddHostedService<SessionHousekeeping>();
 
         // Session validity: 7 days in Redis as in the original design; 5 seconds in L1 bounds how long a
-        // revocation can go unseen on another replica when the backplane is down. No fail-safe: a stale "active"
-        // could outlive a revocation, so with MongoDB down an uncached session is refused rather than guessed.
+        // revocation can go unseen on another replica when Redis is unreachable (SessionRevocations otherwise). No
+        // fail-safe: a stale "active" could outlive a revocation, so with MongoDB down an uncached session is
+        // refused rather than guessed.
         services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, area =>
         {
             area.Expiration = TimeSpan.FromDays(7);

@@ -27,8 +27,46 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "01:00:00", "90.00:00:00")]
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long after a refresh token is exchanged presenting it again returns the same new pair instead of ending the
+    /// session: two tabs refreshing at once, or a retry after a lost response (Okta's rotation grace period, Auth0's
+    /// reuse interval). Later repeats still end the session as reuse. Zero turns it off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a session lasts from sign-in however active it is; refresh fails after it and the user signs in again.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How many password hashes a replica computes at once (each is about a tenth of a second of a core, by design);
+    /// 0 means half its cores, at least one, so the other half always serves everything else.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxConcurrentPasswordHashes { get; set; }
+
+    /// <summary>How many requests needing a password hash wait for a turn; beyond that they get 503 at once. Bounds the wait to about this many hashes.</summary>
+    [Range(0, 10_000)]
+    public int PasswordHashQueueLimit { get; set; } = 16;
+
     /// <summary>Accounts with these emails get the <c>admin</c> role in their access tokens (cache statistics and commands), once the address is verified.</summary>
     public string[] AdminEmails { get; set; } = [];
+
+    /// <summary>
+    /// How often each replica reads the sessions other replicas revoked; with Redis reachable, a revocation is final
+    /// everywhere within this (plus a round trip), so it stays well under the promised second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.020", "00:00:00.500")]
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often each replica deletes ended sessions and expired refresh tokens from MongoDB (<see cref="SessionHousekeeping"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long an ended session stays in MongoDB before housekeeping deletes it with its refresh tokens.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "90.00:00:00")]
+    public TimeSpan EndedSessionRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

@@ -19,7 +19,10 @@ public sealed class SessionDocument
 
     public DateTime LastActivityAt { get; set; }
 
-    /// <summary>When the newest refresh token runs out; the session ends then unless refreshed.</summary>
+    /// <summary>
+    /// When the newest refresh token runs out, and the session with it unless refreshed; never later than the
+    /// absolute lifetime allows. A revocation sets it to the time of the end, so one field says when any session ended.
+    /// </summary>
     public DateTime ExpiresAt { get; set; }
 
     public DateTime? RevokedAt { get; set; }
@@ -47,4 +50,10 @@ public sealed class RefreshTokenDocument
 
     /// <summary>When it was exchanged for a successor; a token may be exchanged once.</summary>
     public DateTime? UsedAt { get; set; }
+
+    /// <summary>
+    /// The pair it was exchanged for, sealed under a key only this token derives (<see cref="Auth.RefreshTokens.Seal"/>):
+    /// what a repeat within the grace window gets back, and nothing a copy of the database can open.
+    /// </summary>
+    public byte[]? Successor { get; set; }
 }

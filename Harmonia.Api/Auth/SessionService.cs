@@ -26,46 +26,82 @@ public sealed partial class SessionService(
             Device = device,
             CreatedAt = now,
             LastActivityAt = now,
-            ExpiresAt = now + options.Value.RefreshTokenLifetime,
         };
+        session.ExpiresAt = RefreshTokenExpiry(session, now);
         await store.Sessions.InsertOneAsync(session, cancellationToken: cancellationToken);
-        return await IssueAsync(session, RolesOf(user), cancellationToken);
+
+        var pair = Mint(session, RolesOf(user), session.ExpiresAt, now, out var refreshTokenHash);
+        await store.RefreshTokens.InsertOneAsync(
+            new RefreshTokenDocument { Hash = refreshTokenHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = session.ExpiresAt },
+            cancellationToken: cancellationToken);
+        await validator.RememberAsync(session, cancellationToken);
+        return pair;
     }
 
     /// <summary>
-    /// Exchanges a refresh token for a new pair. The old token is spent atomically (only one exchange can
-    /// win); a spent token presented again means it leaked, so its whole session ends.
+    /// Exchanges a refresh token for a new pair. The new pair is minted first and then the old token is spent and the
+    /// pair sealed into its record in one atomic update, so of concurrent exchanges exactly one wins and the others
+    /// return its pair (within the grace window). A spent token presented after the window means it leaked: its
+    /// whole session ends.
     /// </summary>
     public async Task<TokenResponse?> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var hash = RefreshTokens.Hash(refreshToken);
-        var spent = await store.RefreshTokens.FindOneAndUpdateAsync(
-            token => token.Hash == hash && token.UsedAt == null && token.ExpiresAt > now,
-            Builders<RefreshTokenDocument>.Update.Set(token => token.UsedAt, now),
-            cancellationToken: cancellationToken);
+        var presented = await FindRefreshTokenAsync(hash, cancellationToken);
+        if (presented?.UsedAt is not null)
+        {
+            return await RepeatOrEndAsync(presented, refreshToken, now, cancellationToken);
+        }
 
+        if (presented is null || presented.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        var session = await FindActiveAsync(presented.SessionId, now, cancellationToken);
+        // Roles are read afresh so a refreshed token carries the user's current roles.
+        var user = session is null ? null : await users.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, session.UserId)).FirstOrDefaultAsync(cancellationToken);
+        if (session is null || user is null)
+        {
+            return null;
+        }
+
+        var expiresAt = RefreshTokenExpiry(session, now);
+        var pair = Mint(session, RolesOf(user), expiresAt, now, out var successorHash);
+        var spend = Builders<RefreshTokenDocument>.Update.Set(token => token.UsedAt, now);
+        if (options.Value.RefreshReuseGrace > TimeSpan.Zero)
+        {
+            spend = spend.Set(token => token.Successor, RefreshTokens.Seal(refreshToken, pair));
+        }
+
+        var spent = await store.RefreshTokens.FindOneAndUpdateAsync(
+            Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash) & Builders<RefreshTokenDocument>.Filter.Eq(token => token.UsedAt, null),
+            spend,
+            cancellationToken: cancellationToken);
         if (spent is null)
         {
-            await EndSessionOnReuseAsync(hash, cancellationToken);
-            return null;
+            // A concurrent exchange of the same token won; its pair is sealed in the record now.
+            return await FindRefreshTokenAsync(hash, cancellationToken) is { } winner
+                ? await RepeatOrEndAsync(winner, refreshToken, now, cancellationToken)
+                : null;
         }
 
-        var session = await store.Sessions.FindOneAndUpdateAsync(
-            session => session.Id == spent.SessionId && session.RevokedAt == null && session.ExpiresAt > now,
-            Builders<SessionDocument>.Update
-                .Set(session => session.ExpiresAt, now + options.Value.RefreshTokenLifetime)
-                .Set(session => session.LastActivityAt, now),
+        await store.RefreshTokens.InsertOneAsync(
+            new RefreshTokenDocument { Hash = successorHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = expiresAt },
+            cancellationToken: cancellationToken);
+        var extended = await store.Sessions.FindOneAndUpdateAsync(
+            ActiveFilter(session.Id, now),
+            Builders<SessionDocument>.Update.Set(session => session.ExpiresAt, expiresAt).Set(session => session.LastActivityAt, now),
             new FindOneAndUpdateOptions<SessionDocument> { ReturnDocument = ReturnDocument.After },
             cancellationToken);
-        if (session is null)
+        if (extended is null)
         {
             return null;
         }
 
-        // Roles are read afresh so a refreshed token carries the user's current roles.
-        var user = await users.Documents.Find(user => user.Id == session.UserId).FirstOrDefaultAsync(cancellationToken);
-        return user is null ? null : await IssueAsync(session, RolesOf(user), cancellationToken);
+        await validator.RememberAsync(extended, cancellationToken);
+        return pair;
     }
 
     public async Task<IReadOnlyList<SessionResponse>> ListAsync(string userId, string currentSessionId, CancellationToken cancellationToken)
@@ -98,16 +134,22 @@ public sealed partial class SessionService(
             reason,
             cancellationToken);
 
-    private async Task<TokenResponse> IssueAsync(SessionDocument session, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    /// <summary>A new pair for the session: an access token, and a refresh token of which only the hash is kept.</summary>
+    /// <param name="now">When the caller started, before it read the session; see <see cref="AccessTokens.Issue"/>.</param>
+    private TokenResponse Mint(SessionDocument session, IReadOnlyCollection<string> roles, DateTime refreshTokenExpiresAt, DateTime now, out string refreshTokenHash)
     {
-        var (refreshToken, hash) = RefreshTokens.Create();
-        await store.RefreshTokens.InsertOneAsync(
-            new RefreshTokenDocument { Hash = hash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = session.ExpiresAt },
-            cancellationToken: cancellationToken);
-        await validator.RememberAsync(session, cancellationToken);
+        (var refreshToken, refreshTokenHash) = RefreshTokens.Create();
+        var (accessToken, accessTokenExpiresAt) = accessTokens.Issue(session.UserId, session.Id, roles, new DateTimeOffset(now, TimeSpan.Zero));
+        return new TokenResponse(accessToken, accessTokenExpiresAt, refreshToken, new DateTimeOffset(refreshTokenExpiresAt, TimeSpan.Zero), session.Id);
+    }
 
-        var (accessToken, accessTokenExpiresAt) = accessTokens.Issue(session.UserId, session.Id, roles);
-        return new TokenResponse(accessToken, accessTokenExpiresAt, refreshToken, new DateTimeOffset(session.ExpiresAt, TimeSpan.Zero), session.Id);
+    /// <summary>The idle timeout from now, cut short by the session's absolute lifetime.</summary>
+    private DateTime RefreshTokenExpiry(SessionDocument session, DateTime now)
+    {
+        var settings = options.Value;
+        var idle = now + settings.RefreshTokenLifetime;
+        var absolute = session.CreatedAt + settings.SessionLifetime;
+        return idle < absolute ? idle : absolute;
     }
 
     /// <summary>The admin role needs the address in <see cref="AuthOptions.AdminEmails"/> and proof that the account's owner receives mail there.</summary>
@@ -116,17 +158,38 @@ public sealed partial class SessionService(
             ? [.. user.Roles.Append(AccessTokens.AdminRole).Distinct()]
             : user.Roles;
 
-    private async Task EndSessionOnReuseAsync(string hash, CancellationToken cancellationToken)
+    /// <summary>
+    /// A spent token presented again: within the grace window, while its session lasts, it gets the pair it was
+    /// exchanged for; otherwise it leaked, and its whole session ends.
+    /// </summary>
+    private async Task<TokenResponse?> RepeatOrEndAsync(RefreshTokenDocument spent, string refreshToken, DateTime now, CancellationToken cancellationToken)
     {
-        var known = await store.RefreshTokens.Find(token => token.Hash == hash).FirstOrDefaultAsync(cancellationToken);
-        if (known is { UsedAt: not null })
+        if (now - spent.UsedAt <= options.Value.RefreshReuseGrace
+            && spent.Successor is { } successor
+            && RefreshTokens.Open(refreshToken, successor) is { } pair
+            && await FindActiveAsync(spent.SessionId, now, cancellationToken) is not null)
         {
-            LogReuse(logger, known.SessionId, known.UserId);
-            await EndAsync(known.UserId, known.SessionId, "refresh-token-reuse", cancellationToken);
+            LogRepeat(logger, spent.SessionId, spent.UserId);
+            return pair;
         }
+
+        LogReuse(logger, spent.SessionId, spent.UserId);
+        await EndAsync(spent.UserId, spent.SessionId, "refresh-token-reuse", cancellationToken);
+        return null;
     }
 
-    /// <summary>Records the end in MongoDB first, then forgets the cached state, so a re-read can only see the end.</summary>
+    private async Task<RefreshTokenDocument?> FindRefreshTokenAsync(string hash, CancellationToken cancellationToken) =>
+        await store.RefreshTokens.Find(Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash)).FirstOrDefaultAsync(cancellationToken);
+
+    private async Task<SessionDocument?> FindActiveAsync(string sessionId, DateTime now, CancellationToken cancellationToken) =>
+        await store.Sessions.Find(ActiveFilter(sessionId, now)).FirstOrDefaultAsync(cancellationToken);
+
+    private static FilterDefinition<SessionDocument> ActiveFilter(string sessionId, DateTime now) =>
+        Builders<SessionDocument>.Filter.Eq(session => session.Id, sessionId)
+        & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null)
+        & Builders<SessionDocument>.Filter.Gt(session => session.ExpiresAt, now);
+
+    /// <summary>Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can only see the end.</summary>
     private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason, CancellationToken cancellationToken)
     {
         var active = filter & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
@@ -136,21 +199,22 @@ public sealed partial class SessionService(
             return 0;
         }
 
+        var now = timeProvider.GetUtcNow().UtcDateTime;
         await store.Sessions.UpdateManyAsync(
             Builders<SessionDocument>.Filter.In(session => session.Id, sessions.Select(session => session.Id)) & active,
             Builders<SessionDocument>.Update
-                .Set(session => session.RevokedAt, timeProvider.GetUtcNow().UtcDateTime)
-                .Set(session => session.RevokedReason, reason),
+                .Set(session => session.RevokedAt, now)
+                .Set(session => session.RevokedReason, reason)
+                .Set(session => session.ExpiresAt, now),
             cancellationToken: cancellationToken);
 
-        foreach (var session in sessions)
-        {
-            await validator.ForgetAsync(session.UserId, session.Id, reason, cancellationToken);
-        }
-
+        await validator.EndAsync(sessions, reason, cancellationToken);
         return sessions.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A spent refresh token was presented again; ending session {SessionId} of user {UserId}.")]
     private static partial void LogReuse(ILogger logger, string sessionId, string userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A refresh token of session {SessionId} of user {UserId} was presented again within the grace window; it gets the same pair.")]
+    private static partial void LogRepeat(ILogger logger, string sessionId, string userId);
 }

@@ -9,6 +9,9 @@ public sealed class SessionStore(IMongoDatabase database)
     public const string SessionsName = "sessions";
     public const string RefreshTokensName = "refreshTokens";
 
+    /// <summary>How long a refresh token is kept past its expiry; reuse of a token that old is just an unknown token.</summary>
+    public static readonly TimeSpan ExpiredTokenRetention = TimeSpan.FromDays(1);
+
     public IMongoCollection<SessionDocument> Sessions { get; } = database.GetCollection<SessionDocument>(SessionsName);
 
     public IMongoCollection<RefreshTokenDocument> RefreshTokens { get; } = database.GetCollection<RefreshTokenDocument>(RefreshTokensName);
@@ -24,11 +27,19 @@ public sealed class SessionStore(IMongoDatabase database)
                     Builders<SessionDocument>.IndexKeys.Ascending(session => session.UserId).Descending(session => session.LastActivityAt)),
                 cancellationToken: cancellationToken);
 
-            // MongoDB deletes spent tokens a day after they expire; reuse of a token that old is just an unknown token.
+            // SessionHousekeeping's lookups: ended sessions by when they ended, their tokens by session.
+            await database.GetCollection<SessionDocument>(SessionsName).Indexes.CreateOneAsync(
+                new CreateIndexModel<SessionDocument>(Builders<SessionDocument>.IndexKeys.Ascending(session => session.ExpiresAt)),
+                cancellationToken: cancellationToken);
+            await database.GetCollection<RefreshTokenDocument>(RefreshTokensName).Indexes.CreateOneAsync(
+                new CreateIndexModel<RefreshTokenDocument>(Builders<RefreshTokenDocument>.IndexKeys.Ascending(token => token.SessionId)),
+                cancellationToken: cancellationToken);
+
+            // Where MongoDB runs TTL indexes it deletes expired tokens itself; SessionHousekeeping does it everywhere.
             await database.GetCollection<RefreshTokenDocument>(RefreshTokensName).Indexes.CreateOneAsync(
                 new CreateIndexModel<RefreshTokenDocument>(
                     Builders<RefreshTokenDocument>.IndexKeys.Ascending(token => token.ExpiresAt),
-                    new CreateIndexOptions { ExpireAfter = TimeSpan.FromDays(1) }),
+                    new CreateIndexOptions { ExpireAfter = ExpiredTokenRetention }),
                 cancellationToken: cancellationToken);
         }
     }

@@ -6,19 +6,26 @@ using MongoDB.Driver;
 namespace Harmonia.Api.Auth;
 
 /// <summary>
-/// Answers "is this session still active?" for every authenticated request from the cache: L1 on most
-/// requests (no network at all), Redis on an L1 miss, MongoDB only when both miss. Revocation removes the
-/// entry, which the cache engine's backplane evicts from every replica's L1.
+/// Answers "is this session still active?" for every authenticated request from memory on most requests: the
+/// replica's set of ended sessions (<see cref="SessionRevocations"/>), then the cached state (L1, else Redis, else
+/// MongoDB when both miss). The set makes a revocation final whatever raced it; the cached state answers for
+/// sessions that expired, and bounds what a replica that cannot reach Redis misses by its L1 duration.
 /// </summary>
 public sealed class SessionValidator(
     HybridCache cache,
     CacheInvalidator invalidator,
+    SessionRevocations revocations,
     SessionStore store,
     IOptionsMonitor<CacheAreaOptions> areas,
     TimeProvider timeProvider)
 {
     public async ValueTask<bool> IsActiveAsync(string userId, string sessionId, CancellationToken cancellationToken)
     {
+        if (revocations.IsEnded(sessionId))
+        {
+            return false;
+        }
+
         var state = await cache.GetOrCreateAsync(
             SessionKeys.Validity(userId, sessionId),
             (store.Sessions, userId, sessionId),
@@ -40,9 +47,18 @@ public sealed class SessionValidator(
     public ValueTask RememberAsync(SessionDocument session, CancellationToken cancellationToken) =>
         cache.SetAsync(SessionKeys.Validity(session.UserId, session.Id), SessionState.Of(session), EntryOptions, cancellationToken: cancellationToken);
 
-    /// <summary>Drops a session's cached state everywhere, after MongoDB has recorded its end.</summary>
-    public ValueTask ForgetAsync(string userId, string sessionId, string reason, CancellationToken cancellationToken) =>
-        invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(userId, sessionId), reason, cancellationToken);
+    /// <summary>
+    /// After MongoDB has recorded the ends: makes them final on every replica, then drops the cached states, so
+    /// that the next read of each anywhere finds the end rather than an entry no longer needed.
+    /// </summary>
+    public async Task EndAsync(IReadOnlyCollection<SessionDocument> sessions, string reason, CancellationToken cancellationToken)
+    {
+        await revocations.PublishAsync([.. sessions.Select(session => session.Id)]);
+        foreach (var session in sessions)
+        {
+            await invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(session.UserId, session.Id), reason, cancellationToken);
+        }
+    }
 
     private HybridCacheEntryOptions EntryOptions => areas.Get(SessionKeys.Area).EntryOptions;
 }

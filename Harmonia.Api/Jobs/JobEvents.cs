@@ -20,7 +20,10 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
     /// </summary>
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Subscribes, then reads the current state, so no update can fall between the two; null when the job is not the caller's.</summary>
+    /// <summary>
+    /// Subscribes, then reads the current state, so no update can fall between the two; null when the job is not the
+    /// caller's. Whatever ends the set-up early (no such job, MongoDB unreachable, the client gone) unsubscribes.
+    /// </summary>
     public async Task<JobEventFeed?> OpenAsync(string userId, string jobId, CancellationToken cancellationToken)
     {
         var subscription = new Subscription(redis.GetSubscriber(), jobId);
@@ -34,14 +37,20 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
             LogSubscribeFailed(logger, jobId, exception);
         }
 
-        var current = await jobs.GetAsync(userId, jobId, cancellationToken);
-        if (current is null)
+        JobSnapshot? current = null;
+        try
         {
-            await subscription.DisposeAsync();
-            return null;
+            current = await jobs.GetAsync(userId, jobId, cancellationToken);
+        }
+        finally
+        {
+            if (current is null)
+            {
+                await subscription.DisposeAsync();
+            }
         }
 
-        return new JobEventFeed(jobs, timeProvider, subscription, userId, current);
+        return current is null ? null : new JobEventFeed(jobs, timeProvider, subscription, userId, current);
     }
 
     public sealed class JobEventFeed : IAsyncDisposable

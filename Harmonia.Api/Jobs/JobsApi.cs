@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Harmonia.Api.Auth;
+using Harmonia.Api.Streaming;
 using Harmonia.Api.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -57,17 +58,23 @@ public static class JobsApi
             ? TypedResults.Ok(JobResponse.From(job))
             : TypedResults.NotFound();
 
-    private static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound>> WatchAsync(
-        ObjectId id, ClaimsPrincipal user, JobEvents events, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound, ProblemHttpResult>> WatchAsync(
+        ObjectId id, ClaimsPrincipal user, JobEvents events, EventStreams streams, HttpContext context, CancellationToken cancellationToken)
     {
-        if (await events.OpenAsync(user.GetUserId(), id.ToString(), cancellationToken) is not { } stream)
+        if (streams.TryOpen(user) is not { } lease)
+        {
+            return streams.Refusal(context);
+        }
+
+        // From here on, however the request ends, the slot is freed and the feed (its subscriptions) disposed.
+        context.Response.RegisterForDisposeAsync(lease);
+        if (await events.OpenAsync(user.GetUserId(), id.ToString(), cancellationToken) is not { } feed)
         {
             return TypedResults.NotFound();
         }
 
-        // The stream unsubscribes when it ends; this covers a response that never starts it.
-        context.Response.RegisterForDisposeAsync(stream);
-        return TypedResults.ServerSentEvents(stream.ReadAllAsync(cancellationToken));
+        lease.Own(feed);
+        return TypedResults.ServerSentEvents(lease.Run(feed.ReadAllAsync(cancellationToken), cancellationToken));
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> CancelAsync(

@@ -1,4 +1,5 @@
 using Harmonia.Api.Http;
+using Harmonia.Api.Streaming;
 using Harmonia.Jobs;
 
 namespace Harmonia.Api.Jobs;
@@ -12,6 +13,7 @@ public static class JobsExtensions
         services.AddJobQueue();
         services.AddSingleton<JobService>();
         services.AddSingleton<JobEvents>();
+        services.AddEventStreams();
         services.AddApiJsonTypes(JobsJsonContext.Default);
 
         return builder;

@@ -14,17 +14,24 @@ public sealed class ProfileService(
     IOptionsMonitor<CacheAreaOptions> areas,
     TimeProvider timeProvider)
 {
-    /// <summary>The profile, or null when no such user exists (remembered too, so unknown ids cost MongoDB nothing on repeat).</summary>
+    /// <summary>The profile, or null when no such user exists (remembered briefly, so repeated unknown ids cost MongoDB little).</summary>
     public ValueTask<CachedProfile?> GetAsync(string userId, CancellationToken cancellationToken) =>
-        cache.GetOrCreateAsync(
+        cache.GetOrLookUpAsync(
             ProfileKeys.Profile(userId),
             (users.Documents, userId),
             static async (query, token) =>
                 await query.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, query.userId)).FirstOrDefaultAsync(token) is { } user
                     ? CachedProfile.From(user)
                     : null,
-            Area.EntryOptions,
-            cancellationToken: cancellationToken);
+            Area,
+            cancellationToken);
+
+    /// <summary>
+    /// Caches a new account's profile on every replica. Ids are predictable, so its id may have been looked up
+    /// before it existed; this replaces that cached "not found".
+    /// </summary>
+    public async Task AddAsync(UserDocument user, CancellationToken cancellationToken) =>
+        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created", cancellationToken);
 
     /// <summary>Applies the changes; null when the user no longer exists.</summary>
     public async Task<CachedProfile?> UpdateAsync(string userId, UpdateProfileRequest request, CancellationToken cancellationToken)
@@ -56,6 +63,13 @@ public sealed class ProfileService(
         }
 
         var profile = CachedProfile.From(updated);
+        await StoreAsync(userId, profile, "profile-updated", cancellationToken);
+        return profile;
+    }
+
+    /// <summary>Writes the profile through, or drops the entry, as the area is configured; on every replica either way.</summary>
+    private async Task StoreAsync(string userId, CachedProfile profile, string reason, CancellationToken cancellationToken)
+    {
         var key = ProfileKeys.Profile(userId);
         if (Area.WriteThrough)
         {
@@ -63,10 +77,8 @@ public sealed class ProfileService(
         }
         else
         {
-            await invalidator.RemoveAsync(ProfileKeys.Area, key, "profile-updated", cancellationToken);
+            await invalidator.RemoveAsync(ProfileKeys.Area, key, reason, cancellationToken);
         }
-
-        return profile;
     }
 
     private CacheAreaOptions Area => areas.Get(ProfileKeys.Area);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Harmonia.Api.Auth;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace Harmonia.Api.RateLimiting;
@@ -22,11 +23,16 @@ public sealed partial class RateLimitService(
     /// <summary>1 while decisions are local, so the switch in each direction is logged once, not per request.</summary>
     private int _local;
 
-    /// <summary>The request's endpoint policy, counted per signed-in user, or per client address for anyone else.</summary>
+    /// <summary>
+    /// The request's endpoint policy: per user on endpoints that require signing in, per client address on every
+    /// other endpoint. Which one is the endpoint's choice, never the caller's: a valid token attached to
+    /// <c>/auth/login</c> still counts against the address, so each self-registered account adds no fresh quota.
+    /// </summary>
     public ValueTask<RateLimitDecision> DecideForEndpointAsync(HttpContext context)
     {
-        var route = RateLimitPolicies.RouteOf(context.GetEndpoint(), context.Request.Method);
-        var userId = context.User.FindFirstValue(AccessTokens.UserIdClaim);
+        var endpoint = context.GetEndpoint();
+        var route = RateLimitPolicies.RouteOf(endpoint, context.Request.Method);
+        var userId = RequiresSignIn(endpoint) ? context.User.FindFirstValue(AccessTokens.UserIdClaim) : null;
         var policy = policies.For(route, signedIn: userId is not null);
         var key = userId is null
             ? RateLimitKeys.ForAddress(_prefix, RateLimitKeys.AddressOf(context), policy, route)
@@ -40,6 +46,13 @@ public sealed partial class RateLimitService(
         policy ??= policies.LoginAccount;
         return DecideAsync(context, RateLimitKeys.ForAccount(_prefix, normalizedAccount, policy), policy);
     }
+
+    /// <summary>
+    /// Authentication has run, so on these endpoints a user id is present exactly when the request will be authorized;
+    /// requests about to get a 401 there count against their address.
+    /// </summary>
+    private static bool RequiresSignIn(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null;
 
     private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, string key, RateLimitPolicy policy)
     {

@@ -33,9 +33,20 @@ public static class RateLimitingExtensions
     /// <param name="policy">The account policy to count under (<see cref="RateLimitPolicies.AccountMail"/>, say); <c>login-account</c> when null.</param>
     public static RouteHandlerBuilder RequireAccountRateLimit<TRequest>(
         this RouteHandlerBuilder builder, Func<TRequest, string?> account, Func<RateLimitPolicies, RateLimitPolicy>? policy = null) =>
+        builder.RequireAccountRateLimit(
+            context => ValueTask.FromResult(context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request ? account(request) : null),
+            policy);
+
+    /// <summary>
+    /// Also limits the endpoint by an account policy (<c>login-account</c> unless <paramref name="policy"/> names
+    /// another), for the account <paramref name="account"/> finds (null or empty skips the check): every endpoint
+    /// that checks a password spends the one budget sign-in spends.
+    /// </summary>
+    public static RouteHandlerBuilder RequireAccountRateLimit(
+        this RouteHandlerBuilder builder, Func<EndpointFilterInvocationContext, ValueTask<string?>> account, Func<RateLimitPolicies, RateLimitPolicy>? policy = null) =>
         builder.AddEndpointFilterFactory((factory, next) => factory.ApplicationServices.GetService<RateLimitService>() is not { } limits ? next : async context =>
         {
-            if (context.Arguments.OfType<TRequest>().FirstOrDefault() is { } request && account(request) is { Length: > 0 } name)
+            if (await account(context) is { Length: > 0 } name)
             {
                 var chosen = policy?.Invoke(context.HttpContext.RequestServices.GetRequiredService<RateLimitPolicies>());
                 var decision = await limits.DecideForAccountAsync(context.HttpContext, name, chosen);

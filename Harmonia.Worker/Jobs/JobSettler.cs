@@ -20,8 +20,6 @@ public sealed partial class JobSettler(
     TimeProvider timeProvider,
     ILogger<JobSettler> logger)
 {
-    private const int MaximumErrorLength = 500;
-
     public async Task CompleteAsync(JobAttempt attempt, string songId)
     {
         if (await Settled(attempt, jobs.CompleteAsync(attempt.Job.Id, attempt.Lease.Token, songId)) is { } completed)
@@ -42,14 +40,16 @@ public sealed partial class JobSettler(
         }
     }
 
-    public async Task FailAsync(JobAttempt attempt, string error, int progress)
+    /// <param name="error">What the job's owner sees: a sentence that gives nothing of the server away.</param>
+    /// <param name="exception">What went wrong, for the logs and the trace only.</param>
+    public async Task FailAsync(JobAttempt attempt, string error, int progress, Exception? exception = null)
     {
         attempt.Activity?.SetStatus(ActivityStatusCode.Error, error);
         if (await Settled(attempt, jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress)) is { } failed)
         {
             await FinishAsync(attempt);
             metrics.Failed.Add(1);
-            LogFailed(logger, failed.Id, failed.Attempts, error);
+            LogFailed(logger, failed.Id, failed.Attempts, error, exception);
         }
     }
 
@@ -57,11 +57,11 @@ public sealed partial class JobSettler(
     public async Task RetryOrFailAsync(JobAttempt attempt, Exception exception, int progress)
     {
         var settings = options.CurrentValue;
-        var error = exception.Message.Length > MaximumErrorLength ? exception.Message[..MaximumErrorLength] : exception.Message;
+        var error = GenerationFailed(attempt);
         attempt.Activity?.AddException(exception);
         if (attempt.Job.Attempts >= settings.MaxAttempts)
         {
-            await FailAsync(attempt, error, progress);
+            await FailAsync(attempt, error, progress, exception);
             return;
         }
 
@@ -94,6 +94,17 @@ public sealed partial class JobSettler(
     /// <summary>Publishes the state of a job whose attempt has started or changed.</summary>
     public Task PublishAsync(JobDocument job) => statuses.TryWriteAsync(JobSnapshot.From(job), publish: true);
 
+    /// <summary>
+    /// What the owner of a job whose generation threw sees: one stable sentence, whatever the exception said (its
+    /// message can name hosts, paths or data), and the trace id under which the logs and the trace hold the details.
+    /// </summary>
+    private static string GenerationFailed(JobAttempt attempt)
+    {
+        var traceId = attempt.Activity?.TraceId.ToHexString()
+            ?? (ActivityContext.TryParse(attempt.Job.TraceParent, null, out var submitted) ? submitted.TraceId.ToHexString() : "unknown");
+        return $"The song could not be generated. Trace id: {traceId}.";
+    }
+
     /// <summary>The transition's result, published; null (and logged) when a newer owner has the job.</summary>
     private async Task<JobDocument?> Settled(JobAttempt attempt, Task<JobDocument?> transition)
     {
@@ -122,7 +133,7 @@ public sealed partial class JobSettler(
     private static partial void LogRetrying(ILogger logger, string jobId, int attempt, TimeSpan delay, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} failed after {Attempts} attempt(s): {Error}")]
-    private static partial void LogFailed(ILogger logger, string jobId, int attempts, string error);
+    private static partial void LogFailed(ILogger logger, string jobId, int attempts, string error, Exception? exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} handed back to the queue on shutdown.")]
     private static partial void LogReleased(ILogger logger, string jobId);

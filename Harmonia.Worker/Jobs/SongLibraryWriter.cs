@@ -37,7 +37,9 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Cac
             // An earlier attempt added it; its invalidation may not have happened, so it is repeated below.
         }
 
-        // Every cached page of the owner's library is stale now; the cache's backplane tells every API replica.
+        // Every cached page of the owner's library is stale now, and the song's id may have been looked up (and its
+        // absence cached) before it existed; the cache's backplane tells every API replica.
+        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(song.Id), "song-generated", CancellationToken.None);
         await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(job.UserId), "song-generated", CancellationToken.None);
         return song.Id;
     }

@@ -35,8 +35,7 @@ if (bench.RateLimiting)
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseApiDefaults();
 app.UseAuthentication();
 if (bench.RateLimiting)
 {

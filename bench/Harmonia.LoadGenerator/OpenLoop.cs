@@ -59,6 +59,10 @@ internal static class OpenLoop
             catch (HttpRequestException)
             {
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The client's timeout: a request the server never answered counts as failed, like one it refused.
+            }
 
             if (index >= firstMeasured)
             {

@@ -1,11 +1,11 @@
 using Harmonia.LoadGenerator;
 
 // The C# half of bench/load.sh: what wrk cannot do (seed MongoDB with the product's documents, sign users in,
-// send at a fixed rate, count a million distinct requests, submit jobs). Every command prints one RESULT line
+// send at a fixed rate, count a million distinct requests, submit jobs, flood sign-ins). Every command prints one RESULT line
 // that the script reads; see docs/benchmarks.md.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst|jobs-reset --option value ...");
+    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst|jobs-reset|login-flood --option value ...");
     return 2;
 }
 
@@ -26,5 +26,6 @@ return args[0] switch
     "jobs-rate" => await JobsLoad.RunAtRateAsync(options, stopping.Token),
     "jobs-burst" => await JobsLoad.RunBurstAsync(options, stopping.Token),
     "jobs-reset" => await JobsLoad.ResetAsync(options, stopping.Token),
+    "login-flood" => await LoginFlood.RunAsync(options, stopping.Token),
     _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
 };

@@ -8,11 +8,12 @@ namespace Harmonia.IntegrationTests;
 /// <summary>One more API instance in the test process; see <see cref="InProcessHost{TEntryPoint}"/>.</summary>
 internal static class InProcessApi
 {
-    public static Task<InProcessHost<AccessTokens>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null) =>
-        StartAsync<AccessTokens>(fixture, settings);
+    /// <param name="services">Replaces what only a test may swap (the clock, say) after the API's own registrations.</param>
+    public static Task<InProcessHost<AccessTokens>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        StartAsync<AccessTokens>(fixture, settings, services);
 
     /// <summary>An API composed by the program that <typeparamref name="TEntryPoint"/> belongs to (the product's, or a benchmark's).</summary>
-    public static async Task<InProcessHost<TEntryPoint>> StartAsync<TEntryPoint>(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<InProcessHost<TEntryPoint>> StartAsync<TEntryPoint>(AppHostFixture fixture, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
         where TEntryPoint : class =>
         await InProcessHost<TEntryPoint>.StartAsync(
             fixture,
@@ -30,7 +31,8 @@ internal static class InProcessApi
                 ["Harmonia:RateLimiting:Endpoints:password-forgot:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Endpoints:password-reset:Limit"] = "1000000",
             },
-            settings);
+            settings,
+            services);
 }
 
 /// <summary>A job worker in the test process, on whatever queue the test configures, with a generator of the test's own.</summary>

@@ -12,6 +12,7 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
     {
         using var replica = fixture.CreateApiReplicaClient(0);
         var subject = await RegisterAndLoginAsync(replica);
+        await ForgetProfileAsync(subject.Id);
         await using var api = await InProcessApi.StartAsync(fixture);
         using var client = api.CreateClient();
         var reader = await RegisterAndLoginAsync(client);
@@ -30,6 +31,7 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
     {
         using var replica = fixture.CreateApiReplicaClient(0);
         var subject = await RegisterAndLoginAsync(replica);
+        await ForgetProfileAsync(subject.Id);
         await using var first = await InProcessApi.StartAsync(fixture);
         await using var second = await InProcessApi.StartAsync(fixture);
         using var firstClient = first.CreateClient();
@@ -49,6 +51,17 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
         Assert.Equal(1, Requests(metrics, "profile", "l2_hit"));
         Assert.True(Requests(metrics, "session", "l1_hit") >= 2, "the first instance checked its sessions from L1");
         Assert.Equal(1, metrics.Sum("harmonia.cache.invalidations", ("area", "library"), ("reason", "library-item-added")));
+    }
+
+    /// <summary>
+    /// Registration writes the new profile through to Redis; dropping it there (once it has arrived) makes the profile
+    /// cold for instances started afterwards, whose L1 starts empty.
+    /// </summary>
+    private async Task ForgetProfileAsync(string userId)
+    {
+        var redis = fixture.Redis.GetDatabase();
+        await Eventually.HoldsAsync(async () => await redis.KeyExistsAsync($"cache:user:{userId}"), TimeSpan.FromSeconds(5), "the new profile reaches Redis");
+        await redis.KeyDeleteAsync($"cache:user:{userId}");
     }
 
     private static double Requests(MetricRecorder metrics, string area, string result) =>

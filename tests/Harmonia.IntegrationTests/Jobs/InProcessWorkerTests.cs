@@ -15,7 +15,7 @@ namespace Harmonia.IntegrationTests.Jobs;
 public sealed class InProcessWorkerTests(AppHostFixture fixture)
 {
     [Fact]
-    public async Task FailingJobIsRetriedUpToTheLimitThenFailsWithItsError()
+    public async Task FailingJobIsRetriedUpToTheLimitThenFailsWithAStableErrorAndItsTraceId()
     {
         var queue = NewQueue();
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
@@ -35,7 +35,10 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         var final = events[^1].Job;
         Assert.Equal("failed", final.Status);
         Assert.Equal(3, final.Attempts);
-        Assert.Equal(FailingSongGenerator.FailureMessage, final.Error);
+        // The owner sees a stable sentence and the trace to quote, never what the exception said.
+        var traceId = ActivityContext.Parse((await FindJobAsync(await DatabaseAsync(fixture), job.Id))!.TraceParent!, null).TraceId.ToHexString();
+        Assert.Equal($"The song could not be generated. Trace id: {traceId}.", final.Error);
+        Assert.All(events, e => Assert.DoesNotContain(FailingSongGenerator.FailureMessage, e.Job.Error ?? "", StringComparison.Ordinal));
         // Between attempts the job waits, pending, with the last attempt's error.
         Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 1, Error: not null });
         Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 2, Error: not null });

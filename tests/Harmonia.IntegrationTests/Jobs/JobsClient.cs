@@ -86,10 +86,14 @@ internal static class JobsClient
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
 
         await using var body = await response.Content.ReadAsStreamAsync(bound.Token);
-        var parser = SseParser.Create(body, (type, data) => new JobEvent(type, JsonSerializer.Deserialize<Job>(data, Json)!));
+        // Heartbeats carry no data; a browser's EventSource dispatches none of them, and neither does this.
+        var parser = SseParser.Create(body, (type, data) => data.IsEmpty ? null : new JobEvent(type, JsonSerializer.Deserialize<Job>(data, Json)!));
         await foreach (var item in parser.EnumerateAsync(bound.Token))
         {
-            yield return item.Data;
+            if (item.Data is { } jobEvent)
+            {
+                yield return jobEvent;
+            }
         }
     }
 

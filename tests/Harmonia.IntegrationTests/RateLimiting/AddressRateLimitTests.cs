@@ -64,6 +64,25 @@ public sealed class AddressRateLimitTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task ABearerTokenOnSignInStillCountsAgainstTheAddress()
+    {
+        // Accounts signed in elsewhere (the AppHost), so getting their tokens spends nothing of this quota.
+        using var appHost = fixture.CreateApiClient();
+        var accounts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => RegisterAndLoginAsync(appHost)));
+        await using var instance = await InProcessApi.StartAsync(fixture, IsolatedQuotas.Settings(("Endpoints:login:Limit", "3")));
+        using var client = instance.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var account in accounts)
+        {
+            using var response = await SendAsync(client, HttpMethod.Post, "/auth/login", account.Tokens.AccessToken, new { email = NewEmail(), password = Password });
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 3), HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task ANewWindowAdmitsAgain()
     {
         await using var instance = await InProcessApi.StartAsync(fixture, IsolatedQuotas.Settings(("Anonymous:Limit", "2"), ("Anonymous:Window", "00:00:05")));

@@ -37,6 +37,27 @@ public sealed class LoginRateLimitTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task PasswordChangeGuessesSpendTheAccountsSignInBudget()
+    {
+        using var api = new HttpClient { BaseAddress = fixture.ApiReplicaAddresses[0] };
+        // Signing in spent the first of the account's five attempts; three guesses and one more sign-in spend the rest.
+        var user = await RegisterAndLoginAsync(api);
+        for (var attempt = 0; attempt < Quota - 2; attempt++)
+        {
+            using var wrong = await ChangePasswordAsync(api, user, currentPassword: "a wrong guess at the password");
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        }
+
+        using var lastGuess = await api.PostAsJsonAsync("/auth/login", new { email = user.Email, password = "another wrong guess" }, CancellationToken);
+        using var right = await ChangePasswordAsync(api, user, currentPassword: Password);
+        using var signIn = await api.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Password }, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, lastGuess.StatusCode);
+        await AssertQuotaExceededAsync(right, Policy);
+        await AssertQuotaExceededAsync(signIn, Policy);
+    }
+
+    [Fact]
     public async Task OneAccountsLimitLeavesOtherAccountsAlone()
     {
         // A replica's own address: the AppHost's clients retry 429s after Retry-After, as well-behaved clients do.
@@ -52,6 +73,9 @@ public sealed class LoginRateLimitTests(AppHostFixture fixture)
 
         Assert.NotEmpty(tokens.AccessToken);
     }
+
+    private static Task<HttpResponseMessage> ChangePasswordAsync(HttpClient api, SignedInUser user, string currentPassword) =>
+        SendAsync(api, HttpMethod.Post, "/auth/password", user.Tokens.AccessToken, new { currentPassword, newPassword = "a brand new long password" });
 
     private static async Task<string> RegisterAsync(HttpClient api)
     {

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using Harmonia.Api.Auth;
+using Harmonia.Api.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Harmonia.Api.Streaming;
+
+/// <summary>
+/// Long-lived streams (server-sent events) on this replica: who may open one (at most
+/// <see cref="EventStreamOptions.MaxPerUser"/> per user and <see cref="EventStreamOptions.MaxPerReplica"/> in all,
+/// 429 beyond), and how an open one runs (heartbeats, a maximum lifetime ending with a <c>retry:</c> hint, and an end
+/// within a heartbeat of its session's). Counts are per replica because what a stream costs (a connection,
+/// subscriptions, periodic reads) is paid per replica; a user spread over N replicas holds at most N times the cap.
+/// </summary>
+public sealed class EventStreams
+{
+    public const string MeterName = "Harmonia.EventStreams";
+
+    /// <summary>The type of the events that carry no data: browsers' EventSource dispatches none of them.</summary>
+    public const string HeartbeatEvent = "heartbeat";
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, int> _openPerUser = new(StringComparer.Ordinal);
+    private readonly SessionValidator _sessions;
+    private readonly IOptions<EventStreamOptions> _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly Counter<long> _refused;
+    private int _open;
+
+    public EventStreams(SessionValidator sessions, IOptions<EventStreamOptions> options, TimeProvider timeProvider, IMeterFactory meterFactory)
+    {
+        _sessions = sessions;
+        _options = options;
+        _timeProvider = timeProvider;
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableUpDownCounter("harmonia.event_streams.open", () => Volatile.Read(ref _open), unit: "{stream}", description: "Event streams open on this replica.");
+        _refused = meter.CreateCounter<long>("harmonia.event_streams.refused", unit: "{stream}", description: "Event streams refused, by the limit that refused them (user, replica).");
+    }
+
+    /// <summary>A slot for one more stream of the signed-in user, or null when a limit is reached.</summary>
+    public EventStreamLease? TryOpen(ClaimsPrincipal user)
+    {
+        var userId = user.GetUserId();
+        var settings = _options.Value;
+        string? limit;
+        lock (_lock)
+        {
+            var ofUser = _openPerUser.GetValueOrDefault(userId);
+            limit = _open >= settings.MaxPerReplica ? "replica" : ofUser >= settings.MaxPerUser ? "user" : null;
+            if (limit is null)
+            {
+                _openPerUser[userId] = ofUser + 1;
+                _open++;
+            }
+        }
+
+        if (limit is not null)
+        {
+            _refused.Add(1, new TagList { { "harmonia.event_streams.limit", limit } });
+            return null;
+        }
+
+        return new EventStreamLease(this, userId, user.GetSessionId());
+    }
+
+    /// <summary>The 429 for a stream <see cref="TryOpen"/> refused; <c>Retry-After</c> is the configured retry delay.</summary>
+    public ProblemHttpResult Refusal(HttpContext context)
+    {
+        var retryAfter = (long)Math.Ceiling(_options.Value.RetryDelay.TotalSeconds);
+        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Type = RateLimitResponse.QuotaExceededType,
+            Title = "Too many open event streams.",
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = "Close a stream you no longer read, or retry later.",
+        });
+    }
+
+    internal void Release(string userId)
+    {
+        lock (_lock)
+        {
+            _open--;
+            var left = _openPerUser[userId] - 1;
+            if (left == 0)
+            {
+                _openPerUser.Remove(userId);
+            }
+            else
+            {
+                _openPerUser[userId] = left;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="events"/> as the stream sends them: an empty event after each
+    /// <see cref="EventStreamOptions.HeartbeatInterval"/> of silence (checking the session is still active), and after
+    /// <see cref="EventStreamOptions.MaxLifetime"/> an empty event carrying the <c>retry:</c> hint, then the end.
+    /// </summary>
+    internal async IAsyncEnumerable<SseItem<T>> RunAsync<T>(EventStreamLease lease, IAsyncEnumerable<SseItem<T>> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var settings = _options.Value;
+        using var lifetime = new CancellationTokenSource(settings.MaxLifetime, _timeProvider);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.Token);
+        var source = events.GetAsyncEnumerator(running.Token);
+        var next = source.MoveNextAsync().AsTask();
+        try
+        {
+            while (true)
+            {
+                var arrival = await ArrivalAsync(next, settings.HeartbeatInterval, running.Token);
+                if (arrival is Arrival.Ended
+                    || (arrival is Arrival.Silence && !await _sessions.IsActiveAsync(lease.UserId, lease.SessionId, cancellationToken)))
+                {
+                    break;
+                }
+
+                if (arrival is Arrival.Silence)
+                {
+                    yield return new SseItem<T>(default!, HeartbeatEvent);
+                    continue;
+                }
+
+                yield return source.Current;
+                next = source.MoveNextAsync().AsTask();
+            }
+
+            if (lifetime.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                yield return new SseItem<T>(default!, HeartbeatEvent) { ReconnectionInterval = settings.RetryDelay };
+            }
+        }
+        finally
+        {
+            // A pending MoveNextAsync must finish before its enumerator may be disposed; how it ends was seen above, or
+            // is the cancellation just requested.
+            await running.CancelAsync();
+            await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await source.DisposeAsync();
+        }
+    }
+
+    private async Task<Arrival> ArrivalAsync(Task<bool> next, TimeSpan silence, CancellationToken running)
+    {
+        try
+        {
+            return await next.WaitAsync(silence, _timeProvider, running) ? Arrival.Event : Arrival.Ended;
+        }
+        catch (TimeoutException)
+        {
+            return Arrival.Silence;
+        }
+        catch (OperationCanceledException) when (running.IsCancellationRequested)
+        {
+            return Arrival.Ended;
+        }
+    }
+
+    private enum Arrival
+    {
+        Event,
+        Silence,
+        Ended,
+    }
+}

@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Http.Json;
+using Harmonia.Api.Users;
+using MongoDB.Bson;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Caching;
+
+/// <summary>
+/// ObjectIds are predictable (time, process, counter), so an id can be looked up before its entity exists. The
+/// "not found" that lookup caches must not hide the entity once it does: creating it writes through on every
+/// instance, and a miss is cached only briefly in any case.
+/// </summary>
+[Collection(InProcessCollection.Name)]
+public sealed class NegativeCacheTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AnAccountWhoseIdWasLookedUpBeforeItExistedIsServedOnceRegistered()
+    {
+        using var appHost = fixture.CreateApiClient();
+        var reader = await RegisterAndLoginAsync(appHost);
+        await using var registering = await InProcessApi.StartAsync(fixture);
+        await using var looking = await InProcessApi.StartAsync(fixture);
+        using var registeringClient = registering.CreateClient();
+        using var lookingClient = looking.CreateClient();
+
+        // Both instances run in this process and no other test runs beside this one, so the next ObjectId this process
+        // generates (the account's) follows this one, within the next few seconds on a busy machine.
+        var predicted = NextIds(ObjectId.GenerateNewId());
+        foreach (var id in predicted)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(lookingClient, $"/users/{id}", reader.Tokens.AccessToken));
+        }
+
+        using var registered = await registeringClient.PostAsJsonAsync(
+            "/auth/register", new { email = NewEmail(), password = Password, displayName = "Predicted" }, CancellationToken);
+        var created = (await registered.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken))!["id"]!.ToString()!;
+
+        Assert.Contains(ObjectId.Parse(created), predicted);
+        await Eventually.HoldsAsync(
+            async () => await GetStatusAsync(lookingClient, $"/users/{created}", reader.Tokens.AccessToken) == HttpStatusCode.OK,
+            Propagation,
+            "the instance that cached the id as unknown serves the new account");
+    }
+
+    [Fact]
+    public async Task AMissIsCachedOnlyForTheAreasMissExpiration()
+    {
+        using var appHost = fixture.CreateApiClient();
+        var reader = await RegisterAndLoginAsync(appHost);
+        await using var instance = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?> { ["Harmonia:Cache:Areas:profile:MissExpiration"] = "00:00:01" });
+        using var client = instance.CreateClient();
+        var id = ObjectId.GenerateNewId().ToString();
+        Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken));
+
+        // Created behind the API's back (another service, a restore): only the miss's expiry can reveal it.
+        await fixture.Database.GetCollection<UserDocument>(UserStore.Name).InsertOneAsync(
+            new UserDocument { Id = id, Email = NewEmail(), NormalizedEmail = NewEmail(), PasswordHash = "", DisplayName = "Restored" },
+            cancellationToken: CancellationToken);
+
+        await Eventually.HoldsAsync(
+            async () => await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken) == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(1) + Propagation,
+            "the profile is served once the cached miss expires");
+    }
+
+    /// <summary>The ids that can follow <paramref name="last"/> in its process: the next counter, in this second or the next nine.</summary>
+    private static ObjectId[] NextIds(ObjectId last)
+    {
+        var bytes = last.ToByteArray();
+        var counter = (bytes[9] << 16) | (bytes[10] << 8) | bytes[11];
+        return [.. Enumerable.Range(0, 10).Select(second =>
+        {
+            var next = (byte[])bytes.Clone();
+            BinaryPrimitives.WriteInt32BigEndian(next, last.Timestamp + second);
+            next[9] = (byte)((counter + 1) >> 16);
+            next[10] = (byte)((counter + 1) >> 8);
+            next[11] = (byte)(counter + 1);
+            return new ObjectId(next);
+        })];
+    }
+}
