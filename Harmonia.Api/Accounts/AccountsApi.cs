@@ -1,3 +1,4 @@
+using Harmonia.Api.Auth;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +28,8 @@ public static class AccountsApi
         accounts.MapPost("/password/forgot", ForgotAsync).WithSummary("Mail a password reset code")
             .RequireAccountRateLimit((EmailRequest request) => Account(request.Email), policies => policies.AccountMail);
         accounts.MapPost("/password/reset", ResetAsync).WithSummary("Set a new password with the mailed code or link token, ending every session")
-            .RequireAccountRateLimit((ResetPasswordRequest request) => Account(request.Email), policies => policies.AccountCode);
+            .RequireAccountRateLimit((ResetPasswordRequest request) => Account(request.Email), policies => policies.AccountCode)
+            .RequirePasswordHashing();
 
         return app;
     }

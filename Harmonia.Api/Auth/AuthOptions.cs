@@ -19,7 +19,7 @@ public sealed class AuthOptions
     [Required]
     public string Audience { get; set; } = "harmonia-api";
 
-    /// <summary>How long an access token works; also the longest a revoked session's token can outlive a cache race.</summary>
+    /// <summary>How long an access token works; the per-request session check ends it sooner when its session ends.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -199,14 +199,16 @@ public sealed partial class SessionService(
             return 0;
         }
 
+        // A session that has already expired keeps its expiry: moving it forward to now would only delay its removal.
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        await store.Sessions.UpdateManyAsync(
-            Builders<SessionDocument>.Filter.In(session => session.Id, sessions.Select(session => session.Id)) & active,
-            Builders<SessionDocument>.Update
-                .Set(session => session.RevokedAt, now)
-                .Set(session => session.RevokedReason, reason)
-                .Set(session => session.ExpiresAt, now),
-            cancellationToken: cancellationToken);
+        var revoke = Builders<SessionDocument>.Update.Set(session => session.RevokedAt, now).Set(session => session.RevokedReason, reason);
+        foreach (var expired in sessions.GroupBy(session => session.ExpiresAt <= now))
+        {
+            await store.Sessions.UpdateManyAsync(
+                Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & active,
+                expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now),
+                cancellationToken: cancellationToken);
+        }
 
         await validator.EndAsync(sessions, reason, cancellationToken);
         return sessions.Count;

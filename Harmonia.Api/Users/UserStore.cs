@@ -22,10 +22,14 @@ public sealed class UserStore(IMongoDatabase database)
         public IReadOnlyList<string> Collections => [Name];
 
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
-            database.GetCollection<UserDocument>(Name).Indexes.CreateOneAsync(
-                new CreateIndexModel<UserDocument>(
-                    Builders<UserDocument>.IndexKeys.Ascending(user => user.NormalizedEmail),
-                    new CreateIndexOptions { Unique = true, Name = "normalizedEmail_unique" }),
-                cancellationToken: cancellationToken);
+            database.GetCollection<UserDocument>(Name).Indexes.CreateManyAsync(
+                [
+                    new CreateIndexModel<UserDocument>(
+                        Builders<UserDocument>.IndexKeys.Ascending(user => user.NormalizedEmail),
+                        new CreateIndexOptions { Unique = true, Name = "normalizedEmail_unique" }),
+                    // The sweep that removes never-verified accounts looks them up by their due time.
+                    new CreateIndexModel<UserDocument>(Builders<UserDocument>.IndexKeys.Ascending(user => user.RemoveUnverifiedAt)),
+                ],
+                cancellationToken);
     }
 }

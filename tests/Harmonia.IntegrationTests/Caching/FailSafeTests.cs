@@ -21,12 +21,14 @@ public sealed class FailSafeTests(AppHostFixture fixture)
     {
         ["Harmonia:Cache:Areas:profile:Expiration"] = "00:00:01",
         ["Harmonia:Cache:Areas:profile:LocalExpiration"] = "00:00:00.500",
+        ["Harmonia:Cache:Areas:profile:MissExpiration"] = "00:00:00.500",
     };
 
     private static readonly Dictionary<string, string?> ShortLivedSessions = new()
     {
         ["Harmonia:Cache:Areas:session:Expiration"] = "00:00:01",
         ["Harmonia:Cache:Areas:session:LocalExpiration"] = "00:00:00.500",
+        ["Harmonia:Cache:Areas:session:MissExpiration"] = "00:00:00.500",
     };
 
     private static readonly KeyValuePair<string, string?> MongoUnreachable = new("ConnectionStrings:harmonia", "mongodb://127.0.0.1:9/harmonia");
@@ -34,13 +36,14 @@ public sealed class FailSafeTests(AppHostFixture fixture)
     [Fact]
     public async Task WithMongoDownAnExpiredProfileIsServedStaleAndSaysSo()
     {
-        using var replica = fixture.CreateApiReplicaClient(0);
-        var subject = await RegisterAndLoginAsync(replica);
-        var reader = await RegisterAndLoginAsync(replica);
         await using var online = await InProcessApi.StartAsync(fixture, ShortLivedProfiles);
         await using var cutOff = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(ShortLivedProfiles) { [MongoUnreachable.Key] = MongoUnreachable.Value });
         using var onlineClient = online.CreateClient();
         using var cutOffClient = cutOff.CreateClient();
+        // Registered through the short-lived instance: registration writes the profile through to the cache with the
+        // writing instance's durations.
+        var subject = await RegisterAndLoginAsync(onlineClient);
+        var reader = await RegisterAndLoginAsync(onlineClient);
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(onlineClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
         await Eventually.HoldsAsync(
             async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{subject.Id}"), TimeSpan.FromSeconds(5), "the profile reaches Redis");

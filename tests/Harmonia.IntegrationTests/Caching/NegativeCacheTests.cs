@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Http.Json;
 using Harmonia.Api.Users;
 using MongoDB.Bson;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -37,9 +36,7 @@ public sealed class NegativeCacheTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(lookingClient, $"/users/{id}", reader.Tokens.AccessToken));
         }
 
-        using var registered = await registeringClient.PostAsJsonAsync(
-            "/auth/register", new { email = NewEmail(), password = Password, displayName = "Predicted" }, CancellationToken);
-        var created = (await registered.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken))!["id"]!.ToString()!;
+        var created = (await RegisterAndLoginAsync(registeringClient, "Predicted")).Id;
 
         Assert.Contains(ObjectId.Parse(created), predicted);
         await Eventually.HoldsAsync(

@@ -15,7 +15,7 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
 {
     public const string AdminEmail = "admin@cluster.harmonia.test";
 
-    public static readonly string[] Resources = ["redis", "redis-1", "redis-2", "redis-3", "mongo", "harmonia", "api", "worker"];
+    public static readonly string[] Resources = ["redis", "redis-1", "redis-2", "redis-3", "mongo", "harmonia", "mail", "api", "worker"];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
@@ -36,6 +36,8 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
                 "--Harmonia:Infrastructure:Mode=Local",
                 "--Harmonia:Infrastructure:RedisTopology=Cluster",
                 $"--Harmonia:Api:Replicas={AppHostFixture.ApiReplicaCount}",
+                // The mail UI gets a free port: a developer's AppHost on this machine holds the fixed one.
+                "--Harmonia:Infrastructure:MailUiPort=0",
             ],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
@@ -54,6 +56,9 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
         ApiReplicaAddresses = await AppHostFixture.FindReplicaAddressesAsync(App, "api", AppHostFixture.ApiReplicaCount, timeout.Token);
         Redis = await ConnectionMultiplexer.ConnectAsync($"{await App.GetConnectionStringAsync("redis", timeout.Token)},allowAdmin=true");
     }
+
+    /// <summary>The messages the AppHost's mail server received, through its REST API.</summary>
+    internal Mailbox CreateMailbox() => new(new HttpClient { BaseAddress = App.GetEndpoint("mail", "http") });
 
     /// <summary>A client for the API through the orchestrator's proxy, which spreads requests over the replicas.</summary>
     public HttpClient CreateApiClient() => App.CreateHttpClient("api");
