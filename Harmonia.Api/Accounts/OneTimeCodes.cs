@@ -29,9 +29,6 @@ public sealed partial class OneTimeCodes(
     TimeProvider timeProvider,
     ILogger<OneTimeCodes> logger)
 {
-    /// <summary>Every wait on Redis is bounded; a code that cannot be issued or checked in this time is treated as absent.</summary>
-    private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(2);
-
     private const string CodeField = "code";
     private const string TokenField = "token";
 
@@ -83,7 +80,7 @@ public sealed partial class OneTimeCodes(
                 TempKeys.Code(purpose, userId),
                 Mac(purpose, userId, CodeField, code),
                 Mac(purpose, userId, TokenField, token),
-                (long)lifetime.TotalMilliseconds)).WaitAsync(RedisTimeout);
+                (long)lifetime.TotalMilliseconds));
             return new IssuedCode(code, token, timeProvider.GetUtcNow() + lifetime);
         }
         catch (Exception exception) when (exception.IsRedisFailure())
@@ -103,7 +100,7 @@ public sealed partial class OneTimeCodes(
                 TempKeys.Code(purpose, userId),
                 field,
                 Mac(purpose, userId, field, value),
-                options.Value.MaxCodeAttempts)).WaitAsync(RedisTimeout);
+                options.Value.MaxCodeAttempts));
             return (long)result == 1;
         }
         catch (Exception exception) when (exception.IsRedisFailure())
