@@ -110,6 +110,35 @@ start_redis() {
   wait_for "redis-server" 10 redis-cli -p "$REDIS_PORT" ping
 }
 
+# Starts a Redis Cluster of three primaries the way the AppHost's RedisTopology=Cluster does (cluster-enabled nodes,
+# then redis-cli --cluster create), each node with the single server's settings. Sets CLUSTER_CONNECTION (every
+# node, as a client's connection string lists them) and CLUSTER_PIDS.
+start_redis_cluster() {
+  local dir=$1 number port bus node addresses=()
+  ensure_tool redis-server redis-server
+  CLUSTER_PIDS=()
+  for number in 1 2 3; do
+    port=$(free_port)
+    # The bus port is chosen too: port + 10000, Redis's default, may be outside the free range.
+    bus=$(free_port)
+    while [[ $bus == "$port" ]]; do bus=$(free_port); done
+    node=$dir/redis-cluster-$number
+    mkdir -p "$node"
+    spawn "$node.log" redis-server --port "$port" --cluster-port "$bus" --bind 127.0.0.1 --dir "$node" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --save "" --appendonly no \
+      --maxmemory 512mb --maxmemory-policy volatile-lru --daemonize no
+    CLUSTER_PIDS+=("$SPAWNED")
+    wait_for "redis-server (cluster node $number)" 10 redis-cli -p "$port" ping
+    addresses+=("127.0.0.1:$port")
+  done
+  redis-cli --cluster create "${addresses[@]}" --cluster-replicas 0 --cluster-yes >"$dir/redis-cluster-create.log" 2>&1 ||
+    die "redis-cli --cluster create failed (see $dir/redis-cluster-create.log)"
+  for port in "${addresses[@]#127.0.0.1:}"; do
+    wait_for "cluster_state:ok on $port" 20 bash -c "redis-cli -p $port cluster info | grep -q cluster_state:ok"
+  done
+  CLUSTER_CONNECTION=$(IFS=,; echo "${addresses[*]}")
+}
+
 # Starts jongodb standalone; sets MONGO_PORT and MONGO_PID.
 start_jongodb() {
   local dir=$1

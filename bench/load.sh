@@ -6,7 +6,9 @@
 #   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
 #   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst;
 #   5. p99 of cached GET /users/{id} at --hashing-rate, open loop, alone and beside a flood of sign-ins (--flood-rate
-#      a second, each one password hash), with the per-replica hashing bound as shipped and lifted.
+#      a second, each one password hash), with the per-replica hashing bound as shipped and lifted;
+#   6. steps 1 (hybrid and redis-only, rate limiting on) and 4 (the burst) on one Redis server and on a Redis Cluster of
+#      three primaries, one after the other, reported as ratios cluster / single.
 # It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
 # stops all of them however it ends. The API and the worker are the benchmark hosts in bench/Harmonia.Bench.*: the
 # product's own registrations plus the floor endpoints, switchable cache levels and rate limiting, and a no-op generator. --smoke runs every step for about a second, to keep the script working.
@@ -30,14 +32,14 @@ JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurem
 WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
 HASHING_RATE=2000    # cached reads/s in the hashing step: a steady load this machine serves with room to spare
 FLOOD_RATE=200       # sign-in attempts/s in the hashing step's flood: some twenty times what one core can hash
-STEPS=modes,memory,jobs,hashing
+STEPS=modes,memory,jobs,hashing,cluster
 OUT=""
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
-  echo "         --steps modes,memory,jobs,hashing --out DIR (default artifacts/bench/<time>)"
+  echo "         --steps modes,memory,jobs,hashing,cluster --out DIR (default artifacts/bench/<time>)"
 }
 
 while (($#)); do
@@ -91,13 +93,32 @@ fi
 
 start_redis "$OUT"
 start_jongodb "$OUT"
+
+# Which Redis the services started next use: the single server (the default), or the cluster of step 6.
+use_redis() {
+  if [[ $1 == cluster ]]; then
+    REDIS_CONNECTION=$CLUSTER_CONNECTION
+    REDIS_PIDS=("${CLUSTER_PIDS[@]}")
+  else
+    REDIS_CONNECTION=127.0.0.1:$REDIS_PORT
+    REDIS_PIDS=("$REDIS_PID")
+  fi
+}
+use_redis single
+
+# CPU ticks of the Redis in use, all of its nodes together.
+redis_cpu_ticks() {
+  local pid total=0
+  for pid in "${REDIS_PIDS[@]}"; do total=$((total + $(cpu_ticks "$pid"))); done
+  echo "$total"
+}
 API_PORT=$(free_port)
 API=http://127.0.0.1:$API_PORT
 SIGNING_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
 
 # Configuration both services share, for database $1.
 service_env() {
-  echo "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT"
+  echo "ConnectionStrings__redis=$REDIS_CONNECTION"
   echo "ConnectionStrings__harmonia=$(mongo_url "$1")"
   echo "Harmonia__Auth__SigningKey=$SIGNING_KEY"
   echo "Harmonia__Accounts__PublicUrl=$API"
@@ -169,12 +190,12 @@ measure_wrk() {
   local key=$1 path=$2
   local api_ticks redis_ticks
   api_ticks=$(cpu_ticks "$API_PID")
-  redis_ticks=$(cpu_ticks "$REDIS_PID")
+  redis_ticks=$(redis_cpu_ticks)
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
   read_result "$OUT/wrk-${key//\//-}.txt" "$key"
   [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
   R[$key.api_cpu_us]=$(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "${R[$key.requests]}")
-  R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(cpu_ticks "$REDIS_PID")" "${R[$key.requests]}")
+  R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(redis_cpu_ticks)" "${R[$key.requests]}")
   log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs"
 }
 
@@ -280,7 +301,7 @@ pickup() {
 job_cpu_ticks() {
   local -n ticks=$1
   ticks=([api]=$(cpu_ticks "$API_PID") [worker]=$(cpu_ticks "$WORKER_PID") [jongodb]=$(cpu_ticks "$MONGO_PID")
-    [redis]=$(cpu_ticks "$REDIS_PID") [machine]=$(machine_cpu_ticks))
+    [redis]=$(redis_cpu_ticks) [machine]=$(machine_cpu_ticks))
 }
 
 jobs_step() {
@@ -298,6 +319,25 @@ jobs_step() {
       --count $((JOB_WARMUP - round < 200 ? JOB_WARMUP - round : 200)) >>"$OUT/loadgen.log"
     "${LOADGEN[@]}" jobs-reset --mongo "$(mongo_url "$database")" >>"$OUT/loadgen.log"
   done
+}
+
+# A burst of --burst-jobs on database $1, with a fresh API and worker, results under key $2.
+measure_burst() {
+  local database=$1 key=$2 part
+  jobs_step "$database"
+  declare -A before after
+  job_cpu_ticks before
+  "${LOADGEN[@]}" jobs-burst --api "$API" --mongo "$(mongo_url "$database")" --tokens "$OUT/tokens-$database.tsv" --count "$BURST_JOBS" \
+    >"$OUT/$database.txt" || die "the job burst failed (see $OUT/$database.txt)"
+  read_result "$OUT/$database.txt" "$key"
+  # Where a job's CPU goes: what bounds jobs/s on two shared cores.
+  job_cpu_ticks after
+  for part in "${!before[@]}"; do
+    R[$key.cpu_ms_$part]=$(awk -v us="$(cpu_us_per_request "${before[$part]}" "${after[$part]}" "${R[$key.completed]}")" 'BEGIN { printf "%.1f", us / 1000 }')
+  done
+  stop_worker
+  stop_api
+  log "$key: ${R[$key.jobs_per_second]} jobs/s; CPU ms per job: API ${R[$key.cpu_ms_api]}, worker ${R[$key.cpu_ms_worker]}, jongodb ${R[$key.cpu_ms_jongodb]}, Redis ${R[$key.cpu_ms_redis]}, whole machine ${R[$key.cpu_ms_machine]}"
 }
 
 if step jobs; then
@@ -326,20 +366,7 @@ if step jobs; then
   done
 
   log "jobs: a burst of $BURST_JOBS"
-  jobs_step jobs-burst
-  declare -A before after
-  job_cpu_ticks before
-  "${LOADGEN[@]}" jobs-burst --api "$API" --mongo "$(mongo_url jobs-burst)" --tokens "$OUT/tokens-jobs-burst.tsv" --count "$BURST_JOBS" \
-    >"$OUT/jobs-burst.txt" || die "the job burst failed (see $OUT/jobs-burst.txt)"
-  read_result "$OUT/jobs-burst.txt" burst
-  # Where a job's CPU goes: what bounds jobs/s on two shared cores.
-  job_cpu_ticks after
-  for part in "${!before[@]}"; do
-    R[burst.cpu_ms_$part]=$(awk -v us="$(cpu_us_per_request "${before[$part]}" "${after[$part]}" "${R[burst.completed]}")" 'BEGIN { printf "%.1f", us / 1000 }')
-  done
-  stop_worker
-  stop_api
-  log "jobs burst: ${R[burst.jobs_per_second]} jobs/s; CPU ms per job: API ${R[burst.cpu_ms_api]}, worker ${R[burst.cpu_ms_worker]}, jongodb ${R[burst.cpu_ms_jongodb]}, Redis ${R[burst.cpu_ms_redis]}, whole machine ${R[burst.cpu_ms_machine]}"
+  measure_burst jobs-burst burst
 fi
 
 # --- 5: cached reads beside a flood of password hashing ----------------------------------------------------------
@@ -376,6 +403,29 @@ if step hashing; then
   hashing_cell alone false
   hashing_cell bounded true
   hashing_cell unbounded true Harmonia__Auth__MaxConcurrentPasswordHashes=256 Harmonia__Auth__PasswordHashQueueLimit=10000
+fi
+
+# --- 6: cached reads and jobs on a Redis Cluster beside one Redis server ---------------------------------------------
+# The same measurements on both, one topology after the other in this run: hybrid (as shipped: L1 hits, with the
+# rate-limit script and the session check in Redis) and redis-only (every read from L2), then the job burst.
+if step cluster; then
+  log "cluster: starting a Redis Cluster of three primaries"
+  start_redis_cluster "$OUT"
+  for topology in single cluster; do
+    use_redis "$topology"
+    for levels in Both DistributedOnly; do
+      mode=$([[ $levels == Both ]] && echo hybrid || echo redis-only)
+      start_api harmonia "$topology-$mode" Bench__CacheLevels="$levels" Bench__RateLimiting=true
+      ensure_seeded
+      warm_up "/users/{id}" "/library"
+      measure_wrk "$topology/$mode/users" "/users/{id}"
+      measure_wrk "$topology/$mode/library" "/library"
+      stop_api
+    done
+    log "cluster: a burst of $BURST_JOBS jobs on $topology Redis"
+    measure_burst "jobs-$topology" "$topology.burst"
+  done
+  use_redis single
 fi
 
 # --- the report -------------------------------------------------------------------------------------------------
@@ -448,5 +498,28 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
       name=${cell%%:*} k=hashing.${cell%%:*} f=flood.${cell%%:*}
       echo "| $([[ $name == alone ]] && echo "alone" || echo "beside a sign-in flood") | ${cell#*:} | ${R[$f.offered_per_second]} | ${R[$f.checked_per_second]} | ${R[$f.refused_per_second]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.failed]} |"
     done
+  fi
+  if step cluster; then
+    echo
+    echo "| Redis | mode | GET /users/{id} req/s | p50 ms | p99 ms | CPU µs/req API+Redis | GET /library req/s | p50 ms | p99 ms | CPU µs/req API+Redis |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for topology in single cluster; do
+      for mode in hybrid redis-only; do
+        u=$topology/$mode/users l=$topology/$mode/library
+        echo "| $topology | $mode | ${R[$u.rps]} | $(ms "${R[$u.p50_us]}") | $(ms "${R[$u.p99_us]}") | ${R[$u.api_cpu_us]}+${R[$u.redis_cpu_us]} | ${R[$l.rps]} | $(ms "${R[$l.p50_us]}") | $(ms "${R[$l.p99_us]}") | ${R[$l.api_cpu_us]}+${R[$l.redis_cpu_us]} |"
+      done
+    done
+    echo
+    echo "| Redis | burst of | jobs/s | CPU ms per job: API | worker | jongodb | Redis (all nodes) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for topology in single cluster; do
+      k=$topology.burst
+      echo "| $topology | ${R[$k.jobs]} | ${R[$k.jobs_per_second]} | ${R[$k.cpu_ms_api]} | ${R[$k.cpu_ms_worker]} | ${R[$k.cpu_ms_jongodb]} | ${R[$k.cpu_ms_redis]} |"
+    done
+    echo
+    echo "| ratio cluster / single | hybrid /users/{id} | hybrid /library | redis-only /users/{id} | redis-only /library | job burst |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| throughput | $(ratio "${R[cluster/hybrid/users.rps]}" "${R[single/hybrid/users.rps]}") | $(ratio "${R[cluster/hybrid/library.rps]}" "${R[single/hybrid/library.rps]}") | $(ratio "${R[cluster/redis-only/users.rps]}" "${R[single/redis-only/users.rps]}") | $(ratio "${R[cluster/redis-only/library.rps]}" "${R[single/redis-only/library.rps]}") | $(ratio "${R[cluster.burst.jobs_per_second]}" "${R[single.burst.jobs_per_second]}") |"
+    echo "| p99 | $(ratio "${R[cluster/hybrid/users.p99_us]}" "${R[single/hybrid/users.p99_us]}") | $(ratio "${R[cluster/hybrid/library.p99_us]}" "${R[single/hybrid/library.p99_us]}") | $(ratio "${R[cluster/redis-only/users.p99_us]}" "${R[single/redis-only/users.p99_us]}") | $(ratio "${R[cluster/redis-only/library.p99_us]}" "${R[single/redis-only/library.p99_us]}") | — |"
   fi
 } | tee "$OUT/results.md"

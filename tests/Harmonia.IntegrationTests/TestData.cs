@@ -1,11 +1,16 @@
 using Harmonia.Music;
+using MongoDB.Driver;
 
 namespace Harmonia.IntegrationTests;
 
 /// <summary>Seeds what no endpoint creates directly (songs come from generation jobs).</summary>
 internal static class TestData
 {
-    public static async Task<SongDocument> InsertSongAsync(AppHostFixture fixture, string ownerId, string title = "Seeded song")
+    public static Task<SongDocument> InsertSongAsync(AppHostFixture fixture, string ownerId, string title = "Seeded song") =>
+        InsertSongAsync(fixture.Database, ownerId, title);
+
+    /// <summary>Seeds a song into <paramref name="database"/>: the shared AppHost's, or another AppHost's (the cluster's).</summary>
+    public static async Task<SongDocument> InsertSongAsync(IMongoDatabase database, string ownerId, string title = "Seeded song")
     {
         var song = new SongDocument
         {
@@ -15,7 +20,7 @@ internal static class TestData
             DurationSeconds = 3,
             CreatedAt = DateTime.UtcNow,
         };
-        await fixture.Database.GetCollection<SongDocument>(SongStore.Name).InsertOneAsync(song, cancellationToken: TestContext.Current.CancellationToken);
+        await database.GetCollection<SongDocument>(SongStore.Name).InsertOneAsync(song, cancellationToken: TestContext.Current.CancellationToken);
         return song;
     }
 }

@@ -1,7 +1,9 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Harmonia.DataStores;
 using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Driver;
 using StackExchange.Redis;
 
 namespace Harmonia.IntegrationTests.Cluster;
@@ -17,6 +19,9 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
 
     public static readonly string[] Resources = ["redis", "redis-1", "redis-2", "redis-3", "mongo", "harmonia", "mail", "api", "worker"];
 
+    /// <summary>How long the cluster's API replicas honour a spent refresh token (the shipped default is 30 s).</summary>
+    public static readonly TimeSpan RefreshReuseGrace = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
     public DistributedApplication App { get; private set; } = null!;
@@ -26,6 +31,9 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
 
     /// <summary>A cluster-aware connection to the AppHost's Redis Cluster, allowed admin commands.</summary>
     public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    /// <summary>The cluster AppHost's own <c>harmonia</c> database, for seeding data and checking what services wrote.</summary>
+    public IMongoDatabase Database { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -44,7 +52,17 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
         appHost.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail)
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
-            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000");
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000")
+            // A spent refresh token is honoured again for 2 s instead of 30, so a test sees reuse end a session by
+            // polling for a few seconds rather than by moving a clock the replicas do not share.
+            .WithEnvironment("Harmonia__Auth__RefreshReuseGrace", RefreshReuseGrace.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+
+        // Jobs as the shared fixture runs them: a 2 s lease, so a killed worker's job is taken over within seconds,
+        // and paced synthesis, so a job is still running when a test kills its worker or flushes the cluster.
+        appHost.CreateResourceBuilder<ProjectResource>("worker")
+            .WithEnvironment("Harmonia__Jobs__Concurrency", AppHostFixture.WorkerConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Harmonia__Jobs__LeaseDuration", "00:00:02")
+            .WithEnvironment("Harmonia__Jobs__SynthStepDelay", "00:00:00.100");
 
         App = await appHost.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
@@ -55,6 +73,9 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
 
         ApiReplicaAddresses = await AppHostFixture.FindReplicaAddressesAsync(App, "api", AppHostFixture.ApiReplicaCount, timeout.Token);
         Redis = await ConnectionMultiplexer.ConnectAsync($"{await App.GetConnectionStringAsync("redis", timeout.Token)},allowAdmin=true");
+        MongoConventions.Register();
+        var database = MongoUrl.Create(await App.GetConnectionStringAsync("harmonia", timeout.Token));
+        Database = new MongoClient(database).GetDatabase(database.DatabaseName);
     }
 
     /// <summary>The messages the AppHost's mail server received, through its REST API.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Aspire.Hosting.ApplicationModel;
 using StackExchange.Redis;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -13,8 +11,6 @@ namespace Harmonia.IntegrationTests.Jobs;
 [Collection(DisruptiveCollection.Name)]
 public sealed class JobRecoveryTests(AppHostFixture fixture)
 {
-    private static readonly TimeSpan RestartBound = TimeSpan.FromMinutes(2);
-
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -31,8 +27,8 @@ public sealed class JobRecoveryTests(AppHostFixture fixture)
             }
         }
 
-        await KillWorkerAsync();
-        await StartWorkerAsync();
+        await WorkerProcess.KillAsync(fixture.App);
+        await WorkerProcess.StartAsync(fixture.App);
 
         var final = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job;
         Assert.Equal("completed", final.Status);
@@ -85,28 +81,5 @@ public sealed class JobRecoveryTests(AppHostFixture fixture)
         {
             await server.FlushAllDatabasesAsync();
         }
-    }
-
-    /// <summary>SIGKILL to the worker's process tree (the orchestrator may run it under a <c>dotnet</c> launcher): no shutdown code runs.</summary>
-    private async Task KillWorkerAsync()
-    {
-        Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState("worker", out var worker));
-        var pid = worker.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
-        using var process = Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture));
-        process.Kill(entireProcessTree: true);
-
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-        bound.CancelAfter(RestartBound);
-        await fixture.App.ResourceNotifications.WaitForResourceAsync(
-            "worker", [KnownResourceStates.Exited, KnownResourceStates.Finished, KnownResourceStates.FailedToStart], bound.Token);
-    }
-
-    private async Task StartWorkerAsync()
-    {
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
-        bound.CancelAfter(RestartBound);
-        var started = await fixture.App.ResourceCommands.ExecuteCommandAsync("worker", KnownResourceCommands.StartCommand, bound.Token);
-        Assert.True(started.Success, started.Message);
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("worker", bound.Token);
     }
 }

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using Harmonia.DataStores;
+using Harmonia.IntegrationTests.Caching;
+using Harmonia.IntegrationTests.Jobs;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Cluster;
+
+/// <summary>
+/// Crashes and data loss on the cluster: a worker killed mid-job, and every primary flushed at once. MongoDB is the
+/// truth, so nothing is lost: jobs finish exactly once, and sessions and caches refill from it. They break only the
+/// cluster AppHost, whose collection runs its tests one at a time, so no other test's jobs are caught in it.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterRecoveryTests(ClusterAppHostFixture cluster)
+{
+    /// <summary>How soon after the cluster loses the queue every queued job has run, as on a single node.</summary>
+    private static readonly TimeSpan FlushRecoveryBound = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan CoherenceBound = TimeSpan.FromSeconds(1);
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task JobOfAKilledWorkerCompletesAfterRestartWithExactlyOneSongAndLibraryItem()
+    {
+        using var api = cluster.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "survives a crash on a cluster", durationSeconds: 30);
+        await foreach (var item in WatchAsync(api, user.Tokens.AccessToken, job.Id, CancellationToken))
+        {
+            if (item.Job is { Status: "running", Progress: > 0 })
+            {
+                break;
+            }
+        }
+
+        await WorkerProcess.KillAsync(cluster.App);
+        await WorkerProcess.StartAsync(cluster.App);
+
+        var final = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job;
+        Assert.Equal("completed", final.Status);
+        Assert.Equal(2, final.Attempts);
+        Assert.Equal(1, await CountByJobAsync(cluster.Database, "songs", job.Id));
+        Assert.Equal(1, await CountByJobAsync(cluster.Database, "library", job.Id));
+    }
+
+    [Fact]
+    public async Task FlushingEveryPrimaryWithJobsQueuedCompletesThemAllWithinFiveSeconds()
+    {
+        using var api = cluster.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var jobs = new List<Job>();
+        for (var i = 0; i < AppHostFixture.WorkerConcurrency + 2; i++)
+        {
+            jobs.Add(await SubmitSongAsync(api, user.Tokens.AccessToken, $"flushed cluster song {i}", durationSeconds: 10));
+        }
+
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var statuses = (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.Select(j => j.Status).ToList();
+                return statuses.Contains("running") && statuses.Contains("pending");
+            },
+            FinishBound,
+            "some jobs running while others wait");
+
+        await FlushEveryPrimaryAsync();
+
+        await Eventually.HoldsAsync(
+            async () => (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.All(j => j.Status == "completed"),
+            FlushRecoveryBound,
+            "every job completed");
+        foreach (var job in jobs)
+        {
+            Assert.Equal(1, await CountByJobAsync(cluster.Database, "songs", job.Id));
+            Assert.Equal(1, await CountByJobAsync(cluster.Database, "library", job.Id));
+        }
+    }
+
+    [Fact]
+    public async Task AfterEveryPrimaryIsFlushedSessionsHoldAndCachesRefillFromMongoDB()
+    {
+        using var replicaA = cluster.CreateApiReplicaClient(0);
+        using var replicaB = cluster.CreateApiReplicaClient(1);
+        var user = await RegisterAndLoginAsync(replicaA, displayName: "Before the flush");
+        var endedDevice = await LoginAsync(replicaA, user.Email);
+        using (var ended = await SendAsync(replicaA, HttpMethod.Post, "/auth/logout", endedDevice.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+        }
+
+        var libraryOnA = new LibraryClient(replicaA, user.Tokens.AccessToken);
+        var libraryOnB = new LibraryClient(replicaB, user.Tokens.AccessToken);
+        var kept = await libraryOnA.AddPlaylistAsync("Kept through the flush");
+        Assert.Equal([kept.Id], (await libraryOnB.GetPageAsync()).Items.Select(item => item.Id));
+        Assert.Equal("Before the flush", await DisplayNameAsync(replicaB, user));
+
+        await FlushEveryPrimaryAsync();
+
+        // The session checks fall back to MongoDB: the live session still works and the ended one stays ended.
+        foreach (var replica in new[] { replicaA, replicaB })
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+            Assert.Equal(HttpStatusCode.Unauthorized, await GetStatusAsync(replica, "/users/me", endedDevice.AccessToken));
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await RefreshStatusAsync(replicaB, endedDevice.RefreshToken));
+
+        // Caches refill and stay coherent: writes on A still reach B's in-process copies.
+        using var patched = await SendAsync(replicaA, HttpMethod.Patch, "/users/me", user.Tokens.AccessToken, new { displayName = "After the flush" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var added = await libraryOnA.AddPlaylistAsync("Added after the flush");
+        await Eventually.HoldsAsync(
+            async () => await DisplayNameAsync(replicaB, user) == "After the flush"
+                && (await libraryOnB.GetPageAsync()).Items.Select(item => item.Id).SequenceEqual([added.Id, kept.Id]),
+            CoherenceBound,
+            "replica B shows the new display name and both library items");
+    }
+
+    /// <summary>FLUSHALL on each primary: the cluster forgets every key on every node.</summary>
+    private async Task FlushEveryPrimaryAsync()
+    {
+        var primaries = RedisServerInfo.ConnectedPrimaries(cluster.Redis);
+        Assert.Equal(3, primaries.Count);
+        foreach (var primary in primaries)
+        {
+            await primary.FlushAllDatabasesAsync();
+        }
+    }
+
+    private static async Task<HttpStatusCode> RefreshStatusAsync(HttpClient api, string refreshToken)
+    {
+        using var response = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken }, CancellationToken);
+        return response.StatusCode;
+    }
+
+    private static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
+    {
+        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken);
+        return profile!["displayName"]?.ToString();
+    }
+}
