@@ -4,7 +4,7 @@ namespace Harmonia.Api.RateLimiting;
 /// One caller's count as this replica sees it: the lease it holds from Redis, how busy the caller is here,
 /// and the lease request in flight. Every member is read and written under a lock on the instance.
 /// </summary>
-internal sealed class CallerLease
+public sealed class CallerLease
 {
     /// <summary>The lease as Redis names it (<c>id|units</c>), or null when none is held.</summary>
     public string? Lease { get; private set; }
