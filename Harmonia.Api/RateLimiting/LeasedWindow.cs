@@ -90,22 +90,34 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
                 continue;
             }
 
-            var grant = await redis.TryDecideAsync(key, policy, exchange);
-            lock (caller)
+            RateLimitDecision? decided = null;
+            try
             {
+                var grant = await redis.TryDecideAsync(key, policy, exchange);
                 if (grant is { Lease: not null } granted)
                 {
-                    caller.Hold(granted, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                    lock (caller)
+                    {
+                        caller.Hold(granted, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                    }
                 }
 
+                decided = grant?.Decision;
+                return decided;
+            }
+            finally
+            {
+                // Whatever happened, the requests waiting on this call are released, with its answer or with none.
                 if (leader is not null)
                 {
-                    caller.Pending = null;
+                    lock (caller)
+                    {
+                        caller.Pending = null;
+                    }
+
+                    leader.SetResult(decided);
                 }
             }
-
-            leader?.SetResult(grant?.Decision);
-            return grant?.Decision;
         }
     }
 
