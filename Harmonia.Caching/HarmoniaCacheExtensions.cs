@@ -5,7 +5,6 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
@@ -114,10 +113,7 @@ public static class HarmoniaCacheExtensions
             fusionCache.WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
         }
 
-        services.AddSingleton<HybridCache>(services => new FusionHybridCacheAdapter(
-            services.GetRequiredService<IFusionCache>(),
-            services.GetRequiredService<IOptions<CacheAreaRegistry>>(),
-            services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>()));
+        fusionCache.AsHybridCache();
     }
 
     private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)

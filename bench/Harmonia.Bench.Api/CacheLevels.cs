@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Caching.Hybrid;
 
 namespace Harmonia.Bench.Api;
@@ -42,16 +41,9 @@ public static class CacheLevelExtensions
             ?? product.ImplementationFactory?.Invoke(provider)
             ?? ActivatorUtilities.CreateInstance(provider, product.ImplementationType!));
 
-    /// <summary>
-    /// Adds the skipped levels' flags to every call's entry options. One restricted copy per options instance, made
-    /// once: a copy per call would cost these modes an allocation, and the adapter a translation, the product never pays.
-    /// </summary>
+    /// <summary>Adds the skipped levels' flags to every call's entry options.</summary>
     private sealed class LevelRestrictedHybridCache(HybridCache inner, HybridCacheEntryFlags skipped) : HybridCache
     {
-        private static readonly HybridCacheEntryOptions NoOptions = new();
-
-        private readonly ConditionalWeakTable<HybridCacheEntryOptions, HybridCacheEntryOptions> _restricted = [];
-
         public override ValueTask<T> GetOrCreateAsync<TState, T>(
             string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory,
             HybridCacheEntryOptions? options = null, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default) =>
@@ -65,12 +57,11 @@ public static class CacheLevelExtensions
 
         public override ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default) => inner.RemoveByTagAsync(tag, cancellationToken);
 
-        private HybridCacheEntryOptions Restrict(HybridCacheEntryOptions? options) =>
-            _restricted.GetValue(options ?? NoOptions, original => new()
-            {
-                Expiration = original.Expiration,
-                LocalCacheExpiration = original.LocalCacheExpiration,
-                Flags = (original.Flags ?? HybridCacheEntryFlags.None) | skipped,
-            });
+        private HybridCacheEntryOptions Restrict(HybridCacheEntryOptions? options) => new()
+        {
+            Expiration = options?.Expiration,
+            LocalCacheExpiration = options?.LocalCacheExpiration,
+            Flags = (options?.Flags ?? HybridCacheEntryFlags.None) | skipped,
+        };
     }
 }
