@@ -22,8 +22,8 @@ public sealed partial class RedisSlidingWindow
     /// deadline if it never is (the holder died): never before it could have been used. A call first settles
     /// the caller's previous lease (its used units enter the log now, the rest return), turns leases past their
     /// deadline into log entries at their deadline, forgets what left the window, then admits the request if a
-    /// unit is free and, if so, leases at most <c>want</c> more, never more than half of what is free per holder, so
-    /// near the limit every request is decided here alone. Every write sets the key's expiry in the same
+    /// unit is free and, if so, leases at most <c>want</c> more, never more than half of what is free per holder and
+    /// none once less than half the limit is free, so near the limit every request is decided here alone. Every write sets the key's expiry in the same
     /// script, so no key is left without a TTL. Numbers go through <c>%d</c> because Lua's default formatting
     /// would round microsecond timestamps. Returns { admitted (0/1), units free for anyone, microseconds until
     /// the oldest logged unit leaves the window (the window if none), units leased }.
@@ -66,7 +66,9 @@ public sealed partial class RedisSlidingWindow
             redis.call('PEXPIRE', @Key, math.ceil(window / 1000))
             free = free - 1
             admitted = 1
-            leased = math.min(tonumber(@Want), math.floor(free / (2 * (#live + 1))))
+            if free * 2 >= limit then
+                leased = math.min(tonumber(@Want), math.floor(free / (2 * (#live + 1))))
+            end
         end
         if leased > 0 then
             local duration = tonumber(@Duration)
