@@ -9,9 +9,14 @@
 #      a second, each one password hash), with the per-replica hashing bound as shipped and lifted;
 #   6. steps 1 (hybrid and redis-only, rate limiting on) and 4 (the burst) on one Redis server and on a Redis Cluster of
 #      three primaries, one after the other, reported as ratios cluster / single.
+#   7. an L1 hit through the HybridCache API (BenchmarkDotNet, in process: time and bytes per read).
+# The report ends with issue 21's goals, each met or not, from the numbers of this one run.
 # It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
 # stops all of them however it ends. The API and the worker are the benchmark hosts in bench/Harmonia.Bench.*: the
-# product's own registrations plus the floor endpoints, switchable cache levels and rate limiting, and a no-op generator. --smoke runs every step for about a second, to keep the script working.
+# product's own registrations plus the floor endpoints, switchable cache levels and rate limiting, and a no-op generator.
+# --smoke runs steps 1-5 for about a second each, to keep the script working (the test suite runs it on every change);
+# it leaves out 6, which costs a cluster start and four service restarts, and 7, which bench/micro.sh --smoke covers,
+# unless --steps names them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,19 +37,23 @@ JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurem
 WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
 HASHING_RATE=2000    # cached reads/s in the hashing step: a steady load this machine serves with room to spare
 FLOOD_RATE=200       # sign-in attempts/s in the hashing step's flood: some twenty times what one core can hash
-STEPS=modes,memory,jobs,hashing,cluster
+STEPS=modes,memory,jobs,hashing,cluster,l1
+MICRO_JOB=""         # --smoke runs the L1-hit benchmark once (BenchmarkDotNet's Dry job) instead of a ShortRun
+# Bytes the API allocated per authenticated GET /users/{id} with limits on, measured the way this script measures it
+# before issue 21's allocation work (docs/benchmarks.md); the goal is half of it.
+ALLOCATION_BASELINE=21280
 OUT=""
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
-  echo "         --steps modes,memory,jobs,hashing,cluster --out DIR (default artifacts/bench/<time>)"
+  echo "         --steps modes,memory,jobs,hashing,cluster,l1 --out DIR (default artifacts/bench/<time>)"
 }
 
 while (($#)); do
   case $1 in
-    --smoke) USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 HASHING_RATE=200 FLOOD_RATE=20 ;;
+    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 HASHING_RATE=200 FLOOD_RATE=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
@@ -59,13 +68,16 @@ while (($#)); do
     --worker-concurrency) WORKER_CONCURRENCY=$2; shift ;;
     --hashing-rate) HASHING_RATE=$2; shift ;;
     --flood-rate) FLOOD_RATE=$2; shift ;;
-    --steps) STEPS=$2; shift ;;
+    --steps) STEPS=$2 STEPS_GIVEN=1; shift ;;
     --out) OUT=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
   shift
 done
+if [[ -n ${SMOKE:-} && -z ${STEPS_GIVEN:-} ]]; then
+  STEPS=modes,memory,jobs,hashing
+fi
 
 OUT=${OUT:-$ROOT/artifacts/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
@@ -185,18 +197,23 @@ warm_up() {
   done
 }
 
+# Bytes the API has allocated so far (the benchmark host's /bench/allocated).
+allocated() { curl -sf "$API/bench/allocated"; }
+
 # Closed-loop maximum throughput of PATH with wrk.
 measure_wrk() {
   local key=$1 path=$2
-  local api_ticks redis_ticks
+  local api_ticks redis_ticks allocated_before
   api_ticks=$(cpu_ticks "$API_PID")
   redis_ticks=$(redis_cpu_ticks)
+  allocated_before=$(allocated)
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
   read_result "$OUT/wrk-${key//\//-}.txt" "$key"
   [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
   R[$key.api_cpu_us]=$(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "${R[$key.requests]}")
   R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(redis_cpu_ticks)" "${R[$key.requests]}")
-  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs"
+  R[$key.alloc_b]=$(( ($(allocated) - allocated_before) / ${R[$key.requests]} ))
+  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs; ${R[$key.alloc_b]} B allocated per request"
 }
 
 # Open-loop fixed rate: PATH at half of the closed-loop maximum measured under KEY, results under RESULT_KEY.
@@ -428,8 +445,83 @@ if step cluster; then
   use_redis single
 fi
 
+# --- 7: an L1 hit through the HybridCache API ---------------------------------------------------------------------
+if step l1; then
+  log "l1: ProfileReadBenchmarks.L1Hit (BenchmarkDotNet ShortRun, in process)"
+  HARMONIA_BENCH_REDIS_PORT=$REDIS_PORT HARMONIA_BENCH_MONGO_PORT=$MONGO_PORT \
+    dotnet run -c Release --project "$ROOT/bench/Harmonia.Benchmarks" -- --artifacts "$OUT/l1" --filter '*ProfileReadBenchmarks.L1Hit*' ${MICRO_JOB:+"$MICRO_JOB"} \
+    >"$OUT/l1.txt" 2>&1 || die "the L1 hit benchmark failed (see $OUT/l1.txt)"
+  # BenchmarkDotNet's CSV report, one row per engine: Mean like "812.3 ns" or "1.234 μs" (anything but ns, ms and s
+  # is taken as µs, whichever micro sign it is written with), Allocated like "904 B".
+  csv=$(find "$OUT/l1/results" -name '*-report.csv' | head -1)
+  [[ -n $csv ]] || die "no BenchmarkDotNet report in $OUT/l1/results"
+  while IFS=$'\t' read -r engine mean_ns bytes; do
+    R[l1.$engine.mean_ns]=$mean_ns R[l1.$engine.alloc_b]=$bytes
+  done < <(awk '
+    # One CSV line into field[1..n]; BenchmarkDotNet quotes a value that holds the separator ("1,234.5 ns").
+    function split_csv(line, field,    n, i, c, value, quoted) {
+      n = 0; value = ""; quoted = 0
+      for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (c == "\"") { quoted = !quoted } else if (c == "," && !quoted) { field[++n] = value; value = "" } else { value = value c }
+      }
+      field[++n] = value
+      return n
+    }
+    NR == 1 { n = split_csv($0, header); for (i = 1; i <= n; i++) column[header[i]] = i; next }
+    {
+      split_csv($0, field)
+      split(field[column["Mean"]], mean, " "); value = mean[1]; gsub(",", "", value)
+      ns = mean[2] == "ns" ? value : mean[2] == "ms" ? value * 1000000 : mean[2] == "s" ? value * 1000000000 : value * 1000
+      split(field[column["Allocated"]], allocated, " "); bytes = allocated[1]; gsub(",", "", bytes)
+      if (allocated[2] == "KB") bytes = bytes * 1024
+      printf "%s\t%.0f\t%.0f\n", field[column["Engine"]], ns, bytes
+    }' "$csv")
+  log "l1: FusionCache ${R[l1.FusionCache.mean_ns]} ns, ${R[l1.FusionCache.alloc_b]} B; Microsoft ${R[l1.Microsoft.mean_ns]} ns, ${R[l1.Microsoft.alloc_b]} B"
+fi
+
 # --- the report -------------------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# "met" when $1 $2 $3 holds numerically (e.g. 0.93 ">=" 0.9), else "**not met**".
+verdict() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = op == ">=" ? a >= b : a <= b; print ok ? "met" : "**not met**" }'; }
+cpu() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
+# A goal row per endpoint: name, endpoint, measured, operator, target, how it was measured.
+goal() { echo "| $1 | $2 | $3 | $([[ $4 == ">=" ]] && echo "≥" || echo "≤") $5 | $(verdict "$3" "$4" "$5") | $6 |"; }
+
+# Issue 21's goals, each from this run's numbers; a goal whose step did not run is left out.
+goals() {
+  echo
+  echo "| goal (issue 21) | endpoint | measured | target | met | from |"
+  echo "|---|---|---:|---|---|---|"
+  if step modes; then
+    local endpoint
+    for endpoint in users library; do
+      goal "1. limiting on costs ≤ 10 %" "/$endpoint" "$(ratio "${R[hybrid/$endpoint/on.rps]}" "${R[hybrid/$endpoint/off.rps]}")" ">=" 0.9 \
+        "hybrid req/s, limits on ÷ off"
+    done
+    for endpoint in users library; do
+      goal "2. limits on ≥ 0.9 × the floor without" "/$endpoint" "$(ratio "${R[hybrid/$endpoint/on.rps]}" "${R[floor/$endpoint/off.rps]}")" ">=" 0.9 \
+        "hybrid req/s with limits ÷ floor req/s without"
+    done
+    for endpoint in users library; do
+      goal "3. CPU per cached request" "/$endpoint" \
+        "$(ratio "$(cpu "${R[redis-only/$endpoint/on.api_cpu_us]}" "${R[redis-only/$endpoint/on.redis_cpu_us]}")" "$(cpu "${R[hybrid/$endpoint/on.api_cpu_us]}" "${R[hybrid/$endpoint/on.redis_cpu_us]}")")" ">=" 2.5 \
+        "API+Redis CPU µs per request, redis-only ÷ hybrid, limits on"
+    done
+  fi
+  if step l1; then
+    goal "4. L1 hit time" "ProfileService" "${R[l1.FusionCache.mean_ns]}" "<=" 300 "ns, BenchmarkDotNet, FusionCache"
+    goal "4. L1 hit allocation" "ProfileService" "${R[l1.FusionCache.alloc_b]}" "<=" 200 "B, BenchmarkDotNet, FusionCache"
+  fi
+  if step modes; then
+    goal "5. allocations per request halved" "/users" "${R[hybrid/users/on.alloc_b]}" "<=" $((ALLOCATION_BASELINE / 2)) \
+      "B per hybrid request with limits on; $ALLOCATION_BASELINE before"
+    for endpoint in users library; do
+      goal "6. tail at half of max" "/$endpoint" "${R[half.hybrid/$endpoint/on.p99_ms]}" "<=" "$(awk -v f="${R[half.floor/$endpoint/on.p99_ms]}" 'BEGIN { printf "%.3f", f + 1 }')" \
+        "p99 ms open loop, hybrid ≤ floor + 1 ms at the same rate, limits on"
+    done
+  fi
+}
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 {
   echo "## Harmonia load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -446,6 +538,12 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
         u=$mode/users/$limiting l=$mode/library/$limiting
         echo "| $mode | $limiting | ${R[$u.rps]} | $(ms "${R[$u.p50_us]}") | $(ms "${R[$u.p99_us]}") | ${R[$u.api_cpu_us]}+${R[$u.redis_cpu_us]} | ${R[$l.rps]} | $(ms "${R[$l.p50_us]}") | $(ms "${R[$l.p99_us]}") | ${R[$l.api_cpu_us]}+${R[$l.redis_cpu_us]} | $peak |"
       done
+    done
+    echo
+    echo
+    echo "Allocated per request (the API's GC.GetTotalAllocatedBytes over the cell ÷ requests), B:"
+    for limiting in on off; do
+      echo "rate limiting $limiting: $(for mode in floor hybrid redis-only no-cache; do printf '%s /users %s, /library %s; ' "$mode" "${R[$mode/users/$limiting.alloc_b]}" "${R[$mode/library/$limiting.alloc_b]}"; done)"
     done
     echo
     echo "| ratio (throughput) | rate limiting | /users/{id} | /library | target |"
@@ -468,6 +566,14 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
       done
     done
   fi
+  if step l1; then
+    echo
+    echo "| L1 hit through the HybridCache API (ProfileReadBenchmarks.L1Hit) | mean ns | allocated B |"
+    echo "|---|---:|---:|"
+    echo "| FusionCache (shipped) | ${R[l1.FusionCache.mean_ns]} | ${R[l1.FusionCache.alloc_b]} |"
+    echo "| Microsoft HybridCache | ${R[l1.Microsoft.mean_ns]} | ${R[l1.Microsoft.alloc_b]} |"
+  fi
+  goals
   if step memory; then
     echo
     echo "Memory: $COLD_KEYS distinct unknown profiles at ${R[memory.rate]} req/s with LocalCacheSizeLimit=$L1_LIMIT;"

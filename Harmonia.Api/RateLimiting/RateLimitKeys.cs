@@ -23,6 +23,9 @@ public static class RateLimitKeys
     public static string ForAccount(string prefix, string normalizedAccount, RateLimitPolicy policy) =>
         $"{prefix}:{{acct:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedAccount)))}}}:{policy.Name}";
 
+    /// <summary>The units replicas hold on lease from the count under <paramref name="key"/>; the same hash tag, so one script reads both.</summary>
+    public static string LeasesOf(string key) => $"{key}:leases";
+
     /// <summary>
     /// The caller's address as a partition: IPv4 as is, IPv6 by its /64, because one host commonly holds a whole
     /// /64 and could otherwise rotate through fresh quotas. Requests without an address (in-memory transports) share one.

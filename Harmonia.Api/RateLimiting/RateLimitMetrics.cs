@@ -4,8 +4,9 @@ using System.Diagnostics.Metrics;
 namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
-/// <c>harmonia.ratelimit.decisions</c>: every decision, by policy, outcome and whether Redis or this replica
-/// alone decided, so the dashboard shows who is being limited and when limits went per-replica.
+/// <c>harmonia.ratelimit.decisions</c>: every decision, by policy, outcome and scope: Redis (<c>distributed</c>),
+/// a lease from Redis (<c>leased</c>) or this replica alone (<c>local</c>), so the dashboard shows who is being
+/// limited, how many decisions skip the round trip, and when limits went per-replica.
 /// <c>harmonia.ratelimit.local.partitions</c>: what the fallback window holds in memory, non-zero only while
 /// Redis is away and for a window after.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed class RateLimitMetrics
     public RateLimitMetrics(IMeterFactory meterFactory, LocalSlidingWindow local)
     {
         var meter = meterFactory.Create(MeterName);
-        _decisions = meter.CreateCounter<long>(DecisionsName, unit: "{decision}", description: "Rate-limit decisions by policy, outcome (admitted, rejected) and scope (distributed, local).");
+        _decisions = meter.CreateCounter<long>(DecisionsName, unit: "{decision}", description: "Rate-limit decisions by policy, outcome (admitted, rejected) and scope (distributed, leased, local).");
         meter.CreateObservableUpDownCounter(LocalPartitionsName, () => local.Count, unit: "{partition}", description: "Callers with requests in this replica's fallback window.");
     }
 
@@ -31,6 +32,6 @@ public sealed class RateLimitMetrics
     {
         { PolicyTag, decision.Policy.Name },
         { OutcomeTag, decision.Admitted ? "admitted" : "rejected" },
-        { ScopeTag, decision.Distributed ? "distributed" : "local" },
+        { ScopeTag, decision.Leased ? "leased" : decision.Distributed ? "distributed" : "local" },
     });
 }

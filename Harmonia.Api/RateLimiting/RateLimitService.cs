@@ -6,12 +6,12 @@ using Microsoft.Extensions.Options;
 namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
-/// Decides whether a request may proceed: in Redis for every replica when it answers in time, else in this
-/// process alone. Each decision is remembered on the request for its RateLimit header fields and counted in
+/// Decides whether a request may proceed: against the count every replica shares in Redis (from a lease this
+/// replica holds, for busy callers) when Redis answers in time, else in this process alone. Each decision is remembered on the request for its RateLimit header fields and counted in
 /// <see cref="RateLimitMetrics"/>.
 /// </summary>
 public sealed partial class RateLimitService(
-    RedisSlidingWindow distributed,
+    LeasedWindow distributed,
     LocalSlidingWindow local,
     RateLimitPolicies policies,
     RateLimitMetrics metrics,

@@ -12,6 +12,7 @@ public static class RateLimitingExtensions
 
         services.AddSingleton<RateLimitPolicies>();
         services.AddSingleton<RedisSlidingWindow>();
+        services.AddSingleton<LeasedWindow>();
         services.AddSingleton<LocalSlidingWindow>();
         services.AddSingleton<RateLimitMetrics>();
         services.AddSingleton<RateLimitService>();

@@ -23,6 +23,13 @@ public sealed partial class RateLimitingOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.500", "00:05:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a replica may admit a busy caller's requests from units leased from Redis before asking again.
+    /// Longer saves round trips; units a crashed replica held come back at most this much after the window.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:10")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Policy <c>user-route</c>: each signed-in user on each endpoint.</summary>
     [Required]
     public RateLimitQuota SignedIn { get; set; } = new() { Limit = 100, Window = TimeSpan.FromMinutes(1) };

@@ -6,21 +6,27 @@ using StackExchange.Redis;
 namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
-/// The distributed decision: a sliding log per key, read, decided and written by one Lua script, so every
+/// The distributed count: a sliding log per key in Redis, read, decided and written by one Lua script, so every
 /// replica shares one count, concurrent requests cannot both take the last unit, and no replica's clock
-/// matters (the script reads Redis's <c>TIME</c>). Exact: any window of the policy's length holds at most
-/// its limit of admitted requests, so there is no double budget at a window edge.
+/// matters (the script reads Redis's <c>TIME</c>). Besides deciding one request, the script can lease a
+/// replica a share of what the window has left, so that a busy caller's requests are admitted in memory
+/// (<see cref="LeasedWindow"/>); docs/rate-limiting.md gives the argument that any window of the policy's
+/// length still admits at most its limit.
 /// </summary>
 public sealed partial class RedisSlidingWindow
 {
     /// <summary>
-    /// The key is a sorted set of admitted requests scored by admission time in microseconds. Members are
-    /// the times themselves, made strictly increasing per key (requests in one microsecond, or a clock that
-    /// steps back after a failover, move just past the newest) so that no two requests share a member. Every
-    /// write sets the expiry in the same script: the key dies when its newest request leaves the window and
-    /// can never be left without a TTL. Numbers go through <c>%d</c> because Lua's default formatting would
-    /// round microsecond timestamps. Returns { admitted (0/1), remaining, microseconds until the oldest
-    /// counted request leaves the window }.
+    /// Two keys of one caller, on one slot: the log, a sorted set of admitted units scored by the time in
+    /// microseconds from which they count; and the leases, a sorted set of <c>id|units</c> scored by the
+    /// lease's deadline. A unit taken from a lease counts from the moment its lease is settled, or from the
+    /// deadline if it never is (the holder died): never before it could have been used. A call first settles
+    /// the caller's previous lease (its used units enter the log now, the rest return), turns leases past their
+    /// deadline into log entries at their deadline, forgets what left the window, then admits the request if a
+    /// unit is free and, if so, leases at most <c>want</c> more, never more than half of what is free per holder and
+    /// none once less than half the limit is free, so near the limit every request is decided here alone. Every write sets the key's expiry in the same
+    /// script, so no key is left without a TTL. Numbers go through <c>%d</c> because Lua's default formatting
+    /// would round microsecond timestamps. Returns { admitted (0/1), units free for anyone, microseconds until
+    /// the oldest logged unit leaves the window (the window if none), units leased }.
     /// </summary>
     private static readonly LuaScript Script = LuaScript.Prepare(
         """
@@ -28,23 +34,54 @@ public sealed partial class RedisSlidingWindow
         local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
         local window = tonumber(@Window)
         local limit = tonumber(@Limit)
-        redis.call('ZREMRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
-        local used = redis.call('ZCARD', @Key)
-        local admitted = 0
-        if used < limit then
-            local at = now
-            local newest = redis.call('ZRANGE', @Key, -1, -1, 'WITHSCORES')
-            if newest[2] and tonumber(newest[2]) >= at then
-                at = tonumber(newest[2]) + 1
+        local function log(at, member, units)
+            for i = 1, units do
+                redis.call('ZADD', @Key, string.format('%d', at), member .. '#' .. i)
             end
-            local stamp = string.format('%d', at)
-            redis.call('ZADD', @Key, stamp, stamp)
-            redis.call('PEXPIRE', @Key, string.format('%d', math.ceil((at - now + window) / 1000)))
-            used = used + 1
+            if units > 0 then
+                redis.call('PEXPIRE', @Key, math.ceil(window / 1000))
+            end
+        end
+        local function units(lease)
+            return tonumber(string.match(lease, '|(%d+)$'))
+        end
+        if @Settle ~= '' and redis.call('ZREM', @Leases, @Settle) == 1 then
+            log(now, @Settle, tonumber(@SettleUsed))
+        end
+        local ended = redis.call('ZRANGEBYSCORE', @Leases, '-inf', string.format('%d', now), 'WITHSCORES')
+        for i = 1, #ended, 2 do
+            log(tonumber(ended[i + 1]), ended[i], units(ended[i]))
+        end
+        redis.call('ZREMRANGEBYSCORE', @Leases, '-inf', string.format('%d', now))
+        redis.call('ZREMRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
+        local free = limit - redis.call('ZCARD', @Key)
+        local live = redis.call('ZRANGE', @Leases, 0, -1)
+        for i = 1, #live do
+            free = free - units(live[i])
+        end
+        local admitted = 0
+        local leased = 0
+        if free >= 1 then
+            redis.call('ZADD', @Key, string.format('%d', now), @Id)
+            redis.call('PEXPIRE', @Key, math.ceil(window / 1000))
+            free = free - 1
             admitted = 1
+            if free * 2 >= limit then
+                leased = math.min(tonumber(@Want), math.floor(free / (2 * (#live + 1))))
+            end
+        end
+        if leased > 0 then
+            local duration = tonumber(@Duration)
+            redis.call('ZADD', @Leases, string.format('%d', now + duration), @Id .. '|' .. leased)
+            redis.call('PEXPIRE', @Leases, math.ceil((duration + window) / 1000))
+            free = free - leased
         end
         local oldest = redis.call('ZRANGE', @Key, 0, 0, 'WITHSCORES')
-        return { admitted, math.max(limit - used, 0), tonumber(oldest[2]) + window - now }
+        local reset = window
+        if oldest[2] then
+            reset = tonumber(oldest[2]) + window - now
+        end
+        return { admitted, free, reset, leased }
         """);
 
     private readonly IConnectionMultiplexer _redis;
@@ -75,15 +112,16 @@ public sealed partial class RedisSlidingWindow
     }
 
     /// <summary>
-    /// Decides in Redis, or returns null at once when Redis cannot answer in time (disconnected, timed out,
-    /// failing, or the breaker open) and the caller must decide alone. Never throws for a Redis failure.
+    /// Decides one request in Redis and leases up to <paramref name="exchange"/>'s <c>Want</c> more units, or
+    /// returns null at once when Redis cannot answer in time (disconnected, timed out, failing, or the breaker
+    /// open) and the caller must decide alone. Never throws for a Redis failure.
     /// </summary>
     /// <remarks>
     /// <see cref="LuaScript"/> sends the script once per server with <c>SCRIPT LOAD</c> and then only its SHA
     /// with <c>EVALSHA</c>; after a Redis restart empties the script cache, the NOSCRIPT reply makes it load
     /// the script again. A <see cref="LoadedLuaScript"/> would need a server up at start for no gain.
     /// </remarks>
-    public async ValueTask<RateLimitDecision?> TryDecideAsync(string key, RateLimitPolicy policy)
+    public async ValueTask<LeaseGrant?> TryDecideAsync(string key, RateLimitPolicy policy, LeaseExchange exchange)
     {
         // The multiplexer notices a closed connection at once; skipping it then costs nothing.
         if (!_redis.IsConnected)
@@ -94,20 +132,24 @@ public sealed partial class RedisSlidingWindow
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            var arguments = new ScriptArguments(_redis.GetDatabase(), new Parameters(key, policy.Limit, (long)policy.Window.TotalMicroseconds));
-            var outcome = await _pipeline.ExecuteOutcomeAsync(EvaluateAsync, context, arguments);
+            var parameters = new Parameters(
+                key, RateLimitKeys.LeasesOf(key), policy.Limit, (long)policy.Window.TotalMicroseconds,
+                exchange.Id, exchange.Settle ?? "", exchange.SettleUsed, exchange.Want, (long)exchange.Duration.TotalMicroseconds);
+            var outcome = await _pipeline.ExecuteOutcomeAsync(EvaluateAsync, context, new ScriptArguments(_redis.GetDatabase(), parameters));
             if (outcome.Exception is not null)
             {
                 return null;
             }
 
             var values = (RedisResult[])outcome.Result!;
-            return new RateLimitDecision(
+            var leased = (int)(long)values[3];
+            var decision = new RateLimitDecision(
                 policy,
                 Admitted: (long)values[0] == 1,
-                Remaining: (int)(long)values[1],
+                Remaining: (int)(long)values[1] + leased,
                 ResetAfter: TimeSpan.FromMicroseconds((long)values[2]),
                 Distributed: true);
+            return new LeaseGrant(decision, leased, leased > 0 ? $"{exchange.Id}|{leased}" : null);
         }
         finally
         {
@@ -135,5 +177,18 @@ public sealed partial class RedisSlidingWindow
     private readonly record struct ScriptArguments(IDatabase Database, Parameters Parameters);
 
     /// <summary>The script's named parameters; LuaScript sends <see cref="RedisKey"/> members as KEYS, the rest as ARGV.</summary>
-    private sealed record Parameters(RedisKey Key, long Limit, long Window);
+    private sealed record Parameters(
+        RedisKey Key, RedisKey Leases, long Limit, long Window, string Id, string Settle, long SettleUsed, long Want, long Duration);
 }
+
+/// <summary>What a replica sends with a decision: a fresh id for the request and any lease, the lease it settles, and how many units it wants.</summary>
+/// <param name="Id">Unique per call: names the request's log entry and the lease granted with it.</param>
+/// <param name="Settle">The replica's previous lease on this key (<c>id|units</c>), or null.</param>
+/// <param name="SettleUsed">How many units of <paramref name="Settle"/> were admitted.</param>
+/// <param name="Want">How many units to lease beyond this request; 0 decides the request alone.</param>
+/// <param name="Duration">How long the lease is valid, from Redis's clock.</param>
+public readonly record struct LeaseExchange(string Id, string? Settle, int SettleUsed, int Want, TimeSpan Duration);
+
+/// <summary>Redis's answer: the request's decision, and the units leased to this replica (<paramref name="Lease"/> names them for settling).</summary>
+/// <param name="Decision">Its <c>Remaining</c> counts the leased units as this replica's to admit.</param>
+public readonly record struct LeaseGrant(RateLimitDecision Decision, int Leased, string? Lease);

@@ -11,7 +11,7 @@ using Harmonia.Bench.Api;
 using Harmonia.Caching;
 using Harmonia.DataStores;
 
-// Harmonia.Api's Program.cs, plus the floor endpoints, cache levels to skip, and rate limiting left out when the
+// Harmonia.Api's Program.cs, plus the floor endpoints, the process's allocation count, cache levels to skip, and rate limiting left out when the
 // benchmark measures what it costs (the Bench section; see bench/load.sh).
 var builder = WebApplication.CreateBuilder(args);
 var bench = builder.Configuration.GetSection(BenchSettings.SectionName).Get<BenchSettings>() ?? new();
@@ -53,5 +53,6 @@ app.MapSongsApi();
 app.MapJobsApi();
 app.MapAdminApi();
 app.MapFloorApi();
+app.MapAllocationsApi();
 
 app.Run();

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace Harmonia.Api.RateLimiting;
+
+/// <summary>
+/// The distributed decision at in-memory cost for busy callers. A caller seen fewer than
+/// <see cref="MinimumDemand"/> times within a lease duration is decided in Redis request by request, exactly as
+/// every replica's count stands. A busier caller's decision in Redis also leases this replica a share of what
+/// the window has left, sized to the caller's requests here within one lease duration; the replica admits from
+/// it in memory until it runs out or its time is up, then settles it with the next call, which returns what
+/// went unused. Concurrent requests of one caller wait for the one lease request in flight rather than each
+/// asking Redis. docs/rate-limiting.md argues why no window of a policy ever admits more than its limit.
+/// </summary>
+public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimitingOptions> options, TimeProvider timeProvider)
+{
+    /// <summary>
+    /// A caller with fewer requests than this here within a lease duration saves too few round trips for a lease to
+    /// pay for the units it holds away from other replicas; its RateLimit fields then stay exact request by request.
+    /// </summary>
+    public const int MinimumDemand = 8;
+
+    /// <summary>How often callers without a lease or recent request are dropped, so memory follows active callers only.</summary>
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, CallerLease> _callers = new(StringComparer.Ordinal);
+    private readonly long _duration = Ticks(options.Value.LeaseDuration, timeProvider);
+    private readonly TimeSpan _leaseDuration = options.Value.LeaseDuration;
+
+    /// <summary>Names this process in lease ids, so ids from different replicas never meet.</summary>
+    private readonly string _replica = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    private long _calls;
+    private long _nextSweep = timeProvider.GetTimestamp() + Ticks(SweepInterval, timeProvider);
+
+    /// <summary>How many callers this replica keeps demand or a lease for; what memory holds.</summary>
+    public int Count => _callers.Count;
+
+    /// <summary>Decides from this replica's lease or in Redis; null when Redis cannot answer and the caller must decide alone.</summary>
+    public async ValueTask<RateLimitDecision?> TryDecideAsync(string key, RateLimitPolicy policy)
+    {
+        var caller = Arrive(key);
+        var waited = false;
+        while (true)
+        {
+            Task<RateLimitDecision?>? pending;
+            TaskCompletionSource<RateLimitDecision?>? leader = null;
+            LeaseExchange exchange;
+            long sentAt;
+            lock (caller)
+            {
+                sentAt = timeProvider.GetTimestamp();
+                if (caller.TryTake(sentAt, policy, timeProvider, out var decision))
+                {
+                    return decision;
+                }
+
+                // After waiting once for a lease that had no unit left for this request, it is decided alone, so
+                // near the limit concurrent requests pay one round trip each rather than queueing for another lease.
+                var want = waited || caller.Demand < MinimumDemand ? 0 : caller.Demand;
+                pending = want > 0 ? caller.Pending : null;
+                if (pending is null)
+                {
+                    var (lease, used) = caller.Release();
+                    exchange = new LeaseExchange(NextId(), lease, used, want, _leaseDuration);
+                    if (want > 0)
+                    {
+                        leader = new TaskCompletionSource<RateLimitDecision?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        caller.Pending = leader.Task;
+                    }
+                }
+                else
+                {
+                    exchange = default;
+                }
+            }
+
+            if (pending is not null)
+            {
+                // A refusal, or Redis not answering, holds for every request that arrived while it was asked.
+                var shared = await pending;
+                if (shared is not { Admitted: true })
+                {
+                    return shared;
+                }
+
+                waited = true;
+                continue;
+            }
+
+            RateLimitDecision? decided = null;
+            try
+            {
+                var grant = await redis.TryDecideAsync(key, policy, exchange);
+                if (grant is { Lease: not null } granted)
+                {
+                    lock (caller)
+                    {
+                        caller.Hold(granted, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                    }
+                }
+
+                decided = grant?.Decision;
+                return decided;
+            }
+            finally
+            {
+                // Whatever happened, the requests waiting on this call are released, with its answer or with none.
+                if (leader is not null)
+                {
+                    lock (caller)
+                    {
+                        caller.Pending = null;
+                    }
+
+                    leader.SetResult(decided);
+                }
+            }
+        }
+    }
+
+    private CallerLease Arrive(string key)
+    {
+        var now = timeProvider.GetTimestamp();
+        SweepIfDue(now);
+        while (true)
+        {
+            var caller = _callers.GetOrAdd(key, static _ => new CallerLease());
+            lock (caller)
+            {
+                // A sweep removed this caller between the lookup and the lock; count in its replacement instead.
+                if (caller.Removed)
+                {
+                    continue;
+                }
+
+                caller.Arrive(now, _duration);
+                return caller;
+            }
+        }
+    }
+
+    private string NextId() => string.Create(CultureInfo.InvariantCulture, $"{_replica}:{Interlocked.Increment(ref _calls)}");
+
+    private void SweepIfDue(long now)
+    {
+        var due = Volatile.Read(ref _nextSweep);
+        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + Ticks(SweepInterval, timeProvider), due) != due)
+        {
+            return;
+        }
+
+        foreach (var (key, caller) in _callers)
+        {
+            lock (caller)
+            {
+                // A lease past its deadline needs no settling: Redis counts all its units from the deadline.
+                if (caller.IsIdle(now, 2 * _duration))
+                {
+                    caller.Removed = true;
+                    _callers.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+
+    private static long Ticks(TimeSpan duration, TimeProvider timeProvider) =>
+        (long)(duration.TotalSeconds * timeProvider.TimestampFrequency);
+}
