@@ -37,6 +37,16 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
         }
     }
 
+    /// <summary>The user's jobs in the queue that wait to start, retries included: what the waiting cap counts.</summary>
+    public Task<long> CountWaitingAsync(string userId, string queue, CancellationToken cancellationToken) =>
+        Documents.CountDocumentsAsync(
+            Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.Queue, queue) & Filter.Eq(job => job.Status, JobStatus.Pending),
+            cancellationToken: cancellationToken);
+
+    /// <summary>Takes back a submission that was never dispatched (it went over a cap), so nothing remains of it.</summary>
+    public Task WithdrawAsync(string jobId, CancellationToken cancellationToken) =>
+        Documents.DeleteOneAsync(Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending), cancellationToken);
+
     public Task<JobDocument> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
         Documents.Find(Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.IdempotencyKey, idempotencyKey)).FirstAsync(cancellationToken);
 
