@@ -47,8 +47,9 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
     public Task WithdrawAsync(string jobId, CancellationToken cancellationToken) =>
         Documents.DeleteOneAsync(Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending), cancellationToken);
 
-    public Task<JobDocument> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
-        Documents.Find(Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.IdempotencyKey, idempotencyKey)).FirstAsync(cancellationToken);
+    /// <summary>The job submitted with the key; null when it was withdrawn (refused at a cap) since the caller's insert collided with it.</summary>
+    public Task<JobDocument?> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
+        Documents.Find(Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.IdempotencyKey, idempotencyKey)).FirstOrDefaultAsync(cancellationToken)!;
 
     public Task<JobDocument?> FindAsync(string jobId, CancellationToken cancellationToken) =>
         Documents.Find(Filter.Eq(job => job.Id, jobId)).FirstOrDefaultAsync(cancellationToken)!;

@@ -51,7 +51,12 @@ public sealed partial class JobService(
 
         if (!await jobs.TryInsertAsync(job, cancellationToken))
         {
-            var earlier = await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, cancellationToken);
+            if (await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, cancellationToken) is not { } earlier)
+            {
+                // The earlier request with this key was just refused at the cap; so is this one.
+                return new Submission(null, Replayed: false, new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter));
+            }
+
             return request.Matches(earlier)
                 ? new Submission(await GetAsync(userId, earlier.Id, cancellationToken) ?? JobSnapshot.From(earlier), Replayed: true)
                 : new Submission(null, Replayed: false);
