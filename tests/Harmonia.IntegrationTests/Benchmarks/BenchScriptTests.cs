@@ -23,7 +23,7 @@ public sealed partial class BenchScriptTests
 
         Assert.True(exitCode == 0, $"load.sh exited with {exitCode}:\n{log}");
         var report = await File.ReadAllTextAsync(Path.Combine(output.FullName, "results.md"), TestContext.Current.CancellationToken);
-        foreach (var row in new[] { "| hybrid | on |", "| no-cache | off |", "| hybrid / redis-only | on |", "| GET /library | floor | off |", "Memory:", "A burst of", "| beside a sign-in flood | lifted |" })
+        foreach (var row in new[] { "| hybrid | on |", "| no-cache | off |", "| hybrid / redis-only | on |", "| GET /library | floor | off |", "Memory:", "A burst of", "| notification fan-out", "| beside a sign-in flood | lifted |" })
         {
             Assert.Contains(row, report, StringComparison.Ordinal);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.ServerSentEvents;
 using Harmonia.IntegrationTests.Caching;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -105,6 +106,32 @@ public sealed class NotificationTests(AppHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task ASilentNotificationStreamBeatsAndEndsAtItsLifetimeWithARetryHint()
+    {
+        await using var api = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:EventStreams:HeartbeatInterval"] = "00:00:01",
+            ["Harmonia:EventStreams:MaxLifetime"] = "00:00:04",
+            ["Harmonia:EventStreams:RetryDelay"] = "00:00:02",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        using var response = await GetAsync(client, "/notifications", user.Tokens.AccessToken);
+        await using var body = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var parser = SseParser.Create(body);
+        var types = new List<string>();
+        await foreach (var item in parser.EnumerateAsync(TestContext.Current.CancellationToken))
+        {
+            types.Add(item.EventType);
+        }
+
+        Assert.Equal("ready", types[0]);
+        Assert.InRange(types.Count(type => type == "heartbeat"), 2, 5);
+        Assert.Equal(TimeSpan.FromSeconds(2), parser.ReconnectionInterval);
     }
 
     private static bool Is(NotificationListener.Notification notification, string property, string value) =>
