@@ -114,7 +114,7 @@ public sealed class NotificationTests(AppHostFixture fixture)
         await using var api = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
         {
             ["Harmonia:EventStreams:HeartbeatInterval"] = "00:00:01",
-            ["Harmonia:EventStreams:MaxLifetime"] = "00:00:04",
+            ["Harmonia:EventStreams:MaxLifetime"] = "00:00:05",
             ["Harmonia:EventStreams:RetryDelay"] = "00:00:02",
         });
         using var client = api.CreateClient();
@@ -130,7 +130,7 @@ public sealed class NotificationTests(AppHostFixture fixture)
         }
 
         Assert.Equal("ready", types[0]);
-        Assert.InRange(types.Count(type => type == "heartbeat"), 2, 5);
+        Assert.InRange(types.Count(type => type == "heartbeat"), 3, 6);
         Assert.Equal(TimeSpan.FromSeconds(2), parser.ReconnectionInterval);
     }
 
