@@ -4,6 +4,7 @@ using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
 using Harmonia.Api.Jobs;
 using Harmonia.Api.Library;
+using Harmonia.Api.Notifications;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Songs;
@@ -22,6 +23,7 @@ builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
 builder.AddJobs();
+builder.AddNotifications();
 builder.AddAdmin();
 builder.AddRateLimits();
 
@@ -40,6 +42,7 @@ app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();
 app.MapJobsApi();
+app.MapNotificationsApi();
 app.MapAdminApi();
 
 app.Run();

@@ -35,8 +35,41 @@ public static class JobKeys
     /// <summary>Carries the id of each job a user cancels, to whichever worker runs it.</summary>
     public static readonly RedisChannel CancelChannel = RedisChannel.Literal("jobs:cancel");
 
-    /// <summary>The stream jobs are dispatched through; entries are deleted once handled, so its length is the backlog.</summary>
+    /// <summary>
+    /// The stream a worker takes its jobs through: an entry is added when the fair scheduler hands the job to a worker
+    /// (<see cref="JobStreamConsumer.ReadNewAsync"/>) and deleted once the job is settled, so it holds the jobs in progress.
+    /// </summary>
     public static RedisKey Stream(string queue) => $"jobs:{{{queue}}}:stream";
+
+    /// <summary>
+    /// The waiting room's index: every job waiting for a worker, with its dispatch details (<c>enqueuedAt traceparent</c>).
+    /// Its length is the backlog; a job is in it at most once, so a repeated dispatch of a waiting job changes nothing.
+    /// </summary>
+    public static RedisKey Waiting(string queue) => $"jobs:{{{queue}}}:waiting";
+
+    /// <summary>One user's waiting jobs, oldest first (a list of job ids).</summary>
+    public static RedisKey WaitingOf(string queue, string userId) => $"{WaitingPrefix(queue)}{userId}";
+
+    /// <summary>The prefix of <see cref="WaitingOf"/>, for scripts that visit every waiting user.</summary>
+    public static string WaitingPrefix(string queue) => $"jobs:{{{queue}}}:waiting:";
+
+    /// <summary>
+    /// The users with waiting jobs, each once, in the order the scheduler serves them: it takes the head's oldest job
+    /// and puts the user back at the tail while they have more (round-robin).
+    /// </summary>
+    public static RedisKey Turns(string queue) => $"jobs:{{{queue}}}:turns";
+
+    /// <summary>The ids of one user's jobs handed to workers and not yet settled; its size is checked against the running cap.</summary>
+    public static RedisKey RunningOf(string queue, string userId) => $"{RunningPrefix(queue)}{userId}";
+
+    /// <summary>The prefix of <see cref="RunningOf"/>, for the scheduler's script.</summary>
+    public static string RunningPrefix(string queue) => $"jobs:{{{queue}}}:running:";
+
+    /// <summary>Measured run times of completed jobs (a moving average), for estimated start times; losing it only blanks them.</summary>
+    public static RedisKey RunTimes(string queue) => $"jobs:{{{queue}}}:runtimes";
+
+    /// <summary>How long the run-time average lasts without a completed job to refresh it.</summary>
+    public static readonly TimeSpan RunTimesTimeToLive = TimeSpan.FromDays(7);
 
     /// <summary>Jobs waiting out a retry backoff, scored by when they are due.</summary>
     public static RedisKey Delayed(string queue) => $"jobs:{{{queue}}}:delayed";

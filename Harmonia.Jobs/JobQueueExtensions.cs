@@ -1,4 +1,5 @@
 using Harmonia.DataStores;
+using Harmonia.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,7 +9,7 @@ public static class JobQueueExtensions
 {
     /// <summary>
     /// What the API and the worker both need to speak the queue: its options, the jobs collection and its indexes
-    /// (idempotent submissions and exactly-once outcomes rely on them), dispatch, live status, cancellation and metrics.
+    /// (idempotent submissions and exactly-once outcomes rely on them), dispatch, live status, queue places, cancellation and metrics.
     /// </summary>
     public static IServiceCollection AddJobQueue(this IServiceCollection services)
     {
@@ -19,9 +20,11 @@ public static class JobQueueExtensions
         services.TryAddSingleton<JobStore>();
         services.AddMongoIndexes<JobStore.Indexes>();
         services.TryAddSingleton<JobMetrics>();
+        services.AddUserNotifications();
         services.TryAddSingleton<JobStatusStore>();
         services.TryAddSingleton<JobDispatcher>();
         services.TryAddSingleton<JobCancellations>();
+        services.TryAddSingleton<JobQueuePlaces>();
         return services;
     }
 }

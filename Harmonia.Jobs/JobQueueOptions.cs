@@ -13,4 +13,15 @@ public sealed class JobQueueOptions
     /// </summary>
     [Required, RegularExpression("^[a-z0-9-]{1,40}$")]
     public string Queue { get; set; } = "generation";
+
+    /// <summary>
+    /// Jobs of one user that run at once, whatever the free worker slots: the scheduler passes over a user at this cap,
+    /// so one user's backlog can hold at most this many slots and the others are shared round-robin.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxRunningPerUser { get; set; } = 2;
+
+    /// <summary>Jobs of one user waiting to start (retries included); a submission beyond it is refused with a 429.</summary>
+    [Range(1, 10_000)]
+    public int MaxWaitingPerUser { get; set; } = 20;
 }

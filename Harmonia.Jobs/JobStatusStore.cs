@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Harmonia.DataStores;
+using Harmonia.Notifications;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -9,9 +10,10 @@ namespace Harmonia.Jobs;
 /// Job snapshots in Redis (<c>job:{jobId}</c>, one day) and their fan-out on the job's channels. A write
 /// only lands if it is newer than what is there, so the API repopulating from MongoDB, a worker reporting
 /// progress and a worker finishing the job can race in any order and the newest state wins. Redis only mirrors
-/// MongoDB here, so the <c>Try</c> methods treat an unavailable Redis as "not now": readers fall back to MongoDB.
+/// MongoDB here, so the <c>Try</c> methods treat an unavailable Redis as "not now": readers fall back to MongoDB. Every
+/// published snapshot is also appended to the owner's notifications, which their clients read on any replica.
 /// </summary>
-public sealed partial class JobStatusStore(IConnectionMultiplexer redis, ILogger<JobStatusStore> logger)
+public sealed partial class JobStatusStore(IConnectionMultiplexer redis, UserNotifications notifications, ILogger<JobStatusStore> logger)
 {
     // KEYS[1] status hash, KEYS[2] lease. ARGV: version, progress, snapshot JSON, TTL seconds,
     // channel ('' = do not publish), lease token ('' = the caller already won a MongoDB transition).
@@ -42,10 +44,17 @@ public sealed partial class JobStatusStore(IConnectionMultiplexer redis, ILogger
     public async Task<StatusWrite> WriteAsync(JobSnapshot snapshot, bool publish, string? leaseToken = null)
     {
         var channel = !publish ? "" : (snapshot.IsFinal ? JobKeys.CompletedChannel(snapshot.Id) : JobKeys.ProgressChannel(snapshot.Id)).ToString();
+        var json = Serialize(snapshot);
         var result = (int)await Database.ScriptEvaluateAsync(
             WriteScript,
             [JobKeys.Status(snapshot.Id), JobKeys.Lease(snapshot.Id)],
-            [snapshot.Version, snapshot.Progress, Serialize(snapshot), StatusTimeToLiveSeconds, channel, leaseToken ?? ""]);
+            [snapshot.Version, snapshot.Progress, json, StatusTimeToLiveSeconds, channel, leaseToken ?? ""]);
+        if (result == 1 && publish)
+        {
+            // Another hash slot than the job's keys (the user's), so not in the same script; a failure is logged there.
+            await notifications.TryAppendAsync(snapshot.UserId, NotificationTypes.Job, json);
+        }
+
         return result switch
         {
             1 => StatusWrite.Applied,

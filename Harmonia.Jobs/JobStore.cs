@@ -37,8 +37,19 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
         }
     }
 
-    public Task<JobDocument> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
-        Documents.Find(Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.IdempotencyKey, idempotencyKey)).FirstAsync(cancellationToken);
+    /// <summary>The user's jobs in the queue that wait to start, retries included: what the waiting cap counts.</summary>
+    public Task<long> CountWaitingAsync(string userId, string queue, CancellationToken cancellationToken) =>
+        Documents.CountDocumentsAsync(
+            Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.Queue, queue) & Filter.Eq(job => job.Status, JobStatus.Pending),
+            cancellationToken: cancellationToken);
+
+    /// <summary>Takes back a submission that was never dispatched (it went over a cap), so nothing remains of it.</summary>
+    public Task WithdrawAsync(string jobId, CancellationToken cancellationToken) =>
+        Documents.DeleteOneAsync(Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending), cancellationToken);
+
+    /// <summary>The job submitted with the key; null when it was withdrawn (refused at a cap) since the caller's insert collided with it.</summary>
+    public Task<JobDocument?> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>
+        Documents.Find(Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.IdempotencyKey, idempotencyKey)).FirstOrDefaultAsync(cancellationToken)!;
 
     public Task<JobDocument?> FindAsync(string jobId, CancellationToken cancellationToken) =>
         Documents.Find(Filter.Eq(job => job.Id, jobId)).FirstOrDefaultAsync(cancellationToken)!;

@@ -5,15 +5,74 @@ using StackExchange.Redis;
 namespace Harmonia.Jobs;
 
 /// <summary>
-/// This worker's side of its queue's stream: one consumer of the <c>workers</c> group. Entries are
-/// acknowledged and deleted once their job is settled, so the stream holds only outstanding work.
+/// This worker's side of its queue: the fair scheduler that hands it jobs, and one consumer of the <c>workers</c>
+/// group on the stream that tracks them while they run. Entries are acknowledged and deleted once their job is
+/// settled, so the stream holds only work in progress, and a dead worker's entries are taken over (<c>XAUTOCLAIM</c>).
 /// </summary>
+/// <remarks>
+/// The scheduler is a Lua script rather than a library: no .NET Redis queue offers per-user round-robin with caps over
+/// a consumer group, and one script makes each take atomic across any number of workers, in one hash slot.
+/// </remarks>
 public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<JobQueueOptions> options)
 {
     private const int ScanPageSize = 500;
 
+    // KEYS[1] stream, KEYS[2] waiting index, KEYS[3] turns. ARGV: group, consumer, count, running cap per user,
+    // waiting-list prefix, running-set prefix. First reads entries added to the stream directly and not yet read (none
+    // in normal operation; it also fails at once with NOGROUP when Redis lost the group, before anything is moved).
+    // Then serves users round-robin: the head of the turns takes its oldest waiting job and goes back to the tail while it
+    // has more; a user at the running cap keeps its jobs and goes to the tail; a whole round of capped users ends the take.
+    // Each job taken is added to the stream and to its user's running set, and read by this consumer at once.
+    private const string TakeScript = """
+        local function read(n)
+          local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', n, 'STREAMS', KEYS[1], '>')
+          if not reply then return {} end
+          return reply[1][2]
+        end
+        local wanted = tonumber(ARGV[3])
+        local entries = read(wanted)
+        wanted = wanted - #entries
+        local cap = tonumber(ARGV[4])
+        local taken, passed = 0, 0
+        while taken < wanted and passed < redis.call('LLEN', KEYS[3]) do
+          local user = redis.call('LPOP', KEYS[3])
+          local running = ARGV[6] .. user
+          if redis.call('SCARD', running) >= cap then
+            redis.call('RPUSH', KEYS[3], user)
+            passed = passed + 1
+          else
+            local waiting = ARGV[5] .. user
+            local job = redis.call('LPOP', waiting)
+            if job then
+              if redis.call('LLEN', waiting) > 0 then redis.call('RPUSH', KEYS[3], user) end
+              local details = redis.call('HGET', KEYS[2], job) or ''
+              redis.call('HDEL', KEYS[2], job)
+              local enqueuedAt, traceparent = string.match(details, '^(%S*) ?(%S*)$')
+              redis.call('XADD', KEYS[1], '*', 'job', job, 'user', user, 'enqueuedAt', enqueuedAt or '', 'traceparent', traceparent or '')
+              redis.call('SADD', running, job)
+              taken = taken + 1
+            end
+            passed = 0
+          end
+        end
+        if taken > 0 then
+          for _, entry in ipairs(read(taken)) do table.insert(entries, entry) end
+        end
+        return entries
+        """;
+
+    // KEYS[1] stream, KEYS[2] the user's running set (absent when the entry counts for nobody). ARGV: group, entry id, job id.
+    private const string AcknowledgeScript = """
+        redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        if KEYS[2] then redis.call('SREM', KEYS[2], ARGV[3]) end
+        return 1
+        """;
+
+    private readonly string _queue = options.Value.Queue;
     private readonly RedisKey _stream = JobKeys.Stream(options.Value.Queue);
     private readonly RedisKey _delayed = JobKeys.Delayed(options.Value.Queue);
+    private readonly RedisKey _waiting = JobKeys.Waiting(options.Value.Queue);
 
     // Holds at most one signal: several discoveries before anyone looks mean one loss to repair.
     private readonly Channel<bool> _losses = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -53,12 +112,16 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
         _losses.Writer.TryWrite(true);
     }
 
-    /// <summary>Up to <paramref name="count"/> entries no consumer has read yet.</summary>
+    /// <summary>Up to <paramref name="count"/> jobs for this worker, chosen fairly across their owners (see <see cref="TakeScript"/>).</summary>
     public async Task<IReadOnlyList<DispatchedJob>> ReadNewAsync(int count)
     {
         try
         {
-            return await ParseAsync(await Database.StreamReadGroupAsync(_stream, JobKeys.ConsumerGroup, ConsumerName, StreamPosition.NewMessages, count));
+            var taken = (RedisResult[])(await Database.ScriptEvaluateAsync(
+                TakeScript,
+                [_stream, _waiting, JobKeys.Turns(_queue)],
+                [JobKeys.ConsumerGroup, ConsumerName, count, options.Value.MaxRunningPerUser, JobKeys.WaitingPrefix(_queue), JobKeys.RunningPrefix(_queue)]))!;
+            return await ParseAsync([.. taken.Select(ToStreamEntry)]);
         }
         catch (RedisServerException exception) when (IsMissingGroup(exception))
         {
@@ -99,16 +162,19 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
         }
     }
 
-    /// <summary>Settles an entry: out of the pending list and out of the stream.</summary>
-    public Task AcknowledgeAsync(RedisValue entryId) =>
-        Task.WhenAll(
-            Database.StreamAcknowledgeAsync(_stream, JobKeys.ConsumerGroup, entryId),
-            Database.StreamDeleteAsync(_stream, [entryId]));
+    /// <summary>Settles an entry: out of the pending list, out of the stream, and out of its owner's running jobs.</summary>
+    /// <param name="userId">The job's owner, or null when the entry must not count against anyone's running jobs (a duplicate of one that runs).</param>
+    public Task AcknowledgeAsync(RedisValue entryId, string jobId, string? userId) =>
+        Database.ScriptEvaluateAsync(
+            AcknowledgeScript,
+            userId is null ? [_stream] : [_stream, JobKeys.RunningOf(_queue, userId)],
+            [JobKeys.ConsumerGroup, entryId, jobId]);
 
-    /// <summary>The queue's depth: entries not yet read, entries being worked on, and jobs waiting out a retry backoff.</summary>
+    /// <summary>The queue's depth: jobs waiting for a worker, jobs being worked on, and jobs waiting out a retry backoff.</summary>
     public async Task<QueueDepth> MeasureAsync()
     {
         var length = Database.StreamLengthAsync(_stream);
+        var waiting = Database.HashLengthAsync(_waiting);
         var delayed = Database.SortedSetLengthAsync(_delayed);
         long delivered;
         try
@@ -120,13 +186,18 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
             delivered = 0;
         }
 
-        return new QueueDepth(Math.Max(0, await length - delivered), delivered, await delayed);
+        return new QueueDepth(Math.Max(0, await length - delivered) + await waiting, delivered, await delayed);
     }
 
-    /// <summary>The ids of every job with an entry in the stream, read or not.</summary>
+    /// <summary>The ids of every job in the waiting room or with an entry in the stream, read or not.</summary>
     public async Task<HashSet<string>> ListJobIdsAsync()
     {
         var jobIds = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var waiting in Database.HashScanAsync(_waiting, pageSize: ScanPageSize))
+        {
+            jobIds.Add(waiting.Name.ToString());
+        }
+
         RedisValue start = "-";
         while (true)
         {
@@ -179,15 +250,30 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
             }
             else
             {
-                await AcknowledgeAsync(entry.Id);
+                await AcknowledgeAsync(entry.Id, "", userId: null);
             }
         }
 
         return jobs;
     }
 
+    /// <summary>An entry as <c>XREADGROUP</c> returns it inside a script: its id, then its fields and values in turn.</summary>
+    private static StreamEntry ToStreamEntry(RedisResult result)
+    {
+        var parts = (RedisResult[])result!;
+        var fields = (RedisValue[])parts[1]!;
+        var values = new NameValueEntry[fields.Length / 2];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = new NameValueEntry(fields[2 * i], fields[(2 * i) + 1]);
+        }
+
+        return new StreamEntry((RedisValue)parts[0], values);
+    }
+
     private static bool IsMissingGroup(RedisServerException exception) =>
         exception.Message.StartsWith("NOGROUP", StringComparison.Ordinal) || exception.Message.Contains("no such key", StringComparison.OrdinalIgnoreCase);
 }
 
+/// <summary>How many jobs wait for a worker (fairly scheduled), run now, and wait out a retry backoff.</summary>
 public sealed record QueueDepth(long Waiting, long InProgress, long Delayed);

@@ -4,7 +4,9 @@
 #      rate limiting as shipped and switched off, closed loop with wrk (max throughput, p50, p99);
 #   2. p99 of hybrid at half its max throughput, open loop at a fixed rate (Harmonia.LoadGenerator);
 #   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
-#   4. no-op jobs: enqueue→pickup at each of --job-rates jobs/s, and jobs/s of a burst;
+#   4. no-op jobs spread over --job-users users: enqueue→pickup through the fair scheduler at each of --job-rates
+#      jobs/s, and jobs/s of a burst;
+#   notify: notifications delivered per second, one user's events fanned out to each of --notify-clients streams;
 #   5. p99 of cached GET /users/{id} at --hashing-rate, open loop, alone and beside a flood of sign-ins (--flood-rate
 #      a second, each one password hash), with the per-replica hashing bound as shipped and lifted;
 #   6. steps 1 (hybrid and redis-only, rate limiting on) and 4 (the burst) on one Redis server and on a Redis Cluster of
@@ -14,7 +16,7 @@
 # It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
 # stops all of them however it ends. The API and the worker are the benchmark hosts in bench/Harmonia.Bench.*: the
 # product's own registrations plus the floor endpoints, switchable cache levels and rate limiting, and a no-op generator.
-# --smoke runs steps 1-5 for about a second each, to keep the script working (the test suite runs it on every change);
+# --smoke runs steps 1-5 and notify for about a second each, to keep the script working (the test suite runs it on every change);
 # it leaves out 6, which costs a cluster start and four service restarts, and 7, which bench/micro.sh --smoke covers,
 # unless --steps names them.
 set -euo pipefail
@@ -34,10 +36,13 @@ JOB_RATES=200,50     # jobs/s offered in the pickup-latency step: the target's r
 JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb writes ever slower
 BURST_JOBS=400       # jobs in the throughput step
 JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurement
+JOB_USERS=50         # users the jobs are spread over (each may have 2 running and 20 waiting)
+NOTIFY_CLIENTS=10,100  # GET /notifications streams of one user in the notification fan-out step (at most 1000)
+NOTIFY_SECONDS=5     # seconds of library changes per fan-out cell
 WORKER_CONCURRENCY=""  # Harmonia:Jobs:Concurrency of the worker; empty keeps the shipped default
 HASHING_RATE=2000    # cached reads/s in the hashing step: a steady load this machine serves with room to spare
 FLOOD_RATE=200       # sign-in attempts/s in the hashing step's flood: some twenty times what one core can hash
-STEPS=modes,memory,jobs,hashing,cluster,l1
+STEPS=modes,memory,jobs,notify,hashing,cluster,l1
 MICRO_JOB=""         # --smoke runs the L1-hit benchmark once (BenchmarkDotNet's Dry job) instead of a ShortRun
 # Bytes the API allocated per authenticated GET /users/{id} with limits on, measured the way this script measures it
 # before issue 21's allocation work (docs/benchmarks.md); the goal is half of it.
@@ -45,15 +50,16 @@ ALLOCATION_BASELINE=21280
 OUT=""
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --warmup S --connections N --cold-keys N --l1-limit N"
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
-  echo "         --steps modes,memory,jobs,hashing,cluster,l1 --out DIR (default artifacts/bench/<time>)"
+  echo "         --job-users N --notify-clients N,N --notify-seconds S"
+  echo "         --steps modes,memory,jobs,notify,hashing,cluster,l1 --out DIR (default artifacts/bench/<time>)"
 }
 
 while (($#)); do
   case $1 in
-    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 HASHING_RATE=200 FLOOD_RATE=20 ;;
+    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 JOB_USERS=5 NOTIFY_CLIENTS=3 NOTIFY_SECONDS=1 HASHING_RATE=200 FLOOD_RATE=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
@@ -64,6 +70,9 @@ while (($#)); do
     --job-rates) JOB_RATES=$2; shift ;;
     --job-seconds) JOB_SECONDS=$2; shift ;;
     --burst-jobs) BURST_JOBS=$2; shift ;;
+    --job-users) JOB_USERS=$2; shift ;;
+    --notify-clients) NOTIFY_CLIENTS=$2; shift ;;
+    --notify-seconds) NOTIFY_SECONDS=$2; shift ;;
     --job-warmup) JOB_WARMUP=$2; shift ;;
     --worker-concurrency) WORKER_CONCURRENCY=$2; shift ;;
     --hashing-rate) HASHING_RATE=$2; shift ;;
@@ -76,7 +85,7 @@ while (($#)); do
   shift
 done
 if [[ -n ${SMOKE:-} && -z ${STEPS_GIVEN:-} ]]; then
-  STEPS=modes,memory,jobs,hashing
+  STEPS=modes,memory,jobs,notify,hashing
 fi
 
 OUT=${OUT:-$ROOT/artifacts/bench/$(date +%Y%m%d-%H%M%S)}
@@ -325,7 +334,7 @@ jobs_step() {
   local database=$1
   start_api "$database" "$database"
   start_worker "$database"
-  seed_and_login "$database" "$OUT/tokens-$database.tsv" 1 0
+  seed_and_login "$database" "$OUT/tokens-$database.tsv" "$JOB_USERS" 0
   # Warms both processes outside the measurement. A fresh API and worker spend about a third of the two cores
   # on JIT during their first few hundred jobs: after 300 warm-up jobs a burst still cost the API 7.7 ms of CPU
   # per job, after 1,000 it cost 0.9 ms. The warm-up runs in rounds whose documents are deleted after each, so
@@ -384,6 +393,23 @@ if step jobs; then
 
   log "jobs: a burst of $BURST_JOBS"
   measure_burst jobs-burst burst
+fi
+
+# --- notifications: one event fanned out to N streams -------------------------------------------------------------
+# One user's streams all receive each event; the per-user stream cap is raised to hold them. The producer adds library
+# items one after another, so the rate is what one closed-loop caller achieves, and every event reaches every stream.
+if step notify; then
+  IFS=, read -ra notify_clients <<<"$NOTIFY_CLIENTS"
+  start_api notify notify Harmonia__EventStreams__MaxPerUser=1000
+  seed_and_login notify "$OUT/tokens-notify.tsv" 1 0
+  for clients in "${notify_clients[@]}"; do
+    log "notifications: fan-out to $clients streams for $NOTIFY_SECONDS s"
+    "${LOADGEN[@]}" notify-fanout --api "$API" --tokens "$OUT/tokens-notify.tsv" --clients "$clients" --duration "$NOTIFY_SECONDS" \
+      >"$OUT/notify-$clients.txt" || die "the fan-out to $clients streams failed (see $OUT/notify-$clients.txt)"
+    read_result "$OUT/notify-$clients.txt" "notify$clients"
+    log "notifications to $clients streams: ${R[notify$clients.delivered_per_second]} delivered/s, p50 ${R[notify$clients.p50_ms]} ms, p99 ${R[notify$clients.p99_ms]} ms"
+  done
+  stop_api
 fi
 
 # --- 5: cached reads beside a flood of password hashing ----------------------------------------------------------
@@ -595,6 +621,15 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
     echo "| CPU ms per job, burst of | API | worker | jongodb | Redis | whole machine (load generator included) |"
     echo "|---:|---:|---:|---:|---:|---:|"
     echo "| ${R[burst.jobs]} | ${R[burst.cpu_ms_api]} | ${R[burst.cpu_ms_worker]} | ${R[burst.cpu_ms_jongodb]} | ${R[burst.cpu_ms_redis]} | ${R[burst.cpu_ms_machine]} |"
+  fi
+  if step notify; then
+    echo
+    echo "| notification fan-out: streams of one user | events (POST /library, one caller) | delivered | delivered/s | POST sent→delivered p50 ms | p99 ms |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    for clients in "${notify_clients[@]}"; do
+      k=notify$clients
+      echo "| $clients | ${R[$k.events]} | ${R[$k.delivered]} | ${R[$k.delivered_per_second]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} |"
+    done
   fi
   if step hashing; then
     echo

@@ -2,6 +2,7 @@ using Harmonia.Api.Http;
 using Harmonia.Api.Users;
 using Harmonia.Caching;
 using Harmonia.DataStores;
+using Harmonia.Notifications;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,8 @@ public static class AuthExtensions
         services.AddHostedService(provider => provider.GetRequiredService<SessionRevocations>());
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<SessionService>();
+        // An ended session is told to its device, which stops using its token (GET /notifications).
+        services.AddUserNotifications();
         services.AddSingleton<AccountService>();
         services.AddSingleton<SessionActivityRecorder>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionActivityRecorder>());

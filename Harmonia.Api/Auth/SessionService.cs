@@ -1,4 +1,5 @@
 using Harmonia.Api.Users;
+using Harmonia.Notifications;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
@@ -13,6 +14,7 @@ public sealed partial class SessionService(
     UserStore users,
     SessionValidator validator,
     AccessTokens accessTokens,
+    UserNotifications notifications,
     IOptions<AuthOptions> options,
     TimeProvider timeProvider,
     ILogger<SessionService> logger)
@@ -211,6 +213,12 @@ public sealed partial class SessionService(
         }
 
         await validator.EndAsync(sessions, reason, cancellationToken);
+        foreach (var ofUser in sessions.GroupBy(session => session.UserId))
+        {
+            await notifications.TryAppendAsync(
+                ofUser.Key, NotificationTypes.SessionEnded, new SessionsEnded([.. ofUser.Select(session => session.Id)], reason), NotificationsJsonContext.Default.SessionsEnded);
+        }
+
         return sessions.Count;
     }
 

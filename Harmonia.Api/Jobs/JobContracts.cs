@@ -19,7 +19,7 @@ public sealed record CreateJobRequest(
         job.Type is JobType.Song && job.Prompt == Prompt.Trim() && job.DurationSeconds == DurationSeconds;
 }
 
-/// <summary>A job as its owner sees it.</summary>
+/// <summary>A job as its owner sees it; <paramref name="Queue"/> is set while it waits for a worker.</summary>
 public sealed record JobResponse(
     string Id,
     JobType Type,
@@ -33,9 +33,10 @@ public sealed record JobResponse(
     bool CancelRequested,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? CompletedAt)
+    DateTimeOffset? CompletedAt,
+    JobQueueResponse? Queue)
 {
-    public static JobResponse From(JobSnapshot job) => new(
+    public static JobResponse From(JobSnapshot job, QueuePlace? place = null) => new(
         job.Id,
         job.Type,
         job.Status,
@@ -48,8 +49,15 @@ public sealed record JobResponse(
         job.CancelRequested,
         job.CreatedAt,
         job.StartedAt,
-        job.CompletedAt);
+        job.CompletedAt,
+        place is null ? null : new JobQueueResponse(place.Position, place.EstimatedStartAt));
 }
+
+/// <summary>
+/// A waiting job's place: <paramref name="Position"/> 1 starts next (under the round-robin scheduler), and the estimated
+/// start from the measured run times, absent until one has been measured.
+/// </summary>
+public sealed record JobQueueResponse(int Position, DateTimeOffset? EstimatedStartAt);
 
 /// <summary>What a completed song job produced.</summary>
 public sealed record JobResultResponse(string SongId, string AudioUrl);

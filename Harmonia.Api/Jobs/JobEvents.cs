@@ -70,21 +70,31 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
             _current = current;
         }
 
-        /// <summary>Events named <c>progress</c> while the job runs, and one named <c>finished</c> last.</summary>
+        /// <summary>
+        /// Events named <c>progress</c> while the job waits or runs (a waiting job's also when its place in the queue
+        /// moves, seen at each re-read), and one named <c>finished</c> last.
+        /// </summary>
         public async IAsyncEnumerable<SseItem<JobResponse>> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
         {
             try
             {
                 var last = _current;
-                yield return Event(last);
+                var place = await _jobs.FindPlaceAsync(last);
+                yield return Event(last, place);
                 while (!last.IsFinal)
                 {
                     var next = await _subscription.NextAsync(RecheckInterval, _timeProvider, cancellationToken)
                         ?? await _jobs.GetAsync(_userId, last.Id, cancellationToken);
-                    if (next is not null && next.IsNewerThan(last))
+                    if (next is null)
                     {
-                        last = next;
-                        yield return Event(last);
+                        continue;
+                    }
+
+                    var nextPlace = await _jobs.FindPlaceAsync(next);
+                    if (next.IsNewerThan(last) || nextPlace?.Position != place?.Position)
+                    {
+                        (last, place) = (next.IsNewerThan(last) ? next : last, nextPlace);
+                        yield return Event(last, place);
                     }
                 }
             }
@@ -96,8 +106,8 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
 
         public ValueTask DisposeAsync() => _subscription.DisposeAsync();
 
-        private static SseItem<JobResponse> Event(JobSnapshot job) =>
-            new(JobResponse.From(job), job.IsFinal ? "finished" : "progress");
+        private static SseItem<JobResponse> Event(JobSnapshot job, QueuePlace? place) =>
+            new(JobResponse.From(job, place), job.IsFinal ? "finished" : "progress");
     }
 
     /// <summary>The job's two channels, merged into one queue of snapshots; only the newest few are kept.</summary>

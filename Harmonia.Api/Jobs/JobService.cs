@@ -15,14 +15,19 @@ public sealed partial class JobService(
     JobStatusStore statuses,
     JobDispatcher dispatcher,
     JobCancellations cancellations,
+    JobQueuePlaces places,
     JobMetrics metrics,
     IOptions<JobQueueOptions> queue,
     TimeProvider timeProvider,
     ILogger<JobService> logger)
 {
+    /// <summary>How long a refused submission is told to wait before any run time has been measured.</summary>
+    private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Creates the job and dispatches it; with an Idempotency-Key, a repeat of an earlier request returns that
-    /// request's job instead (the unique index decides, so concurrent repeats agree).
+    /// request's job instead (the unique index decides, so concurrent repeats agree). A job that would take the user
+    /// over <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
     /// </summary>
     public async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -46,18 +51,28 @@ public sealed partial class JobService(
 
         if (!await jobs.TryInsertAsync(job, cancellationToken))
         {
-            var earlier = await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, cancellationToken);
+            if (await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, cancellationToken) is not { } earlier)
+            {
+                // The earlier request with this key was just refused at the cap; so is this one.
+                return new Submission(null, Replayed: false, new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter));
+            }
+
             return request.Matches(earlier)
                 ? new Submission(await GetAsync(userId, earlier.Id, cancellationToken) ?? JobSnapshot.From(earlier), Replayed: true)
                 : new Submission(null, Replayed: false);
+        }
+
+        if (await OverWaitingCapAsync(job, cancellationToken) is { } refusal)
+        {
+            return new Submission(null, Replayed: false, refusal);
         }
 
         var snapshot = JobSnapshot.From(job);
         try
         {
             await Task.WhenAll(
-                statuses.WriteAsync(snapshot, publish: false),
-                dispatcher.DispatchAsync(job.Id, job.TraceParent, DispatchReason.Submitted));
+                statuses.WriteAsync(snapshot, publish: true),
+                dispatcher.DispatchAsync(job, DispatchReason.Submitted));
         }
         catch (Exception exception) when (exception.IsRedisFailure())
         {
@@ -65,6 +80,52 @@ public sealed partial class JobService(
         }
 
         return new Submission(snapshot, Replayed: false);
+    }
+
+    /// <summary>
+    /// Counted after the insert, so of concurrent submissions at the cap none gets past it: each count sees its own job
+    /// and every one inserted before it. A refused job is deleted before anything was told of it.
+    /// </summary>
+    private async Task<CapRefusal?> OverWaitingCapAsync(JobDocument job, CancellationToken cancellationToken)
+    {
+        var cap = queue.Value.MaxWaitingPerUser;
+        if (await jobs.CountWaitingAsync(job.UserId, job.Queue, cancellationToken) <= cap)
+        {
+            return null;
+        }
+
+        await jobs.WithdrawAsync(job.Id, CancellationToken.None);
+        TimeSpan? meanRunTime = null;
+        try
+        {
+            meanRunTime = await places.MeanRunTimeAsync();
+        }
+        catch (Exception exception) when (exception.IsRedisFailure())
+        {
+            LogEstimateUnavailable(logger, exception);
+        }
+
+        // One of the user's waiting jobs starts when one of their running jobs ends: within a run time.
+        return new CapRefusal("waiting", cap, meanRunTime ?? DefaultRetryAfter);
+    }
+
+    /// <summary>Where the job stands in its queue while it waits; null once it runs, or when Redis cannot say.</summary>
+    public async Task<QueuePlace?> FindPlaceAsync(JobSnapshot job)
+    {
+        if (job.Status is not JobStatus.Pending)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await places.FindAsync(job.Id, job.UserId);
+        }
+        catch (Exception exception) when (exception.IsRedisFailure())
+        {
+            LogEstimateUnavailable(logger, exception);
+            return null;
+        }
     }
 
     /// <summary>The caller's job: from Redis when it has it, else from MongoDB (and Redis is refilled). Null when not theirs.</summary>
@@ -116,7 +177,8 @@ public sealed partial class JobService(
 
         if (flagged.Status is JobStatus.Pending && await jobs.CancelPendingAsync(jobId, cancellationToken) is { } canceled)
         {
-            // Its stream entry or retry, if any, finds it final and is dropped.
+            // It leaves the waiting room so it holds no place; a stream entry or retry, if any, finds it final and is dropped.
+            await TryWithdrawAsync(canceled);
             var snapshot = JobSnapshot.From(canceled);
             await statuses.TryWriteAsync(snapshot, publish: true);
             metrics.Canceled.Add(1);
@@ -125,6 +187,18 @@ public sealed partial class JobService(
 
         // Running, or a worker claimed it in between (it sees the flag it claimed with and stops).
         return new Cancellation(CancelOutcome.Requested, await NotifyWorkerAsync(flagged));
+    }
+
+    private async Task TryWithdrawAsync(JobDocument canceled)
+    {
+        try
+        {
+            await dispatcher.WithdrawAsync(canceled);
+        }
+        catch (Exception exception) when (exception.IsRedisFailure())
+        {
+            LogCancelNoticeFailed(logger, canceled.Id, exception);
+        }
     }
 
     /// <summary>Tells the job's worker to stop, and shows the job as running with the request noted.</summary>
@@ -154,12 +228,21 @@ public sealed partial class JobService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but Redis is unavailable; the worker's reconciler dispatches it.")]
     private static partial void LogDispatchDeferred(ILogger logger, string jobId, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Estimating a queue place or a run time failed; the answer goes without it.")]
+    private static partial void LogEstimateUnavailable(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telling the worker that job {JobId} was canceled failed; it finds out from MongoDB.")]
     private static partial void LogCancelNoticeFailed(ILogger logger, string jobId, Exception exception);
 }
 
-/// <summary>The result of a submission: the job, or null when the Idempotency-Key belongs to a different request.</summary>
-public sealed record Submission(JobSnapshot? Job, bool Replayed);
+/// <summary>
+/// The result of a submission: the job; or null, refused by a cap (<paramref name="Refusal"/>) or because the
+/// Idempotency-Key belongs to a different request.
+/// </summary>
+public sealed record Submission(JobSnapshot? Job, bool Replayed, CapRefusal? Refusal = null);
+
+/// <summary>A submission refused by a per-user cap: which cap, its limit, and when trying again should succeed.</summary>
+public sealed record CapRefusal(string Cap, int Limit, TimeSpan RetryAfter);
 
 public sealed record Cancellation(CancelOutcome Outcome, JobSnapshot? Job);
 

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Security.Claims;
 using Harmonia.Api.Auth;
+using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Streaming;
 using Harmonia.Api.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,14 +33,35 @@ public static class JobsApi
         [FromHeader(Name = "Idempotency-Key"), StringLength(MaximumIdempotencyKeyLength), PlainText] string? idempotencyKey,
         ClaimsPrincipal user,
         JobService jobs,
+        HttpContext context,
         CancellationToken cancellationToken)
     {
         var submission = await jobs.SubmitAsync(user.GetUserId(), request, idempotencyKey, cancellationToken);
-        return submission.Job is { } job
-            ? TypedResults.Accepted($"/jobs/{job.Id}", JobResponse.From(job))
+        if (submission.Job is { } job)
+        {
+            return TypedResults.Accepted($"/jobs/{job.Id}", JobResponse.From(job, await jobs.FindPlaceAsync(job)));
+        }
+
+        return submission.Refusal is { } refusal
+            ? CapReached(context, refusal)
             : TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "This Idempotency-Key was already used for a different request.");
+    }
+
+    /// <summary>429 quota-exceeded, naming the cap (<c>cap</c>, <c>limit</c>) and when to submit again (<c>Retry-After</c>).</summary>
+    private static ProblemHttpResult CapReached(HttpContext context, CapRefusal refusal)
+    {
+        var retryAfter = (long)Math.Ceiling(refusal.RetryAfter.TotalSeconds);
+        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Type = RateLimitResponse.QuotaExceededType,
+            Title = "Too many jobs waiting.",
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = $"You have {refusal.Limit} jobs waiting to start, the most one user may. Submit again once one starts, in about {retryAfter} s.",
+            Extensions = { ["cap"] = refusal.Cap, ["limit"] = refusal.Limit },
+        });
     }
 
     private static async Task<Ok<JobPageResponse>> ListAsync(
@@ -49,13 +72,13 @@ public static class JobsApi
         [Range(1, 100)] int pageSize = 20)
     {
         var (items, hasMore) = await jobs.ListAsync(user.GetUserId(), page, pageSize, cancellationToken);
-        return TypedResults.Ok(new JobPageResponse([.. items.Select(JobResponse.From)], page, pageSize, hasMore));
+        return TypedResults.Ok(new JobPageResponse([.. items.Select(job => JobResponse.From(job))], page, pageSize, hasMore));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(
         ObjectId id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken) =>
         await jobs.GetAsync(user.GetUserId(), id.ToString(), cancellationToken) is { } job
-            ? TypedResults.Ok(JobResponse.From(job))
+            ? TypedResults.Ok(JobResponse.From(job, await jobs.FindPlaceAsync(job)))
             : TypedResults.NotFound();
 
     private static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound, ProblemHttpResult>> WatchAsync(

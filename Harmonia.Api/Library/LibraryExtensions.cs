@@ -1,6 +1,7 @@
 using Harmonia.Api.Http;
 using Harmonia.Caching;
 using Harmonia.Music;
+using Harmonia.Notifications;
 
 namespace Harmonia.Api.Library;
 
@@ -13,6 +14,8 @@ public static class LibraryExtensions
         // A song item must name one of the user's own songs.
         services.AddSongStore();
         services.AddSingleton<LibraryService>();
+        // Additions and removals are told to the user's other devices.
+        services.AddUserNotifications();
 
         // 30 minutes in Redis as in the original design; 30 seconds in L1 bounds staleness if the backplane is down.
         // Pages are the costliest reads (a count and a find), so one replica at a time reads a cold page (docs/caching.md).

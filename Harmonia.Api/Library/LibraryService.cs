@@ -1,5 +1,6 @@
 using Harmonia.Caching;
 using Harmonia.Music;
+using Harmonia.Notifications;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -15,6 +16,7 @@ public sealed class LibraryService(
     CacheInvalidator invalidator,
     LibraryStore library,
     SongStore songs,
+    UserNotifications notifications,
     IOptionsMonitor<CacheAreaOptions> areas,
     TimeProvider timeProvider)
 {
@@ -54,6 +56,7 @@ public sealed class LibraryService(
         };
         await library.Documents.InsertOneAsync(item, cancellationToken: cancellationToken);
         await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added", cancellationToken);
+        await NotifyAsync(userId, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId));
         return LibraryItemResponse.From(item);
     }
 
@@ -67,8 +70,13 @@ public sealed class LibraryService(
         }
 
         await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed", cancellationToken);
+        await NotifyAsync(userId, new LibraryChange(LibraryChange.Removed, itemId));
         return true;
     }
+
+    /// <summary>Tells the user's other devices; the change is in MongoDB already, so a failure here is only logged.</summary>
+    private async Task NotifyAsync(string userId, LibraryChange change) =>
+        await notifications.TryAppendAsync(userId, NotificationTypes.Library, change, NotificationsJsonContext.Default.LibraryChange);
 
     private static async Task<LibraryPage> ReadPageAsync(
         IMongoCollection<LibraryItemDocument> documents, string userId, LibraryQuery query, CancellationToken cancellationToken)

@@ -23,8 +23,8 @@ public sealed class JobClaims(
         var lease = await JobLease.TryAcquireAsync(redis.GetDatabase(), dispatched.JobId, options.CurrentValue.LeaseDuration, logger);
         if (lease is null)
         {
-            // A live worker runs this job under its own entry; this one is a duplicate.
-            await stream.AcknowledgeAsync(dispatched.EntryId);
+            // A live worker runs this job under its own entry; this one is a duplicate, and the job still counts as running.
+            await stream.AcknowledgeAsync(dispatched.EntryId, dispatched.JobId, userId: null);
             return null;
         }
 
@@ -49,9 +49,9 @@ public sealed class JobClaims(
         var job = await jobs.FindAsync(dispatched.JobId, CancellationToken.None);
         if (job is { Status: JobStatus.Pending, NextAttemptAt: { } due })
         {
-            await dispatcher.ScheduleAsync(job.Id, job.TraceParent, new DateTimeOffset(due, TimeSpan.Zero));
+            await dispatcher.ScheduleAsync(job, new DateTimeOffset(due, TimeSpan.Zero));
         }
 
-        await stream.AcknowledgeAsync(dispatched.EntryId);
+        await stream.AcknowledgeAsync(dispatched.EntryId, dispatched.JobId, dispatched.UserId);
     }
 }

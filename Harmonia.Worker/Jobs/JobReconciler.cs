@@ -76,7 +76,7 @@ public sealed partial class JobReconciler(
         lost.AddRange(await UndispatchedPendingAsync([.. unfinished.Where(job => job.Status is JobStatus.Pending && !(job.NextAttemptAt > now))]));
         foreach (var job in lost)
         {
-            await dispatcher.DispatchAsync(job.Id, job.TraceParent, DispatchReason.Recovered);
+            await dispatcher.DispatchAsync(job, DispatchReason.Recovered);
         }
 
         if (lost.Count > 0)
@@ -89,7 +89,7 @@ public sealed partial class JobReconciler(
             // Retries waiting out a backoff lost their place in the delayed set too; putting one back twice changes nothing.
             foreach (var job in unfinished.Where(job => job is { Status: JobStatus.Pending, NextAttemptAt: { } due } && due > now))
             {
-                await dispatcher.ScheduleAsync(job.Id, job.TraceParent, new DateTimeOffset(job.NextAttemptAt!.Value, TimeSpan.Zero));
+                await dispatcher.ScheduleAsync(job, new DateTimeOffset(job.NextAttemptAt!.Value, TimeSpan.Zero));
             }
         }
 
@@ -135,7 +135,7 @@ public sealed partial class JobReconciler(
         return orphaned;
     }
 
-    /// <summary>Pending, due jobs that are neither on the stream (read or not) nor waiting in the delayed set.</summary>
+    /// <summary>Pending, due jobs that are neither in the waiting room, nor on the stream (read or not), nor in the delayed set.</summary>
     private async Task<List<JobDocument>> UndispatchedPendingAsync(IReadOnlyList<JobDocument> pending)
     {
         if (pending.Count == 0)
@@ -147,7 +147,7 @@ public sealed partial class JobReconciler(
         var undispatched = new List<JobDocument>();
         foreach (var job in pending.Where(job => !onStream.Contains(job.Id)))
         {
-            if (!await dispatcher.IsScheduledAsync(job.Id, job.TraceParent))
+            if (!await dispatcher.IsScheduledAsync(job))
             {
                 undispatched.Add(job);
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Harmonia.Worker.Jobs.Generation;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public sealed partial class JobRunner(
     JobStatusStore statuses,
     JobStreamConsumer stream,
     JobCancellations cancellations,
+    JobQueuePlaces places,
     ISongGenerator generator,
     SongLibraryWriter songs,
     JobMetrics metrics,
@@ -64,7 +66,25 @@ public sealed partial class JobRunner(
             attempt.Lease.StartRenewing(stream, attempt.EntryId, cancellations, settings.LeaseRenewalInterval, timeProvider);
             var startedAt = timeProvider.GetTimestamp();
             var outcome = await GenerateAsync(attempt, stopping);
-            metrics.RunDuration.Record(timeProvider.GetElapsedTime(startedAt).TotalSeconds, new TagList { { "outcome", Tag(outcome) } });
+            var runTime = timeProvider.GetElapsedTime(startedAt);
+            metrics.RunDuration.Record(runTime.TotalSeconds, new TagList { { "outcome", Tag(outcome) } });
+            if (outcome is AttemptOutcome.Completed)
+            {
+                await RecordRunTimeAsync(runTime);
+            }
+        }
+    }
+
+    /// <summary>Feeds the estimated start times of waiting jobs; an estimate is only shown, so a failure is only logged.</summary>
+    private async Task RecordRunTimeAsync(TimeSpan runTime)
+    {
+        try
+        {
+            await places.RecordRunTimeAsync(runTime);
+        }
+        catch (Exception exception) when (exception.IsRedisFailure())
+        {
+            LogRunTimeNotRecorded(logger, exception);
         }
     }
 
@@ -116,6 +136,9 @@ public sealed partial class JobRunner(
         AttemptOutcome.Released => "released",
         _ => "lost",
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a job's run time failed; start estimates use the earlier ones.")]
+    private static partial void LogRunTimeNotRecorded(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: taking over from a worker whose lease ran out.")]
     private static partial void LogReclaimed(ILogger logger, string jobId);

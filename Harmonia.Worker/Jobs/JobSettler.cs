@@ -71,8 +71,8 @@ public sealed partial class JobSettler(
         {
             await attempt.Lease.ReleaseAsync();
             // Scheduled after MongoDB records the wait: if this worker dies in between, the reconciler dispatches it.
-            await dispatcher.ScheduleAsync(waiting.Id, waiting.TraceParent, due);
-            await stream.AcknowledgeAsync(attempt.EntryId);
+            await dispatcher.ScheduleAsync(waiting, due);
+            await AcknowledgeAsync(attempt);
             metrics.Retried.Add(1);
             LogRetrying(logger, waiting.Id, waiting.Attempts, delay, exception);
         }
@@ -85,8 +85,8 @@ public sealed partial class JobSettler(
         {
             // The lease goes first: a worker that read the new entry while it still stood would drop it as a duplicate.
             await attempt.Lease.ReleaseAsync();
-            await dispatcher.DispatchAsync(released.Id, released.TraceParent, DispatchReason.Recovered);
-            await stream.AcknowledgeAsync(attempt.EntryId);
+            await dispatcher.DispatchAsync(released, DispatchReason.HandedBack);
+            await AcknowledgeAsync(attempt);
             LogReleased(logger, released.Id);
         }
     }
@@ -121,7 +121,10 @@ public sealed partial class JobSettler(
 
     /// <summary>A final job needs neither its stream entry nor its cancel flag any more.</summary>
     private Task FinishAsync(JobAttempt attempt) =>
-        Task.WhenAll(stream.AcknowledgeAsync(attempt.EntryId), cancellations.ClearAsync(attempt.Job.Id));
+        Task.WhenAll(AcknowledgeAsync(attempt), cancellations.ClearAsync(attempt.Job.Id));
+
+    /// <summary>The attempt is over: its entry leaves the stream and the job its owner's running jobs.</summary>
+    private Task AcknowledgeAsync(JobAttempt attempt) => stream.AcknowledgeAsync(attempt.EntryId, attempt.Job.Id, attempt.Job.UserId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} completed with song {SongId} after {Attempts} attempt(s).")]
     private static partial void LogCompleted(ILogger logger, string jobId, string songId, int attempts);

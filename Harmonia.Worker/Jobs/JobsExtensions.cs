@@ -1,12 +1,13 @@
 using Harmonia.Jobs;
 using Harmonia.Music;
 using Harmonia.Worker.Jobs.Generation;
+using Harmonia.Worker.Retention;
 
 namespace Harmonia.Worker.Jobs;
 
 public static class JobsExtensions
 {
-    /// <summary>Consumes the job queue: the worker loop, the reconciler, the queue gauges and the song generator.</summary>
+    /// <summary>Consumes the job queue: the worker loop, the reconciler, the queue gauges, the song generator and retention.</summary>
     public static IHostApplicationBuilder AddJobProcessing(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -30,6 +31,13 @@ public static class JobsExtensions
         services.AddHostedService<JobWorker>();
         services.AddHostedService<JobReconciler>();
         services.AddHostedService<QueueDepthMonitor>();
+
+        // Finished jobs and unreferenced audio do not pile up.
+        services.AddOptions<RetentionOptions>()
+            .BindConfiguration(RetentionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<RetentionSweeper>();
         return builder;
     }
 }

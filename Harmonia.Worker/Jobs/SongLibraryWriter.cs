@@ -2,6 +2,7 @@ using Harmonia.Caching;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Harmonia.Music;
+using Harmonia.Notifications;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using MongoDB.Driver.GridFS;
@@ -13,7 +14,7 @@ namespace Harmonia.Worker.Jobs;
 /// Safe to repeat for the same job: the unique indexes on <c>jobId</c> keep exactly one song and one library
 /// item per job, however many attempts (or zombie workers) get this far.
 /// </summary>
-public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, CacheInvalidator invalidator, TimeProvider timeProvider)
+public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, CacheInvalidator invalidator, UserNotifications notifications, TimeProvider timeProvider)
 {
     /// <summary>Stores the song and its library item (or keeps the ones an earlier attempt stored); returns the song's id.</summary>
     public async Task<string> StoreAsync(JobDocument job, byte[] audio)
@@ -22,7 +23,7 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Cac
 
         try
         {
-            await library.Documents.InsertOneAsync(new LibraryItemDocument
+            var item = new LibraryItemDocument
             {
                 UserId = job.UserId,
                 Type = LibraryItemType.Song,
@@ -30,7 +31,10 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Cac
                 SongId = song.Id,
                 JobId = job.Id,
                 CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
-            });
+            };
+            await library.Documents.InsertOneAsync(item);
+            await notifications.TryAppendAsync(
+                job.UserId, NotificationTypes.Library, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId), NotificationsJsonContext.Default.LibraryChange);
         }
         catch (MongoException exception) when (exception.IsDuplicateKey())
         {

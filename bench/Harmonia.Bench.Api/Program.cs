@@ -4,6 +4,7 @@ using Harmonia.Api.Auth;
 using Harmonia.Api.Http;
 using Harmonia.Api.Jobs;
 using Harmonia.Api.Library;
+using Harmonia.Api.Notifications;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Songs;
@@ -27,6 +28,7 @@ builder.AddProfiles();
 builder.AddLibrary();
 builder.AddSongs();
 builder.AddJobs();
+builder.AddNotifications();
 builder.AddAdmin();
 if (bench.RateLimiting)
 {
@@ -51,6 +53,7 @@ app.MapProfilesApi();
 app.MapLibraryApi();
 app.MapSongsApi();
 app.MapJobsApi();
+app.MapNotificationsApi();
 app.MapAdminApi();
 app.MapFloorApi();
 app.MapAllocationsApi();

@@ -11,7 +11,9 @@ namespace Harmonia.LoadGenerator;
 
 /// <summary>
 /// Song jobs through <c>POST /jobs</c>, run by a worker with the no-op generator, so what is measured is the
-/// queue: the API's insert and dispatch, the worker's pickup, claim, store and settle.
+/// queue: the API's insert, cap check and dispatch, the fair scheduler's take, the worker's claim, store and settle.
+/// Submissions rotate over every user in the token file, as many users' jobs would arrive (one user alone would meet
+/// the per-user caps).
 /// </summary>
 internal static class JobsLoad
 {
@@ -29,7 +31,8 @@ internal static class JobsLoad
         using var client = Http.Client(options.Api);
         var since = DateTime.UtcNow;
 
-        var submissions = await OpenLoop.RunAsync(client, _ => Submit(users.Tokens[0]), options.Number("rate"), TimeSpan.Zero, TimeSpan.FromSeconds(options.Number("duration")), cancellationToken);
+        var next = 0;
+        var submissions = await OpenLoop.RunAsync(client, _ => Submit(users.Tokens[Interlocked.Increment(ref next) % users.Count]), options.Number("rate"), TimeSpan.Zero, TimeSpan.FromSeconds(options.Number("duration")), cancellationToken);
         var settled = await WaitForCompletionAsync(jobs, since, submissions.Requests, options, cancellationToken);
 
         var startDelays = settled.Select(job => (job.StartedAt!.Value - job.CreatedAt).TotalMilliseconds).Order().ToArray();
@@ -53,9 +56,9 @@ internal static class JobsLoad
         var started = Stopwatch.GetTimestamp();
         var submitted = 0;
 
-        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = options.Integer("concurrency", 16), CancellationToken = cancellationToken }, async (_, token) =>
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = options.Integer("concurrency", 16), CancellationToken = cancellationToken }, async (index, token) =>
         {
-            using var request = Submit(users.Tokens[0]);
+            using var request = Submit(users.Tokens[index % users.Count]);
             using var response = await client.SendAsync(request, token);
             response.EnsureSuccessStatusCode();
             Interlocked.Increment(ref submitted);

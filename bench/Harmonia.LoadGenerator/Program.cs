@@ -1,11 +1,11 @@
 using Harmonia.LoadGenerator;
 
 // The C# half of bench/load.sh: what wrk cannot do (seed MongoDB with the product's documents, sign users in,
-// send at a fixed rate, count a million distinct requests, submit jobs, flood sign-ins). Every command prints one RESULT line
+// send at a fixed rate, count a million distinct requests, submit jobs, flood sign-ins, hold notification streams). Every command prints one RESULT line
 // that the script reads; see docs/benchmarks.md.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst|jobs-reset|login-flood --option value ...");
+    Console.Error.WriteLine("usage: Harmonia.LoadGenerator seed|login|rate|cold-keys|jobs-rate|jobs-burst|jobs-reset|login-flood|notify-fanout --option value ...");
     return 2;
 }
 
@@ -27,5 +27,6 @@ return args[0] switch
     "jobs-burst" => await JobsLoad.RunBurstAsync(options, stopping.Token),
     "jobs-reset" => await JobsLoad.ResetAsync(options, stopping.Token),
     "login-flood" => await LoginFlood.RunAsync(options, stopping.Token),
+    "notify-fanout" => await NotificationFanOut.RunAsync(options, stopping.Token),
     _ => throw new ArgumentException($"Unknown command '{args[0]}'."),
 };

@@ -72,7 +72,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         var due = (await FindJobAsync(database, job.Id))!.NextAttemptAt!.Value;
 
         // What a recovery sweep sends for a job it takes for lost: a notice on the stream, long before the retry is due.
-        await api.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job.Id, traceParent: null, DispatchReason.Recovered);
+        await api.Services.GetRequiredService<JobDispatcher>().DispatchAsync((await FindJobAsync(database, job.Id))!, DispatchReason.Recovered);
 
         var final = (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job;
         Assert.Equal("failed", final.Status);
@@ -93,7 +93,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "done once", durationSeconds: 1);
         Assert.Equal("completed", (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job.Status);
 
-        await api.Services.GetRequiredService<JobDispatcher>().DispatchAsync(job.Id, traceParent: null, DispatchReason.Recovered);
+        await api.Services.GetRequiredService<JobDispatcher>().DispatchAsync((await FindJobAsync(await DatabaseAsync(fixture), job.Id))!, DispatchReason.Recovered);
         var stream = worker.Services.GetRequiredService<JobStreamConsumer>();
         await Eventually.HoldsAsync(
             async () => await stream.MeasureAsync() is { Waiting: 0, InProgress: 0 },

@@ -28,9 +28,12 @@ internal static class JobsClient
         JobResult? Result,
         string? Error,
         int Attempts,
-        bool CancelRequested);
+        bool CancelRequested,
+        JobQueue? Queue = null);
 
     public sealed record JobResult(string SongId, string AudioUrl);
+
+    public sealed record JobQueue(int Position, DateTimeOffset? EstimatedStartAt);
 
     public sealed record JobPage(List<Job> Items, int Page, int PageSize, bool HasMore);
 

@@ -38,10 +38,10 @@ public sealed class RedisEvictionTests(AppHostFixture fixture)
             }
         }
 
-        // The queue (stream, retry schedule) and the revocations stream, which is trimmed by age instead: neither may be
+        // The queue (waiting room, stream, running sets, retry schedule) and the revocations stream, which is trimmed by age instead: neither may be
         // evicted under memory pressure.
         Assert.NotEmpty(persistent);
-        Assert.All(persistent, key => Assert.Matches(@"^jobs:\{[a-z0-9-]+\}:(stream|delayed)$|^sessions:revoked$", key));
+        Assert.All(persistent, key => Assert.Matches(@"^jobs:\{[a-z0-9-]+\}:(stream|delayed|waiting|turns|(waiting|running):[0-9a-f]{24})$|^sessions:revoked$", key));
     }
 
     [Fact]

@@ -1,0 +1,78 @@
+using Harmonia.Jobs;
+using Harmonia.Music;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>
+/// Finished jobs past their retention go, with their status in Redis, and so does audio no song references once it
+/// is older than any attempt takes to reference it; everything else stays. A worker of its own sweeps every second.
+/// </summary>
+public sealed class RetentionTests(AppHostFixture fixture)
+{
+    private static readonly TimeSpan SweepBound = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task OldFinishedJobsAndUnreferencedAudioAreDeletedAndNothingElse()
+    {
+        var queue = $"keep-{Guid.NewGuid():N}"[..20];
+        var database = await DatabaseAsync(fixture);
+        var jobs = new JobStore(database, TimeProvider.System).Documents;
+        var now = DateTime.UtcNow;
+        var expired = FinishedJob(queue, finishedAt: now.AddDays(-40));
+        var recent = FinishedJob(queue, finishedAt: now.AddDays(-1));
+        await jobs.InsertManyAsync([expired, recent], cancellationToken: TestContext.Current.CancellationToken);
+        await fixture.Redis.GetDatabase().StringSetAsync(JobKeys.Status(expired.Id), "{}", TimeSpan.FromMinutes(5));
+        var files = database.GetCollection<BsonDocument>($"{SongStore.AudioBucketName}.files");
+        var orphan = await InsertAudioFileAsync(files, uploadedAt: now.AddDays(-2));
+        var referenced = await InsertAudioFileAsync(files, uploadedAt: now.AddDays(-2));
+        var fresh = await InsertAudioFileAsync(files, uploadedAt: now);
+        await database.GetCollection<SongDocument>("songs").InsertOneAsync(
+            new SongDocument { OwnerId = ObjectId.GenerateNewId().ToString(), Title = "kept", Prompt = "kept", AudioFileId = referenced.ToString(), CreatedAt = now },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = queue,
+            ["Harmonia:Retention:Interval"] = "00:00:01",
+        });
+
+        await Eventually.HoldsAsync(
+            async () => await FindJobAsync(database, expired.Id) is null && await CountAsync(files, orphan) == 0,
+            SweepBound,
+            "the expired job and the orphaned audio are gone");
+        Assert.False(await fixture.Redis.GetDatabase().KeyExistsAsync(JobKeys.Status(expired.Id)));
+        Assert.NotNull(await FindJobAsync(database, recent.Id));
+        Assert.Equal(1, await CountAsync(files, referenced));
+        Assert.Equal(1, await CountAsync(files, fresh));
+    }
+
+    private static JobDocument FinishedJob(string queue, DateTime finishedAt) => new()
+    {
+        UserId = ObjectId.GenerateNewId().ToString(),
+        Queue = queue,
+        Type = JobType.Song,
+        Prompt = "long done",
+        DurationSeconds = 1,
+        Status = JobStatus.Completed,
+        Version = 3,
+        CreatedAt = finishedAt,
+        UpdatedAt = finishedAt,
+        CompletedAt = finishedAt,
+    };
+
+    /// <summary>A GridFS file entry as an upload at <paramref name="uploadedAt"/> leaves it (an empty file needs no chunks).</summary>
+    private static async Task<ObjectId> InsertAudioFileAsync(IMongoCollection<BsonDocument> files, DateTime uploadedAt)
+    {
+        var id = ObjectId.GenerateNewId();
+        await files.InsertOneAsync(
+            new BsonDocument { ["_id"] = id, ["length"] = 0L, ["chunkSize"] = 64 * 1024, ["uploadDate"] = uploadedAt, ["filename"] = $"{id}.wav" },
+            cancellationToken: TestContext.Current.CancellationToken);
+        return id;
+    }
+
+    private static Task<long> CountAsync(IMongoCollection<BsonDocument> files, ObjectId id) =>
+        files.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("_id", id), cancellationToken: TestContext.Current.CancellationToken);
+}
