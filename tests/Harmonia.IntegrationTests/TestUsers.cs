@@ -90,6 +90,15 @@ internal static class TestUsers
         return (await response.Content.ReadFromJsonAsync<Tokens>(TestContext.Current.CancellationToken))!;
     }
 
+    /// <summary>The display name <paramref name="user"/>'s public profile shows, read as that user.</summary>
+    public static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
+    {
+        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(TestContext.Current.CancellationToken);
+        return profile!["displayName"]?.ToString();
+    }
+
     /// <summary>Sends a request as the holder of <paramref name="accessToken"/>.</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpClient api, HttpMethod method, string path, string accessToken, object? body = null)
     {

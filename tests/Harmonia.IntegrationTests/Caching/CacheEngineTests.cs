@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Caching;
@@ -58,12 +57,5 @@ public sealed class CacheEngineTests(AppHostFixture fixture)
             async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{user.Id}"),
             TimeSpan.FromSeconds(5),
             "Microsoft's engine writes the profile to Redis under the same key");
-    }
-
-    private static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
-    {
-        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
-        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(TestContext.Current.CancellationToken);
-        return profile!["displayName"]?.ToString();
     }
 }

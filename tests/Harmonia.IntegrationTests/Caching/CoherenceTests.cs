@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Caching;
@@ -59,12 +58,5 @@ public sealed class CoherenceTests(AppHostFixture fixture)
             async () => await GetStatusAsync(replicaB, $"/songs/{song.Id}", user.Tokens.AccessToken) == HttpStatusCode.NotFound,
             CoherenceBound,
             "replica B no longer serves the deleted song");
-    }
-
-    private static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
-    {
-        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
-        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(TestContext.Current.CancellationToken);
-        return profile!["displayName"]?.ToString();
     }
 }

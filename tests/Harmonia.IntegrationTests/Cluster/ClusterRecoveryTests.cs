@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Harmonia.DataStores;
 using Harmonia.IntegrationTests.Caching;
 using Harmonia.IntegrationTests.Jobs;
-using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Cluster;
@@ -16,9 +15,6 @@ namespace Harmonia.IntegrationTests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterRecoveryTests(ClusterAppHostFixture cluster)
 {
-    /// <summary>How soon after the cluster loses the queue every queued job has run, as on a single node.</summary>
-    private static readonly TimeSpan FlushRecoveryBound = TimeSpan.FromSeconds(5);
-
     private static readonly TimeSpan CoherenceBound = TimeSpan.FromSeconds(1);
 
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
@@ -27,57 +23,14 @@ public sealed class ClusterRecoveryTests(ClusterAppHostFixture cluster)
     public async Task JobOfAKilledWorkerCompletesAfterRestartWithExactlyOneSongAndLibraryItem()
     {
         using var api = cluster.CreateApiClient();
-        var user = await RegisterAndLoginAsync(api);
-        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "survives a crash on a cluster", durationSeconds: 30);
-        await foreach (var item in WatchAsync(api, user.Tokens.AccessToken, job.Id, CancellationToken))
-        {
-            if (item.Job is { Status: "running", Progress: > 0 })
-            {
-                break;
-            }
-        }
-
-        await WorkerProcess.KillAsync(cluster.App);
-        await WorkerProcess.StartAsync(cluster.App);
-
-        var final = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job;
-        Assert.Equal("completed", final.Status);
-        Assert.Equal(2, final.Attempts);
-        Assert.Equal(1, await CountByJobAsync(cluster.Database, "songs", job.Id));
-        Assert.Equal(1, await CountByJobAsync(cluster.Database, "library", job.Id));
+        await JobRecoveryScenarios.KilledWorkerJobCompletesExactlyOnceAsync(cluster.App, api, cluster.Database, "survives a crash on a cluster");
     }
 
     [Fact]
     public async Task FlushingEveryPrimaryWithJobsQueuedCompletesThemAllWithinFiveSeconds()
     {
         using var api = cluster.CreateApiClient();
-        var user = await RegisterAndLoginAsync(api);
-        var jobs = new List<Job>();
-        for (var i = 0; i < AppHostFixture.WorkerConcurrency + 2; i++)
-        {
-            jobs.Add(await SubmitSongAsync(api, user.Tokens.AccessToken, $"flushed cluster song {i}", durationSeconds: 10));
-        }
-
-        await Eventually.HoldsAsync(
-            async () =>
-            {
-                var statuses = (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.Select(j => j.Status).ToList();
-                return statuses.Contains("running") && statuses.Contains("pending");
-            },
-            FinishBound,
-            "some jobs running while others wait");
-
-        await FlushEveryPrimaryAsync();
-
-        await Eventually.HoldsAsync(
-            async () => (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.All(j => j.Status == "completed"),
-            FlushRecoveryBound,
-            "every job completed");
-        foreach (var job in jobs)
-        {
-            Assert.Equal(1, await CountByJobAsync(cluster.Database, "songs", job.Id));
-            Assert.Equal(1, await CountByJobAsync(cluster.Database, "library", job.Id));
-        }
+        await JobRecoveryScenarios.FlushedQueueCompletesEveryJobAsync(api, cluster.Database, FlushEveryPrimaryAsync, "flushed cluster song");
     }
 
     [Fact]
@@ -135,13 +88,5 @@ public sealed class ClusterRecoveryTests(ClusterAppHostFixture cluster)
     {
         using var response = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken }, CancellationToken);
         return response.StatusCode;
-    }
-
-    private static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
-    {
-        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken);
-        return profile!["displayName"]?.ToString();
     }
 }

@@ -149,13 +149,6 @@ public sealed class ClusterTests(ClusterAppHostFixture cluster)
         return keys;
     }
 
-    private static async Task<string?> DisplayNameAsync(HttpClient api, SignedInUser user)
-    {
-        using var response = await GetAsync(api, $"/users/{user.Id}", user.Tokens.AccessToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var profile = await response.Content.ReadFromJsonAsync<Dictionary<string, object?>>(CancellationToken);
-        return profile!["displayName"]?.ToString();
-    }
 
     /// <summary>The admin role needs a verified address, so the cluster's administrator verifies it through the mail server.</summary>
     private async Task<SignedInUser> AdminAsync(HttpClient api)

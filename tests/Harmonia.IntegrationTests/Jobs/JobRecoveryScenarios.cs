@@ -1,0 +1,71 @@
+using Aspire.Hosting;
+using MongoDB.Driver;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>
+/// The job recovery scenarios, run against the shared AppHost (single Redis) and the cluster AppHost alike: what
+/// differs between them is only how Redis is flushed and where MongoDB is.
+/// </summary>
+internal static class JobRecoveryScenarios
+{
+    /// <summary>How soon after Redis loses the queue every queued job has run: the worker notices at once, not at a sweep.</summary>
+    private static readonly TimeSpan FlushRecoveryBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>A worker killed mid-job: after its restart the job completes on its second attempt, with one song and one library item.</summary>
+    public static async Task KilledWorkerJobCompletesExactlyOnceAsync(DistributedApplication app, HttpClient api, IMongoDatabase database, string prompt)
+    {
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, prompt, durationSeconds: 30);
+        await foreach (var item in WatchAsync(api, user.Tokens.AccessToken, job.Id, TestContext.Current.CancellationToken))
+        {
+            if (item.Job is { Status: "running", Progress: > 0 })
+            {
+                break;
+            }
+        }
+
+        await WorkerProcess.KillAsync(app);
+        await WorkerProcess.StartAsync(app);
+
+        var final = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job;
+        Assert.Equal("completed", final.Status);
+        Assert.Equal(2, final.Attempts);
+        Assert.Equal(1, await CountByJobAsync(database, "songs", job.Id));
+        Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
+    }
+
+    /// <summary>Redis flushed while some jobs run and others wait: every job completes within the bound, each exactly once.</summary>
+    public static async Task FlushedQueueCompletesEveryJobAsync(HttpClient api, IMongoDatabase database, Func<Task> flushRedis, string prompt)
+    {
+        var user = await RegisterAndLoginAsync(api);
+        var jobs = new List<Job>();
+        for (var i = 0; i < AppHostFixture.WorkerConcurrency + 2; i++)
+        {
+            jobs.Add(await SubmitSongAsync(api, user.Tokens.AccessToken, $"{prompt} {i}", durationSeconds: 10));
+        }
+
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var statuses = (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.Select(j => j.Status).ToList();
+                return statuses.Contains("running") && statuses.Contains("pending");
+            },
+            FinishBound,
+            "some jobs running while others wait");
+
+        await flushRedis();
+
+        await Eventually.HoldsAsync(
+            async () => (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.All(j => j.Status == "completed"),
+            FlushRecoveryBound,
+            "every job completed");
+        foreach (var job in jobs)
+        {
+            Assert.Equal(1, await CountByJobAsync(database, "songs", job.Id));
+            Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
+        }
+    }
+}
