@@ -52,14 +52,17 @@ public static class AuthExtensions
         services.AddApiJsonTypes(AuthJsonContext.Default);
 
         services.AddSingleton<ActiveSessionEvents>();
+        services.AddSingleton<RememberingAccessTokenHandler>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((jwt, auth) =>
+            .Configure<IOptions<AuthOptions>, RememberingAccessTokenHandler>((jwt, auth, handler) =>
             {
                 jwt.MapInboundClaims = false;
                 // Nothing reads the raw token back from the ticket; saving it cost every request a properties dictionary.
                 jwt.SaveToken = false;
                 jwt.TokenValidationParameters = AccessTokens.ValidationParameters(auth.Value);
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(handler);
                 jwt.EventsType = typeof(ActiveSessionEvents);
             });
         services.AddAuthorization();

@@ -68,6 +68,14 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:00", "90.00:00:00")]
     public TimeSpan EndedSessionRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How many validated access tokens each replica remembers until they expire, so a client's next requests skip
+    /// parsing, signature and claims (<see cref="RememberingAccessTokenHandler"/>); beyond it new tokens are validated
+    /// in full each time. About 2 KB each. 0 validates every request in full.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RememberedAccessTokens { get; set; } = 10_000;
+
     /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);
