@@ -124,13 +124,14 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             ReturnAfter)!;
     }
 
-    public Task<JobDocument?> CompleteAsync(string jobId, string leaseToken, string songId) =>
+    /// <param name="session">A session in a transaction the completion joins (with the song it names), or none.</param>
+    public Task<JobDocument?> CompleteAsync(string jobId, string leaseToken, string songId, IClientSessionHandle? session = null) =>
         SettleAsync(jobId, leaseToken, Update
             .Set(job => job.Status, JobStatus.Completed)
             .Set(job => job.Progress, 100)
             .Set(job => job.SongId, songId)
             .Set(job => job.Error, null)
-            .Set(job => job.CompletedAt, Now));
+            .Set(job => job.CompletedAt, Now), session);
 
     public Task<JobDocument?> CancelAsync(string jobId, string leaseToken, int progress) =>
         SettleAsync(jobId, leaseToken, Update
@@ -164,11 +165,14 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
     /// Ends an attempt, only if <paramref name="leaseToken"/> still owns it; null means a newer owner has the job,
     /// and the caller must leave everything (its stream entry included, which may be the new owner's) alone.
     /// </summary>
-    private Task<JobDocument?> SettleAsync(string jobId, string leaseToken, UpdateDefinition<JobDocument> update) =>
-        Documents.FindOneAndUpdateAsync(
-            Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.LeaseOwner, leaseToken) & Filter.Eq(job => job.Status, JobStatus.Running),
-            update.Set(job => job.LeaseOwner, null).Set(job => job.UpdatedAt, Now).Inc(job => job.Version, 1),
-            ReturnAfter)!;
+    private Task<JobDocument?> SettleAsync(string jobId, string leaseToken, UpdateDefinition<JobDocument> update, IClientSessionHandle? session = null)
+    {
+        var owned = Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.LeaseOwner, leaseToken) & Filter.Eq(job => job.Status, JobStatus.Running);
+        var settled = update.Set(job => job.LeaseOwner, null).Set(job => job.UpdatedAt, Now).Inc(job => job.Version, 1);
+        return (session is null
+            ? Documents.FindOneAndUpdateAsync(owned, settled, ReturnAfter)
+            : Documents.FindOneAndUpdateAsync(session, owned, settled, ReturnAfter))!;
+    }
 
     private static FilterDefinition<JobDocument> Owned(string jobId, string userId) =>
         Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.UserId, userId);

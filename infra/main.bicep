@@ -65,6 +65,19 @@ param redis_password string
 ])
 param publishedRedis string = 'Container'
 
+// Not AppHost parameters either: the worker's scale rule (Harmonia.AppHost/infra/worker.tmpl.yaml) reads them
+// through the outputs below. At least one worker always runs: the reconciler, due retries and expired leases need one
+// even when no job waits, and the rule only counts waiting users.
+@description('Fewest worker replicas; more are added while users wait for a slot.')
+@minValue(1)
+@maxValue(1000)
+param workerMinReplicas int = 1
+
+@description('Most worker replicas the scale rule adds; each runs Harmonia:Jobs:Concurrency jobs. Must not be below workerMinReplicas.')
+@minValue(1)
+@maxValue(1000)
+param workerMaxReplicas int = 10
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -107,3 +120,9 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = resources.outputs.AZURE_CONT
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN
 output AZURE_KEY_VAULT_NAME string = resources.outputs.AZURE_KEY_VAULT_NAME
 output AZURE_REDIS_CONNECTION_STRING_URI string = redis.outputs.connectionStringSecretUri
+output AZURE_REDIS_ADDRESS_URI string = redis.outputs.addressSecretUri
+output AZURE_REDIS_AUTH_URI string = redis.outputs.authSecretUri
+output AZURE_REDIS_SCALER_TYPE string = redis.outputs.scalerType
+output AZURE_REDIS_SCALER_TLS string = redis.outputs.scalerTls
+output HARMONIA_WORKER_MIN_REPLICAS int = workerMinReplicas
+output HARMONIA_WORKER_MAX_REPLICAS int = workerMaxReplicas

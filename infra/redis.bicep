@@ -1,5 +1,6 @@
 // The Redis the services use, as a connection string in Key Vault (secret connectionstrings--redis), which the
-// api and worker container apps reference with the managed identity:
+// api and worker container apps reference with the managed identity; and the same server's address and password as
+// separate secrets (redis-address, redis-password), for the worker's KEDA scale rule, which takes them apart:
 // - Container: the Redis container app the AppHost publishes, redis:6379 inside the environment.
 // - AzureManagedRedis: Azure Managed Redis, provisioned here. The database speaks the OSS cluster API, which
 //   StackExchange.Redis follows as it follows the local Redis Cluster (Harmonia keeps every multi-key operation on
@@ -68,15 +69,47 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
 
+// One address and one password feed all three secrets, so the scaler always reads the server the services use.
+var address = managed ? '${managedRedis!.properties.hostName}:${managedRedisPort}' : 'redis:6379'
+var password = managed ? database!.listKeys().primaryKey : redisPassword
+
 resource connectionString 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: keyVault
   name: 'connectionstrings--redis'
   properties: {
-    value: managed
-      ? '${managedRedis!.properties.hostName}:${managedRedisPort},ssl=true,password=${database!.listKeys().primaryKey}'
-      : 'redis:6379,password=${redisPassword}'
+    value: managed ? '${address},ssl=true,password=${password}' : '${address},password=${password}'
+  }
+}
+
+resource addressSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'redis-address'
+  properties: {
+    value: address
+  }
+}
+
+resource passwordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'redis-password'
+  properties: {
+    value: password
   }
 }
 
 @description('The URL of the secret, without a version, so the container apps pick up a rotated key.')
 output connectionStringSecretUri string = connectionString.properties.secretUri
+
+@description('The URL of the Redis address (host:port) secret, for the worker\'s scale rule.')
+output addressSecretUri string = addressSecret.properties.secretUri
+
+@description('The URL of the Redis password secret (what AUTH takes), for the worker\'s scale rule.')
+output authSecretUri string = passwordSecret.properties.secretUri
+
+// KEDA's redis-cluster scaler follows the OSS cluster API's slot map as StackExchange.Redis does; its redis scaler
+// speaks to one node. Azure Managed Redis is TLS only; the container is reached inside the environment in plain TCP.
+@description('The KEDA scaler that reads a list on this Redis: redis-cluster for Azure Managed Redis (OSS cluster policy), redis for the container.')
+output scalerType string = managed ? 'redis-cluster' : 'redis'
+
+@description('Whether the scaler connects with TLS ("true" or "false", as KEDA reads it).')
+output scalerTls string = managed ? 'true' : 'false'

@@ -19,7 +19,7 @@ public sealed partial class JobRunner(
     JobCancellations cancellations,
     JobQueuePlaces places,
     ISongGenerator generator,
-    SongLibraryWriter songs,
+    JobCompletion completion,
     JobMetrics metrics,
     IOptionsMonitor<JobWorkerOptions> options,
     TimeProvider timeProvider,
@@ -124,7 +124,7 @@ public sealed partial class JobRunner(
             return AttemptOutcome.Lost;
         }
 
-        await settler.CompleteAsync(attempt, await songs.StoreAsync(attempt.Job, audio));
+        await completion.CompleteAsync(attempt, audio);
         return AttemptOutcome.Completed;
     }
 

@@ -20,19 +20,23 @@ public sealed partial class JobSettler(
     TimeProvider timeProvider,
     ILogger<JobSettler> logger)
 {
-    public async Task CompleteAsync(JobAttempt attempt, string songId)
+    public async Task CompleteAsync(JobAttempt attempt, string songId) =>
+        await CompletedAsync(attempt, await jobs.CompleteAsync(attempt.Job.Id, attempt.Lease.Token, songId));
+
+    /// <summary>Ends an attempt whose completion is already written (in one transaction with its song); null if it lost the job.</summary>
+    public async Task CompletedAsync(JobAttempt attempt, JobDocument? transition)
     {
-        if (await Settled(attempt, jobs.CompleteAsync(attempt.Job.Id, attempt.Lease.Token, songId)) is { } completed)
+        if (await Settled(attempt, transition) is { } completed)
         {
             await FinishAsync(attempt);
             metrics.Completed.Add(1);
-            LogCompleted(logger, completed.Id, songId, completed.Attempts);
+            LogCompleted(logger, completed.Id, completed.SongId, completed.Attempts);
         }
     }
 
     public async Task CancelAsync(JobAttempt attempt, int progress)
     {
-        if (await Settled(attempt, jobs.CancelAsync(attempt.Job.Id, attempt.Lease.Token, progress)) is { } canceled)
+        if (await Settled(attempt, await jobs.CancelAsync(attempt.Job.Id, attempt.Lease.Token, progress)) is { } canceled)
         {
             await FinishAsync(attempt);
             metrics.Canceled.Add(1);
@@ -45,7 +49,7 @@ public sealed partial class JobSettler(
     public async Task FailAsync(JobAttempt attempt, string error, int progress, Exception? exception = null)
     {
         attempt.Activity?.SetStatus(ActivityStatusCode.Error, error);
-        if (await Settled(attempt, jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress)) is { } failed)
+        if (await Settled(attempt, await jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress)) is { } failed)
         {
             await FinishAsync(attempt);
             metrics.Failed.Add(1);
@@ -67,7 +71,7 @@ public sealed partial class JobSettler(
 
         var delay = RetryBackoff.Delay(attempt.Job.Attempts, settings.RetryBaseDelay, settings.RetryMaxDelay, Random.Shared.NextDouble());
         var due = timeProvider.GetUtcNow() + delay;
-        if (await Settled(attempt, jobs.ScheduleRetryAsync(attempt.Job.Id, attempt.Lease.Token, error, due)) is { } waiting)
+        if (await Settled(attempt, await jobs.ScheduleRetryAsync(attempt.Job.Id, attempt.Lease.Token, error, due)) is { } waiting)
         {
             await attempt.Lease.ReleaseAsync();
             // Scheduled after MongoDB records the wait: if this worker dies in between, the reconciler dispatches it.
@@ -81,7 +85,7 @@ public sealed partial class JobSettler(
     /// <summary>On shutdown: the job goes straight back on the stream, its attempt uncounted.</summary>
     public async Task ReleaseAsync(JobAttempt attempt)
     {
-        if (await Settled(attempt, jobs.ReleaseAsync(attempt.Job.Id, attempt.Lease.Token)) is { } released)
+        if (await Settled(attempt, await jobs.ReleaseAsync(attempt.Job.Id, attempt.Lease.Token)) is { } released)
         {
             // The lease goes first: a worker that read the new entry while it still stood would drop it as a duplicate.
             await attempt.Lease.ReleaseAsync();
@@ -106,9 +110,8 @@ public sealed partial class JobSettler(
     }
 
     /// <summary>The transition's result, published; null (and logged) when a newer owner has the job.</summary>
-    private async Task<JobDocument?> Settled(JobAttempt attempt, Task<JobDocument?> transition)
+    private async Task<JobDocument?> Settled(JobAttempt attempt, JobDocument? settled)
     {
-        var settled = await transition;
         if (settled is null)
         {
             LogSuperseded(logger, attempt.Job.Id);
@@ -127,7 +130,7 @@ public sealed partial class JobSettler(
     private Task AcknowledgeAsync(JobAttempt attempt) => stream.AcknowledgeAsync(attempt.EntryId, attempt.Job.Id, attempt.Job.UserId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} completed with song {SongId} after {Attempts} attempt(s).")]
-    private static partial void LogCompleted(ILogger logger, string jobId, string songId, int attempts);
+    private static partial void LogCompleted(ILogger logger, string jobId, string? songId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} canceled by its owner.")]
     private static partial void LogCanceled(ILogger logger, string jobId);

@@ -25,6 +25,8 @@ public static class JobsExtensions
         services.AddSingleton<JobClaims>();
         services.AddSingleton<JobSettler>();
         services.AddSingleton<SongLibraryWriter>();
+        services.AddSingleton<MongoTransactionSupport>();
+        services.AddSingleton<JobCompletion>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ISongGenerator, SynthSongGenerator>();
 

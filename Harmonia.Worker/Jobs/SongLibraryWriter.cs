@@ -10,79 +10,117 @@ using MongoDB.Driver.GridFS;
 namespace Harmonia.Worker.Jobs;
 
 /// <summary>
-/// Stores what a song job produced: the audio in GridFS, the song, and the item in its owner's library.
-/// Safe to repeat for the same job: the unique indexes on <c>jobId</c> keep exactly one song and one library
-/// item per job, however many attempts (or zombie workers) get this far.
+/// Stores what a song job produced: the audio in GridFS, the song, and the item in its owner's library; then tells
+/// the owner and the caches. The documents go in either inside the caller's transaction (<see cref="JobCompletion"/>)
+/// or on their own, safe to repeat for the same job: the unique indexes on <c>jobId</c> keep exactly one song and one
+/// library item per job, however many attempts (or zombie workers) get this far.
 /// </summary>
 public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, CacheInvalidator invalidator, UserNotifications notifications, TimeProvider timeProvider)
 {
-    /// <summary>Stores the song and its library item (or keeps the ones an earlier attempt stored); returns the song's id.</summary>
-    public async Task<string> StoreAsync(JobDocument job, byte[] audio)
-    {
-        var song = await InsertSongAsync(job, audio);
-
-        try
-        {
-            var item = new LibraryItemDocument
-            {
-                UserId = job.UserId,
-                Type = LibraryItemType.Song,
-                Title = song.Title,
-                SongId = song.Id,
-                JobId = job.Id,
-                CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
-            };
-            await library.Documents.InsertOneAsync(item);
-            await notifications.TryAppendAsync(
-                job.UserId, NotificationTypes.Library, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId), NotificationsJsonContext.Default.LibraryChange);
-        }
-        catch (MongoException exception) when (exception.IsDuplicateKey())
-        {
-            // An earlier attempt added it; its invalidation may not have happened, so it is repeated below.
-        }
-
-        // Every cached page of the owner's library is stale now, and the song's id may have been looked up (and its
-        // absence cached) before it existed; the cache's backplane tells every API replica.
-        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(song.Id), "song-generated", CancellationToken.None);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(job.UserId), "song-generated", CancellationToken.None);
-        return song.Id;
-    }
-
     /// <remarks>
-    /// Inserted without looking for an earlier attempt's song first: nearly every job gets here once, so the
-    /// lookup would cost every job a round trip to spare the rare repeat an upload. A worker that dies between
-    /// the upload and the insert leaves an unreferenced audio file named after the job; it is harmless, and
-    /// deleting it here could delete a file another attempt is about to reference.
+    /// Uploaded before the song is inserted and outside any transaction (it is large, a transaction should be short).
+    /// A worker that dies before the insert leaves an unreferenced file named after the job; retention deletes it.
     /// </remarks>
-    private async Task<SongDocument> InsertSongAsync(JobDocument job, byte[] audio)
-    {
-        var fileId = await songs.Audio.UploadFromBytesAsync(
+    public Task<ObjectId> UploadAsync(JobDocument job, byte[] audio) =>
+        songs.Audio.UploadFromBytesAsync(
             $"{job.Id}.wav",
             audio,
             new GridFSUploadOptions { Metadata = new BsonDocument { ["contentType"] = "audio/wav", ["jobId"] = job.Id } });
-        var song = new SongDocument
-        {
-            OwnerId = job.UserId,
-            Title = SongTitles.FromPrompt(job.Prompt),
-            Prompt = job.Prompt,
-            DurationSeconds = job.DurationSeconds,
-            AudioFileId = fileId.ToString(),
-            JobId = job.Id,
-            CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
-        };
+
+    /// <summary>Deletes an upload no song references, and none ever will (its song went with an undone transaction).</summary>
+    public Task DeleteUploadAsync(ObjectId fileId) => songs.Audio.DeleteAsync(fileId);
+
+    /// <summary>
+    /// Inserts the song and its library item in <paramref name="session"/>'s transaction. A song or item an earlier
+    /// attempt stored outside a transaction makes the insert throw a duplicate key, which undoes the transaction.
+    /// </summary>
+    public async Task<StoredSong> InsertAsync(IClientSessionHandle session, JobDocument job, ObjectId fileId, CancellationToken cancellationToken)
+    {
+        var song = NewSong(job, fileId);
+        await songs.Documents.InsertOneAsync(session, song, cancellationToken: cancellationToken);
+        var item = NewItem(job, song);
+        await library.Documents.InsertOneAsync(session, item, cancellationToken: cancellationToken);
+        return new StoredSong(song, item);
+    }
+
+    /// <summary>Inserts the song and its library item, or keeps the ones an earlier attempt stored.</summary>
+    /// <remarks>
+    /// Inserted without looking for an earlier attempt's song first: nearly every job gets here once, so the lookup
+    /// would cost every job a round trip to spare the rare repeat an upload.
+    /// </remarks>
+    public async Task<StoredSong> InsertOrKeepAsync(JobDocument job, ObjectId fileId)
+    {
+        var song = await InsertSongOrKeepAsync(job, fileId);
+        var item = NewItem(job, song);
         try
         {
+            await library.Documents.InsertOneAsync(item);
+            return new StoredSong(song, item);
+        }
+        catch (MongoException exception) when (exception.IsDuplicateKey())
+        {
+            // An earlier attempt added it; its invalidation may not have happened, so AnnounceAsync repeats it.
+            return new StoredSong(song, NewItem: null);
+        }
+    }
+
+    /// <summary>
+    /// Tells the owner of a library item this attempt added, and drops what the caches hold: every cached page of the
+    /// owner's library is stale now, and the song's id may have been looked up (and its absence cached) before it
+    /// existed. The cache's backplane tells every API replica.
+    /// </summary>
+    public async Task AnnounceAsync(JobDocument job, StoredSong stored)
+    {
+        if (stored.NewItem is { } item)
+        {
+            await notifications.TryAppendAsync(
+                job.UserId, NotificationTypes.Library, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId), NotificationsJsonContext.Default.LibraryChange);
+        }
+
+        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(stored.Song.Id), "song-generated", CancellationToken.None);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(job.UserId), "song-generated", CancellationToken.None);
+    }
+
+    private async Task<SongDocument> InsertSongOrKeepAsync(JobDocument job, ObjectId fileId)
+    {
+        try
+        {
+            var song = NewSong(job, fileId);
             await songs.Documents.InsertOneAsync(song);
             return song;
         }
         catch (MongoException exception) when (exception.IsDuplicateKey())
         {
             // Another attempt stored the song first; this upload is nobody's.
-            await songs.Audio.DeleteAsync(fileId);
+            await DeleteUploadAsync(fileId);
             return await songs.Documents.Find(Builders<SongDocument>.Filter.Eq(s => s.JobId, job.Id)).FirstAsync();
         }
     }
+
+    private SongDocument NewSong(JobDocument job, ObjectId fileId) => new()
+    {
+        OwnerId = job.UserId,
+        Title = SongTitles.FromPrompt(job.Prompt),
+        Prompt = job.Prompt,
+        DurationSeconds = job.DurationSeconds,
+        AudioFileId = fileId.ToString(),
+        JobId = job.Id,
+        CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
+    };
+
+    private LibraryItemDocument NewItem(JobDocument job, SongDocument song) => new()
+    {
+        UserId = job.UserId,
+        Type = LibraryItemType.Song,
+        Title = song.Title,
+        SongId = song.Id,
+        JobId = job.Id,
+        CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
+    };
 }
+
+/// <summary>A job's song, and its library item when this attempt added it (null when an earlier one had).</summary>
+public sealed record StoredSong(SongDocument Song, LibraryItemDocument? NewItem);
 
 /// <summary>Song titles derived from prompts.</summary>
 public static class SongTitles

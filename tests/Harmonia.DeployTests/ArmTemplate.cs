@@ -17,6 +17,15 @@ internal sealed class ArmTemplate(JsonObject template)
 
     public JsonObject Resource(string type) => Assert.Single(Resources(type));
 
+    public JsonObject Outputs => template["outputs"]!.AsObject();
+
+    /// <summary>The Key Vault secret of this name; its resource name ends in it, as <c>format('{0}/{1}', vault, 'name')</c>.</summary>
+    public JsonObject KeyVaultSecret(string name) =>
+        Assert.Single(Resources("Microsoft.KeyVault/vaults/secrets"), secret => ((string)secret["name"]!).EndsWith($"'{name}')]", StringComparison.Ordinal));
+
+    /// <summary>The ARM expression a <c>[...]</c> value holds, without its brackets, to find it inside another.</summary>
+    public static string Expression(JsonNode value) => ((string)value!)[1..^1];
+
     /// <summary>The allowed values of a parameter, in declaration order.</summary>
     public IReadOnlyList<string> AllowedValues(string parameter) =>
         [.. Parameters[parameter]!["allowedValues"]!.AsArray().Select(value => (string)value!)];

@@ -30,6 +30,12 @@ internal sealed partial class ContainerAppTemplate
 
     public IReadOnlyList<JsonObject> Env => [.. Container["env"]!.AsArray().Select(e => e!.AsObject())];
 
+    /// <summary>The secrets the custom scale rules authenticate with (KEDA trigger parameters).</summary>
+    public IEnumerable<string> ScaleRuleSecretRefs =>
+        (Document["properties"]!["template"]!["scale"]?["rules"]?.AsArray() ?? [])
+            .SelectMany(rule => rule!["custom"]?["auth"]?.AsArray() ?? [])
+            .Select(auth => (string)auth!["secretRef"]!);
+
     public IReadOnlyDictionary<string, string> Secrets =>
         Configuration["secrets"]?.AsArray().ToDictionary(s => (string)s!["name"]!, s => (string)s!["value"]!) ?? [];
 

@@ -18,6 +18,13 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
     /// <summary>main.bicep's switch between the published Redis variants, which the AppHost reads from the same setting.</summary>
     private const string PublishedRedisParameter = "publishedRedis";
 
+    /// <summary>main.bicep's worker replica range, which only the worker's scale rule reads.</summary>
+    private static readonly Dictionary<string, string> WorkerReplicaParameters = new()
+    {
+        ["workerMinReplicas"] = "${HARMONIA_WORKER_MIN_REPLICAS=1}",
+        ["workerMaxReplicas"] = "${HARMONIA_WORKER_MAX_REPLICAS=10}",
+    };
+
     /// <summary>Values azd keeps in every environment besides the provisioning outputs.</summary>
     private static readonly string[] AzdEnvironment = ["AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_SUBSCRIPTION_ID"];
 
@@ -95,7 +102,7 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         }
 
         // A parameter only the other variant declares (the Redis container's password) is known too.
-        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter);
+        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter).Concat(WorkerReplicaParameters.Keys);
         failures.AddRange(deployment.MainParameters.Select(p => p.Key).Except(known).Select(name => $"main.bicep parameter {name} is no AppHost parameter"));
         AssertNone(failures);
     }
@@ -107,6 +114,10 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         expected["environmentName"] = "${AZURE_ENV_NAME}";
         expected["location"] = "${AZURE_LOCATION}";
         expected[PublishedRedisParameter] = $"${{{PublishedRedisVariable}={PublishedRedis.Container}}}";
+        foreach (var (name, value) in WorkerReplicaParameters)
+        {
+            expected[name] = value;
+        }
 
         var actual = deployment.ParameterValues.ToDictionary(p => p.Key, p => (string)p.Value!["value"]!);
 
@@ -186,7 +197,7 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
                 }
             }
 
-            var referenced = env.Values.Select(e => (string?)e["secretRef"]).OfType<string>().ToList();
+            var referenced = env.Values.Select(e => (string?)e["secretRef"]).OfType<string>().Concat(template.ScaleRuleSecretRefs).ToList();
             failures.AddRange(referenced.Except(template.Secrets.Keys).Select(secret => $"{resource}: secretRef {secret} names no secret"));
             failures.AddRange(template.Secrets.Keys.Except(referenced).Select(secret => $"{resource}: secret {secret} is never used"));
             failures.AddRange(env.Values

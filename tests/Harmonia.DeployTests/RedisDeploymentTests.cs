@@ -42,7 +42,7 @@ public sealed class RedisDeploymentTests(DeploymentFixture deployment) : IClassF
         Assert.Null(secret["value"]);
         Assert.Equal(SecretName, (string)variable["secretRef"]!);
         Assert.Contains("connectionStringSecretUri", (string)deployment.MainOutputs["AZURE_REDIS_CONNECTION_STRING_URI"]!["value"]!, StringComparison.Ordinal);
-        Assert.EndsWith($"'{SecretName}')]", (string)deployment.RedisModule.Resource("Microsoft.KeyVault/vaults/secrets")["name"]!, StringComparison.Ordinal);
+        Assert.NotNull(deployment.RedisModule.KeyVaultSecret(SecretName)["properties"]!["value"]);
     }
 
     [Fact]
@@ -52,11 +52,13 @@ public sealed class RedisDeploymentTests(DeploymentFixture deployment) : IClassF
     [Fact]
     public void ContainerConnectionStringInKeyVaultIsBuiltFromTheRedisPassword()
     {
-        var value = (string)deployment.RedisModule.Resource("Microsoft.KeyVault/vaults/secrets")["properties"]!["value"]!;
+        var value = (string)deployment.RedisModule.KeyVaultSecret(SecretName)["properties"]!["value"]!;
 
         // The manifest's connection string draws on redis-password; main.bicep passes redis_password as redisPassword.
         Assert.Equal(["redis-password"], deployment.Manifests[PublishedRedis.Container].ParametersIn("{redis.connectionString}"));
-        Assert.Contains("format('redis:6379,password={0}', parameters('redisPassword'))", value, StringComparison.Ordinal);
+        Assert.Contains("format('{0},password={1}', if(variables('managed'), ", value, StringComparison.Ordinal);
+        Assert.Contains("'redis:6379'), if(variables('managed'), ", value, StringComparison.Ordinal);
+        Assert.EndsWith(".primaryKey, parameters('redisPassword'))))]", value, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -76,15 +78,15 @@ public sealed class RedisDeploymentTests(DeploymentFixture deployment) : IClassF
     {
         var cluster = deployment.RedisModule.Resource("Microsoft.Cache/redisEnterprise");
         var database = deployment.RedisModule.Resource(DatabaseType)["properties"]!;
-        var connectionString = (string)deployment.RedisModule.Resource("Microsoft.KeyVault/vaults/secrets")["properties"]!["value"]!;
+        var connectionString = (string)deployment.RedisModule.KeyVaultSecret(SecretName)["properties"]!["value"]!;
 
         Assert.Equal("1.2", (string)cluster["properties"]!["minimumTlsVersion"]!);
         Assert.Equal("OSSCluster", (string)database["clusteringPolicy"]!);
         Assert.Equal("Encrypted", (string)database["clientProtocol"]!);
         Assert.Equal("Enabled", (string)database["accessKeysAuthentication"]!);
         Assert.Equal("[variables('managedRedisPort')]", (string)database["port"]!);
-        Assert.Contains("format('{0}:{1},ssl=true,password={2}'", connectionString, StringComparison.Ordinal);
-        Assert.Contains("variables('managedRedisPort'), listKeys(", connectionString, StringComparison.Ordinal);
+        Assert.StartsWith("[if(variables('managed'), format('{0},ssl=true,password={1}', if(variables('managed'), format('{0}:{1}', reference(", connectionString, StringComparison.Ordinal);
+        Assert.Contains("'2025-07-01').hostName, variables('managedRedisPort')), 'redis:6379'), if(variables('managed'), listKeys(", connectionString, StringComparison.Ordinal);
     }
 
     [Fact]
