@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,9 @@ public sealed class RateLimitPolicies
         StringComparer.OrdinalIgnoreCase, SignedInName, AnonymousName, LoginAccountName, AccountMailName, AccountCodeName);
 
     private readonly FrozenDictionary<string, RateLimitPolicy> _byRoute;
+
+    /// <summary><see cref="RouteOf"/>'s answers: endpoints and their methods are fixed at start, so one string each, built once.</summary>
+    private readonly ConcurrentDictionary<(Endpoint Endpoint, string Method), string> _routes = new();
 
     public RateLimitPolicies(IOptions<RateLimitingOptions> options)
     {
@@ -52,7 +56,7 @@ public sealed class RateLimitPolicies
     /// <c>METHOD:/pattern</c> of the endpoint a request reached: the route pattern, never the raw path, so the
     /// set of counters per caller is bounded by the set of endpoints.
     /// </summary>
-    public static string RouteOf(Endpoint? endpoint, string requestMethod)
+    public string RouteOf(Endpoint? endpoint, string requestMethod)
     {
         if (endpoint is not RouteEndpoint { RoutePattern.RawText: { } pattern })
         {
@@ -60,9 +64,17 @@ public sealed class RateLimitPolicies
         }
 
         // Routing only matches a request to an endpoint declaring its method, so the method adds no unbounded input.
-        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
-        var method = methods?.FirstOrDefault(candidate => string.Equals(candidate, requestMethod, StringComparison.OrdinalIgnoreCase)) ?? "*";
-        return $"{method}:{NormalizePattern(pattern)}";
+        var method = "*";
+        foreach (var candidate in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+        {
+            if (string.Equals(candidate, requestMethod, StringComparison.OrdinalIgnoreCase))
+            {
+                method = candidate;
+                break;
+            }
+        }
+
+        return _routes.GetOrAdd((endpoint, method), static key => $"{key.Method}:{NormalizePattern(((RouteEndpoint)key.Endpoint).RoutePattern.RawText!)}");
     }
 
     private static string RouteFromSetting(string route)

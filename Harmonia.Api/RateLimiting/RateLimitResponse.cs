@@ -58,13 +58,23 @@ public static class RateLimitResponse
     /// <summary>Whole seconds, rounded up, so a client that waits this long never arrives early.</summary>
     private static long Seconds(TimeSpan duration) => (long)Math.Ceiling(Math.Max(duration.TotalSeconds, 0));
 
-    private sealed class Decisions : List<RateLimitDecision>
+    /// <summary>Almost every request is under one policy: that case writes the policy's fixed field and one state string.</summary>
+    private sealed class Decisions() : List<RateLimitDecision>(capacity: 1)
     {
         public void WriteTo(IHeaderDictionary headers)
         {
+            if (Count == 1)
+            {
+                headers[PolicyHeader] = this[0].Policy.HeaderItem;
+                headers[StateHeader] = State(this[0]);
+                return;
+            }
+
             headers[PolicyHeader] = string.Join(", ", this.Select(decision => decision.Policy.HeaderItem));
-            headers[StateHeader] = string.Join(", ", this.Select(decision =>
-                string.Create(CultureInfo.InvariantCulture, $"\"{decision.Policy.Name}\";r={decision.Remaining};t={Seconds(decision.ResetAfter)}")));
+            headers[StateHeader] = string.Join(", ", this.Select(State));
         }
+
+        private static string State(RateLimitDecision decision) =>
+            string.Create(CultureInfo.InvariantCulture, $"\"{decision.Policy.Name}\";r={decision.Remaining};t={Seconds(decision.ResetAfter)}");
     }
 }

@@ -31,7 +31,7 @@ public sealed partial class RateLimitService(
     public ValueTask<RateLimitDecision> DecideForEndpointAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        var route = RateLimitPolicies.RouteOf(endpoint, context.Request.Method);
+        var route = policies.RouteOf(endpoint, context.Request.Method);
         var userId = RequiresSignIn(endpoint) ? context.User.FindFirstValue(AccessTokens.UserIdClaim) : null;
         var policy = policies.For(route, signedIn: userId is not null);
         var key = userId is null

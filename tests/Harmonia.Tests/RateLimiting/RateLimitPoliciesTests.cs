@@ -13,18 +13,18 @@ public sealed class RateLimitPoliciesTests
 
     [Fact]
     public void ARouteIsTheMethodAndPatternNeverThePath() =>
-        Assert.Equal("GET:/users/{id}", RateLimitPolicies.RouteOf(Endpoint("/users/{id}", "GET"), "get"));
+        Assert.Equal("GET:/users/{id}", _policies.RouteOf(Endpoint("/users/{id}", "GET"), "get"));
 
     [Fact]
     public void RequestsThatReachedNoEndpointShareOneRoute() =>
-        Assert.Equal(RateLimitPolicies.UnmatchedRoute, RateLimitPolicies.RouteOf(null, "GET"));
+        Assert.Equal(RateLimitPolicies.UnmatchedRoute, _policies.RouteOf(null, "GET"));
 
     [Theory]
     [InlineData("/jobs")]
     [InlineData("/jobs/")]
     public void AnEndpointPolicyAppliesByRoutePatternHoweverTheGroupWasMapped(string pattern)
     {
-        var route = RateLimitPolicies.RouteOf(Endpoint(pattern, "POST"), "POST");
+        var route = _policies.RouteOf(Endpoint(pattern, "POST"), "POST");
 
         Assert.Equal("jobs-create", _policies.For(route, signedIn: true).Name);
     }
@@ -32,7 +32,7 @@ public sealed class RateLimitPoliciesTests
     [Fact]
     public void OtherEndpointsFallUnderTheCallersDefault()
     {
-        var route = RateLimitPolicies.RouteOf(Endpoint("/users/me", "GET"), "GET");
+        var route = _policies.RouteOf(Endpoint("/users/me", "GET"), "GET");
 
         Assert.Equal("user-route", _policies.For(route, signedIn: true).Name);
         Assert.Equal("ip-route", _policies.For(route, signedIn: false).Name);
