@@ -7,8 +7,11 @@ namespace Harmonia.Caching;
 /// <summary>
 /// Tells how each read of an area's key was answered, from FusionCache's events, to <see cref="CacheMetrics"/> and to
 /// the <see cref="CacheReadScope"/> of the request that made the read. Each read raises exactly one of: a valid L1 hit,
-/// a valid L2 hit, a miss (the factory read MongoDB) or a stale hit (fail-safe served an expired value); the level
-/// events for expired entries and the overall hit that follows a level hit are not counted again.
+/// a valid L2 hit, a miss (the factory read MongoDB) or a stale answer (fail-safe served an expired value after the
+/// factory failed or timed out). Level events for expired entries are not counted. The overall hit event is not
+/// subscribed: FusionCache builds its arguments only for subscribers, and on every hit that cost more than the level
+/// event that already tells it; the stale answers it would flag are exactly the fail-safe activations and synthetic
+/// timeouts.
 /// </summary>
 /// <remarks>
 /// The handlers run synchronously on the reading call (<c>EnableSyncEventHandlersExecution</c>), so the outcome is
@@ -46,13 +49,8 @@ internal static class FusionCacheReadOutcomes
                 Record(e.Key, CacheResult.DistributedHit);
             }
         };
-        cache.Events.Hit += (_, e) =>
-        {
-            if (e.IsStale)
-            {
-                Record(e.Key, CacheResult.Stale);
-            }
-        };
+        cache.Events.FailSafeActivate += (_, e) => Record(e.Key, CacheResult.Stale);
+        cache.Events.FactorySyntheticTimeout += (_, e) => Record(e.Key, CacheResult.Stale);
         cache.Events.Miss += (_, e) => Record(e.Key, CacheResult.Miss);
     }
 }
