@@ -24,7 +24,7 @@ var apiReplicas = builder.Configuration.GetValue("Harmonia:Api:Replicas", 2);
 
 // Services read their stores' connection strings only, so a store's other details (host, port, password) are never
 // copied into their environments, and both published Redis variants give them the same one variable.
-builder.AddProject<Projects.Harmonia_Api>("api")
+var api = builder.AddProject<Projects.Harmonia_Api>("api")
     .WithReplicas(apiReplicas)
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)
@@ -43,6 +43,7 @@ builder.AddProject<Projects.Harmonia_Worker>("worker")
     .WithReference(database).WaitFor(database)
     .WithReference(mail).WaitFor(mail)
     .WithEnvironment("Harmonia__Mail__From", mailFrom)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithQueueCommands(api);
 
 builder.Build().Run();
