@@ -30,7 +30,6 @@ internal static class WorkerDashboardExtensions
             Description = description,
             IconName = icon,
             ConfirmationMessage = confirmation,
-            EndpointSelector = () => endpoint,
             Arguments = onOneJob ? [JobId()] : [],
             PrepareRequest = async request =>
             {
@@ -41,13 +40,12 @@ internal static class WorkerDashboardExtensions
         };
 
         return worker
-            .WithHttpCommand("/admin/jobs", "List jobs", commandName: "list-jobs", commandOptions: new()
+            .WithHttpCommand("/admin/jobs", "List jobs", () => endpoint, commandName: "list-jobs", commandOptions: new()
             {
                 Method = HttpMethod.Get,
                 Description = "One page of the waiting, delayed, running or failed jobs, with owner, attempts and last error.",
                 IconName = "List",
-                EndpointSelector = () => endpoint,
-                Arguments =
+                    Arguments =
                 [
                     new InteractionInput { Name = PlaceArgument, Label = "Place", InputType = InputType.Choice, Required = true, Value = "failed",
                         Options = [new("waiting", "Waiting"), new("delayed", "Delayed"), new("running", "Running"), new("failed", "Failed")] },
@@ -62,13 +60,13 @@ internal static class WorkerDashboardExtensions
                 },
                 GetCommandResult = ListResultAsync,
             })
-            .WithHttpCommand("/admin/jobs", "Retry job", commandName: "retry-job", commandOptions: Options(
+            .WithHttpCommand("/admin/jobs", "Retry job", () => endpoint, commandName: "retry-job", commandOptions: Options(
                 HttpMethod.Post, "Put a failed job back in the queue with a fresh set of attempts.", "ArrowClockwise", arguments => $"/admin/jobs/{JobIdOf(arguments)}/retry"))
-            .WithHttpCommand("/admin/jobs", "Cancel job", commandName: "cancel-job", commandOptions: Options(
+            .WithHttpCommand("/admin/jobs", "Cancel job", () => endpoint, commandName: "cancel-job", commandOptions: Options(
                 HttpMethod.Post, "Cancel a pending or running job, as its owner would.", "DismissCircle", arguments => $"/admin/jobs/{JobIdOf(arguments)}/cancel"))
-            .WithHttpCommand("/admin/jobs", "Remove job", commandName: "remove-job", commandOptions: Options(
+            .WithHttpCommand("/admin/jobs", "Remove job", () => endpoint, commandName: "remove-job", commandOptions: Options(
                 HttpMethod.Delete, "Delete a finished job from MongoDB and Redis.", "Delete", arguments => $"/admin/jobs/{JobIdOf(arguments)}", "Delete this job for good?"))
-            .WithHttpCommand("/admin/jobs", "Drain delayed jobs", commandName: "drain-delayed", commandOptions: Options(
+            .WithHttpCommand("/admin/jobs", "Drain delayed jobs", () => endpoint, commandName: "drain-delayed", commandOptions: Options(
                 HttpMethod.Post, "End every retry backoff and dispatch the delayed jobs now.", "FastForward", _ => "/admin/jobs/delayed/drain", "Start every job waiting out a retry backoff now?", onOneJob: false));
     }
 

@@ -25,10 +25,10 @@ public static class QueueAdminApi
     private static async Task<Ok<QueuePageResponse>> ListAsync(
         QueueAdministration queue,
         CancellationToken cancellationToken,
-        QueuePlaceKind place = QueuePlaceKind.Waiting,
+        [AllowedValues("waiting", "delayed", "running", "failed")] string place = "waiting",
         [Range(1, 10_000)] int page = 1,
         [Range(1, 100)] int pageSize = 20) =>
-        TypedResults.Ok(await queue.ListAsync(place, page, pageSize, cancellationToken));
+        TypedResults.Ok(await queue.ListAsync(Enum.Parse<QueuePlaceKind>(place, ignoreCase: true), page, pageSize, cancellationToken));
 
     private static async Task<Results<Ok<QueueCommandResponse>, NotFound<QueueCommandResponse>>> RetryAsync(
         ObjectId id, ClaimsPrincipal user, QueueAdministration queue) =>
