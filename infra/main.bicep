@@ -49,7 +49,7 @@ param jwt_signing_key string
 
 @metadata({azd: {
   type: 'generate'
-  config: {length:22,noSpecial:true}
+  config: {length:32,noSpecial:true}
   }
 })
 @description('Password of the Redis container. azd generates it once per environment.')
@@ -64,6 +64,10 @@ param redis_password string
   'AzureManagedRedis'
 ])
 param publishedRedis string = 'Container'
+
+// Not an AppHost parameter either: where the alert rules of alerts.bicep send their notifications.
+@description('Resource id of an existing action group the alert rules notify (/subscriptions/.../actionGroups/name). Empty: the rules fire but notify no one.')
+param alertActionGroupId string = ''
 
 var tags = {
   'azd-env-name': environmentName
@@ -96,6 +100,17 @@ module redis 'redis.bicep' = {
   }
 }
 
+module alerts 'alerts.bicep' = {
+  scope: rg
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_ID
+    actionGroupId: alertActionGroupId
+  }
+}
+
 output MANAGED_IDENTITY_CLIENT_ID string = resources.outputs.MANAGED_IDENTITY_CLIENT_ID
 output MANAGED_IDENTITY_NAME string = resources.outputs.MANAGED_IDENTITY_NAME
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_NAME
@@ -107,3 +122,4 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = resources.outputs.AZURE_CONT
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN
 output AZURE_KEY_VAULT_NAME string = resources.outputs.AZURE_KEY_VAULT_NAME
 output AZURE_REDIS_CONNECTION_STRING_URI string = redis.outputs.connectionStringSecretUri
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = alerts.outputs.applicationInsightsConnectionString

@@ -18,6 +18,9 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
     /// <summary>main.bicep's switch between the published Redis variants, which the AppHost reads from the same setting.</summary>
     private const string PublishedRedisParameter = "publishedRedis";
 
+    /// <summary>main.bicep's action group for the alert rules, an operator's choice rather than the AppHost's.</summary>
+    private const string AlertActionGroupParameter = "alertActionGroupId";
+
     /// <summary>Values azd keeps in every environment besides the provisioning outputs.</summary>
     private static readonly string[] AzdEnvironment = ["AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_SUBSCRIPTION_ID"];
 
@@ -95,7 +98,7 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         }
 
         // A parameter only the other variant declares (the Redis container's password) is known too.
-        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter);
+        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter).Append(AlertActionGroupParameter);
         failures.AddRange(deployment.MainParameters.Select(p => p.Key).Except(known).Select(name => $"main.bicep parameter {name} is no AppHost parameter"));
         AssertNone(failures);
     }
@@ -107,6 +110,7 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         expected["environmentName"] = "${AZURE_ENV_NAME}";
         expected["location"] = "${AZURE_LOCATION}";
         expected[PublishedRedisParameter] = $"${{{PublishedRedisVariable}={PublishedRedis.Container}}}";
+        expected[AlertActionGroupParameter] = "${AZURE_ALERT_ACTION_GROUP_ID=}";
 
         var actual = deployment.ParameterValues.ToDictionary(p => p.Key, p => (string)p.Value!["value"]!);
 
