@@ -74,11 +74,11 @@ var rules = [
   }
   {
     name: 'job-queue-growing'
-    description: 'The job queue grew in each of the last three 5-minute intervals: workers fall behind.'
+    description: 'Jobs waiting for a worker grew in each of the last three 5-minute intervals: workers fall behind.'
     severity: 2
     window: 'PT20M'
     threshold: 2
-    query: 'AppMetrics | where Name == "harmonia.jobs.queue.depth" | summarize depth = max(Max) by bin(TimeGenerated, 5m) | order by TimeGenerated asc | extend growth = depth - prev(depth) | summarize Value = countif(growth > 0)'
+    query: 'AppMetrics | where Name == "harmonia.jobs.queue.depth" and tostring(Properties["state"]) == "waiting" | summarize depth = max(Max) by bin(TimeGenerated, 5m) | order by TimeGenerated asc | extend growth = depth - prev(depth) | summarize Value = countif(growth > 0)'
   }
   {
     name: 'ratelimit-local-fallback'
