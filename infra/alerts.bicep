@@ -1,6 +1,6 @@
 // Azure Monitor alert rules on what docs/operations.md's troubleshooting table names. Each rule is a log search
 // alert over the Application Insights tables of the Log Analytics workspace: AppRequests (the API's requests, from
-// its traces) and AppMetrics (the harmonia.* instruments the services emit). A metric name in a rule is a metric
+// its traces; the worker's only requests are health probes, which are not traced) and AppMetrics (the harmonia.* instruments the services emit). A metric name in a rule is a metric
 // the code emits: tests/Harmonia.IntegrationTests/Observability/AlertRuleTests.cs compares them with the meters.
 // Thresholds are starting points; docs/operations.md says what each one means and what to do when it fires.
 
@@ -12,6 +12,9 @@ param tags object = {}
 
 @description('The Log Analytics workspace the Application Insights component keeps its data in.')
 param logAnalyticsWorkspaceId string
+
+@description('The key vault the services read their connection strings from; the Application Insights one goes there too.')
+param keyVaultName string
 
 @description('Resource id of the action group alerts go to (email, SMS, a webhook, an on-call tool). Empty: the rules fire but notify no one.')
 param actionGroupId string
@@ -29,6 +32,20 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
   tags: tags
 }
 
+resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+// The services export to Application Insights when ConnectionStrings__appinsights is set (Harmonia.ServiceDefaults);
+// the container app templates read it from this secret, as they read Redis's.
+resource connectionString 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'connectionstrings--appinsights'
+  properties: {
+    value: applicationInsights.properties.ConnectionString
+  }
+}
+
 // severity: 0 critical … 4 verbose. window: the period each evaluation looks at (evaluated every 5 minutes).
 // A rule fires when its query's Value is above threshold.
 var rules = [
@@ -38,7 +55,7 @@ var rules = [
     severity: 1
     window: 'PT5M'
     threshold: 1
-    query: 'AppRequests | where AppRoleName == "api" | summarize total = count(), failed = countif(toint(ResultCode) >= 500) | extend Value = iff(total == 0, 0.0, 100.0 * failed / total)'
+    query: 'AppRequests | summarize total = count(), failed = countif(toint(ResultCode) >= 500) | extend Value = iff(total == 0, 0.0, 100.0 * failed / total)'
   }
   {
     name: 'api-p99-latency'
@@ -46,7 +63,7 @@ var rules = [
     severity: 2
     window: 'PT5M'
     threshold: 1000
-    query: 'AppRequests | where AppRoleName == "api" and Url !has "/events" | summarize Value = percentile(DurationMs, 99)'
+    query: 'AppRequests | where Url !has "/events" | summarize Value = percentile(DurationMs, 99)'
   }
   {
     name: 'redis-memory-high'
@@ -136,5 +153,5 @@ resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [for rule 
   tags: tags
 }]
 
-@description('Where the services send telemetry for these rules (APPLICATIONINSIGHTS_CONNECTION_STRING).')
-output applicationInsightsConnectionString string = applicationInsights.properties.ConnectionString
+@description('The URL of the connection string secret, without a version.')
+output connectionStringSecretUri string = connectionString.properties.secretUri

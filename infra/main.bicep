@@ -107,6 +107,7 @@ module alerts 'alerts.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceId: resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_ID
+    keyVaultName: resources.outputs.AZURE_KEY_VAULT_NAME
     actionGroupId: alertActionGroupId
   }
 }
@@ -122,4 +123,4 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = resources.outputs.AZURE_CONT
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN
 output AZURE_KEY_VAULT_NAME string = resources.outputs.AZURE_KEY_VAULT_NAME
 output AZURE_REDIS_CONNECTION_STRING_URI string = redis.outputs.connectionStringSecretUri
-output APPLICATIONINSIGHTS_CONNECTION_STRING string = alerts.outputs.applicationInsightsConnectionString
+output AZURE_APPINSIGHTS_CONNECTION_STRING_URI string = alerts.outputs.connectionStringSecretUri

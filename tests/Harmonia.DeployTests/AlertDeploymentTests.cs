@@ -18,6 +18,8 @@ public sealed class AlertDeploymentTests(DeploymentFixture deployment) : IClassF
         "ratelimit-local-fallback", "mail-send-failures",
     ];
 
+    public static TheoryData<string> Services() => ["api", "worker"];
+
     private JsonArray Rules => deployment.Alerts.Variables["rules"]!.AsArray();
 
     [Theory]
@@ -54,5 +56,20 @@ public sealed class AlertDeploymentTests(DeploymentFixture deployment) : IClassF
         Assert.Equal("[parameters('alertActionGroupId')]", (string)parameters["actionGroupId"]!["value"]!);
         Assert.Contains("AZURE_LOG_ANALYTICS_WORKSPACE_ID", (string)parameters["logAnalyticsWorkspaceId"]!["value"]!, StringComparison.Ordinal);
         Assert.Equal("${AZURE_ALERT_ACTION_GROUP_ID=}", (string)deployment.ParameterValues["alertActionGroupId"]!["value"]!);
+    }
+
+    [Theory]
+    [MemberData(nameof(Services))]
+    public void ServiceSendsTelemetryToTheApplicationInsightsTheRulesRead(string service)
+    {
+        var template = ContainerAppTemplate.Load(service);
+
+        var secret = template.Configuration["secrets"]!.AsArray().Single(entry => (string)entry!["name"]! == "connectionstrings--appinsights")!;
+        var variable = template.Env.Single(entry => (string)entry["name"]! == "ConnectionStrings__appinsights");
+
+        Assert.Equal(ContainerAppTemplate.Marker(".Env.AZURE_APPINSIGHTS_CONNECTION_STRING_URI"), (string)secret["keyVaultUrl"]!);
+        Assert.Equal("connectionstrings--appinsights", (string)variable["secretRef"]!);
+        Assert.Contains("connectionStringSecretUri", (string)deployment.MainOutputs["AZURE_APPINSIGHTS_CONNECTION_STRING_URI"]!["value"]!, StringComparison.Ordinal);
+        Assert.Contains("Microsoft.Insights/components", (string)deployment.Alerts.Resource("Microsoft.KeyVault/vaults/secrets")["properties"]!["value"]!, StringComparison.Ordinal);
     }
 }
