@@ -57,8 +57,8 @@ public sealed class QueueViewTests(AppHostFixture fixture)
         using var api = fixture.CreateApiClient();
         var admin = await AdminAsync(fixture, api);
         var owner = await RegisterAndLoginAsync(api);
-        var older = await SeedAsync(owner.Id, JobStatus.Failed, "The generator failed.", attempts: 3);
-        var newer = await SeedAsync(owner.Id, JobStatus.Failed, "The generator failed again.", attempts: 3);
+        var older = await SeedAsync(fixture.Database, owner.Id, JobStatus.Failed, "The generator failed.", attempts: 3);
+        var newer = await SeedAsync(fixture.Database, owner.Id, JobStatus.Failed, "The generator failed again.", attempts: 3);
 
         var firstPage = await ListAsync(api, admin, "failed", pageSize: 1);
         var listCommand = await ExecuteAsync("list-jobs", [("place", "failed"), ("page", "1")]);
@@ -80,7 +80,7 @@ public sealed class QueueViewTests(AppHostFixture fixture)
     {
         using var api = fixture.CreateApiClient();
         var owner = await RegisterAndLoginAsync(api);
-        var delayed = await SeedAsync(owner.Id, JobStatus.Pending, "Try again later.", attempts: 1, nextAttemptAt: DateTime.UtcNow.AddHours(1));
+        var delayed = await SeedAsync(fixture.Database, owner.Id, JobStatus.Pending, "Try again later.", attempts: 1, nextAttemptAt: DateTime.UtcNow.AddHours(1));
 
         var retried = await ExecuteAsync("retry-job", delayed.Id);
         var malformed = await ExecuteAsync("retry-job", "../cache/clear");
@@ -96,7 +96,7 @@ public sealed class QueueViewTests(AppHostFixture fixture)
         using var api = fixture.CreateApiClient();
         var admin = await AdminAsync(fixture, api);
         var owner = await RegisterAndLoginAsync(api);
-        var delayed = await SeedAsync(owner.Id, JobStatus.Pending, "Try again later.", attempts: 1, nextAttemptAt: DateTime.UtcNow.AddHours(1));
+        var delayed = await SeedAsync(fixture.Database, owner.Id, JobStatus.Pending, "Try again later.", attempts: 1, nextAttemptAt: DateTime.UtcNow.AddHours(1));
         Assert.Contains(await ListAllAsync(api, admin, "delayed"), job => job.Id == delayed.Id);
 
         var drained = await ExecuteAsync("drain-delayed");
@@ -125,30 +125,6 @@ public sealed class QueueViewTests(AppHostFixture fixture)
         Assert.True(removed.Success, removed.Message);
         Assert.Equal(HttpStatusCode.NotFound, afterRemoval.StatusCode);
         Assert.Null(await FindJobAsync(fixture.Database, job.Id));
-    }
-
-    /// <summary>A job as a worker left it, in the queue the AppHost's worker serves.</summary>
-    private async Task<JobDocument> SeedAsync(string userId, JobStatus status, string error, int attempts, DateTime? nextAttemptAt = null)
-    {
-        var now = DateTime.UtcNow;
-        var job = new JobDocument
-        {
-            UserId = userId,
-            Queue = new JobQueueOptions().Queue,
-            Type = JobType.Song,
-            Prompt = "a song an operator looks at",
-            DurationSeconds = 1,
-            Status = status,
-            Attempts = attempts,
-            Version = attempts * 2,
-            Error = error,
-            NextAttemptAt = nextAttemptAt,
-            CreatedAt = now,
-            UpdatedAt = now,
-            CompletedAt = status is JobStatus.Failed ? now : null,
-        };
-        await fixture.Database.GetCollection<JobDocument>(JobStore.Name).InsertOneAsync(job, cancellationToken: CancellationToken);
-        return job;
     }
 
     /// <summary>Runs one of the worker resource's queue commands, as the dashboard does.</summary>
