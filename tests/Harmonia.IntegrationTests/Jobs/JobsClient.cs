@@ -127,14 +127,15 @@ internal static class JobsClient
             .FirstOrDefaultAsync(CancellationToken);
     }
 
-    /// <summary>Stores a job as a worker would have left it (failed, or waiting out a retry), in the queue the AppHost's worker serves.</summary>
-    public static async Task<JobDocument> SeedAsync(IMongoDatabase database, string userId, JobStatus status, string error, int attempts, DateTime? nextAttemptAt = null)
+    /// <summary>Stores a job as a worker would have left it (failed, or waiting out a retry), by default in the queue the AppHost's worker serves.</summary>
+    public static async Task<JobDocument> SeedAsync(
+        IMongoDatabase database, string userId, JobStatus status, string error, int attempts, DateTime? nextAttemptAt = null, string? queue = null)
     {
         var now = DateTime.UtcNow;
         var job = new JobDocument
         {
             UserId = userId,
-            Queue = new JobQueueOptions().Queue,
+            Queue = queue ?? new JobQueueOptions().Queue,
             Type = JobType.Song,
             Prompt = "a song an operator looks at",
             DurationSeconds = 1,
