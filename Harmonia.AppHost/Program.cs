@@ -10,6 +10,9 @@ var redis = infrastructure.Redis;
 var database = infrastructure.Database;
 var mail = infrastructure.Mail;
 
+// Telemetry for Azure Monitor when deployed, where the alert rules read it (infra/alerts.bicep); none in run mode.
+var azureMonitor = builder.AddAzureMonitorConnection();
+
 // Secrets: generated on first run and kept in the AppHost's user secrets; azd generates its own.
 var jwtSigningKey = builder.AddParameter("jwt-signing-key", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
 
@@ -24,13 +27,14 @@ var apiReplicas = builder.Configuration.GetValue("Harmonia:Api:Replicas", 2);
 
 // Services read their stores' connection strings only, so a store's other details (host, port, password) are never
 // copied into their environments, and both published Redis variants give them the same one variable.
-builder.AddProject<Projects.Harmonia_Api>("api")
+var api = builder.AddProject<Projects.Harmonia_Api>("api")
     .WithReplicas(apiReplicas)
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WaitFor(redis)
     .WithReference(database).WaitFor(database)
     .WithEnvironment("Harmonia__Auth__SigningKey", jwtSigningKey)
     .WithEnvironment("Harmonia__Accounts__PublicUrl", publicUrl)
+    .WithAzureMonitor(azureMonitor)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
     .WithApiReference()
@@ -43,6 +47,8 @@ builder.AddProject<Projects.Harmonia_Worker>("worker")
     .WithReference(database).WaitFor(database)
     .WithReference(mail).WaitFor(mail)
     .WithEnvironment("Harmonia__Mail__From", mailFrom)
-    .WithHttpHealthCheck("/health");
+    .WithAzureMonitor(azureMonitor)
+    .WithHttpHealthCheck("/health")
+    .WithQueueCommands(api);
 
 builder.Build().Run();

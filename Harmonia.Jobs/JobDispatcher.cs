@@ -63,7 +63,7 @@ public sealed class JobDispatcher(IConnectionMultiplexer redis, IOptions<JobQueu
             DispatchScript,
             [JobKeys.Waiting(_queue), JobKeys.WaitingOf(_queue, job.UserId), JobKeys.Turns(_queue)],
             [job.Id, job.UserId, $"{enqueuedAt} {job.TraceParent}", JobKeys.WakeChannel(_queue).ToString(), reason is DispatchReason.HandedBack ? "1" : "0"]);
-        metrics.Enqueued.Add(1, new TagList { { "reason", reason is DispatchReason.Submitted ? "submitted" : "recovered" } });
+        metrics.Enqueued.Add(1, new TagList { { "reason", reason switch { DispatchReason.Submitted => "submitted", DispatchReason.Retried => "retried", _ => "recovered" } } });
     }
 
     /// <summary>Takes a job that will not run (canceled while waiting) out of the waiting room, so it counts in no position.</summary>
@@ -76,6 +76,9 @@ public sealed class JobDispatcher(IConnectionMultiplexer redis, IOptions<JobQueu
     /// <summary>Dispatches the job once <paramref name="due"/> has passed.</summary>
     public Task ScheduleAsync(JobDocument job, DateTimeOffset due) =>
         Database.SortedSetAddAsync(JobKeys.Delayed(_queue), DelayedMember(job), due.ToUnixTimeMilliseconds());
+
+    /// <summary>Takes the job out of the delayed set, once its backoff has been ended and it is dispatched at once.</summary>
+    public Task UnscheduleAsync(JobDocument job) => Database.SortedSetRemoveAsync(JobKeys.Delayed(_queue), DelayedMember(job));
 
     /// <summary>Moves due scheduled jobs into the waiting room; returns how many.</summary>
     public async Task<int> PromoteDueAsync() =>
@@ -103,6 +106,9 @@ public enum DispatchReason
 
     /// <summary>A stopping worker handed the job back; it goes to the front of its owner's list.</summary>
     HandedBack,
+
+    /// <summary>An operator retried the failed job, or ended its backoff.</summary>
+    Retried,
 }
 
 /// <summary>One stream entry: which job and whose, when it was dispatched, and the trace it belongs to.</summary>

@@ -76,6 +76,19 @@ public sealed partial class JobStatusStore(IConnectionMultiplexer redis, UserNot
         }
     }
 
+    /// <summary>Forgets a deleted job's snapshot; if Redis cannot answer, the snapshot lasts until it expires.</summary>
+    public async Task TryRemoveAsync(string jobId)
+    {
+        try
+        {
+            await Database.KeyDeleteAsync(JobKeys.Status(jobId));
+        }
+        catch (Exception exception) when (exception.IsRedisFailure())
+        {
+            LogWriteFailed(logger, jobId, exception);
+        }
+    }
+
     /// <summary>The job's latest snapshot, or null when Redis does not have it or cannot answer.</summary>
     public async Task<JobSnapshot?> TryReadAsync(string jobId)
     {

@@ -8,7 +8,7 @@ namespace Harmonia.Jobs;
 /// goes through. Each change is one conditional update, so concurrent writers (the API canceling, a worker
 /// settling, a worker taking over) can race in any order and only a change the job's state allows lands.
 /// </summary>
-/// <remarks>About 200 lines: the whole state machine of a job is kept in one place on purpose.</remarks>
+/// <remarks>About 230 lines: the whole state machine of a job, operators' transitions included, is kept in one place on purpose.</remarks>
 public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
 {
     public const string Name = "jobs";
@@ -160,6 +160,32 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             .Set(job => job.Status, JobStatus.Pending)
             .Set(job => job.Progress, 0)
             .Inc(job => job.Attempts, -1));
+
+    /// <summary>Puts a failed job back in its queue with a fresh set of attempts (an operator's retry); null unless it failed.</summary>
+    public Task<JobDocument?> RetryFailedAsync(string jobId) =>
+        Documents.FindOneAndUpdateAsync(
+            Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Failed),
+            Update.Set(job => job.Status, JobStatus.Pending)
+                .Set(job => job.Progress, 0)
+                .Set(job => job.Attempts, 0)
+                .Set(job => job.NextAttemptAt, null)
+                .Set(job => job.CompletedAt, null)
+                .Set(job => job.UpdatedAt, Now)
+                .Inc(job => job.Version, 1),
+            ReturnAfter)!;
+
+    /// <summary>Ends the backoff of a job waiting to be retried, so it may start now; null unless it was waiting one out.</summary>
+    public Task<JobDocument?> EndBackoffAsync(string jobId) =>
+        Documents.FindOneAndUpdateAsync(
+            Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending) & Filter.Ne(job => job.NextAttemptAt, null),
+            Update.Set(job => job.NextAttemptAt, null).Set(job => job.UpdatedAt, Now).Inc(job => job.Version, 1),
+            ReturnAfter)!;
+
+    /// <summary>Deletes a finished job (completed, failed or canceled); false when there is no finished job with that id.</summary>
+    public async Task<bool> DeleteFinishedAsync(string jobId, CancellationToken cancellationToken) =>
+        (await Documents.DeleteOneAsync(
+            Filter.Eq(job => job.Id, jobId) & Filter.In(job => job.Status, [JobStatus.Completed, JobStatus.Failed, JobStatus.Canceled]),
+            cancellationToken)).DeletedCount == 1;
 
     /// <summary>
     /// Ends an attempt, only if <paramref name="leaseToken"/> still owns it; null means a newer owner has the job,

@@ -17,7 +17,7 @@ public sealed class JobMetrics
     public JobMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(JobTelemetry.Name);
-        Enqueued = meter.CreateCounter<long>("harmonia.jobs.enqueued", description: "Jobs dispatched to the queue, by reason (submitted, recovered).");
+        Enqueued = meter.CreateCounter<long>("harmonia.jobs.enqueued", description: "Jobs dispatched to the queue, by reason (submitted, recovered, retried).");
         Started = meter.CreateCounter<long>("harmonia.jobs.started", description: "Attempts started.");
         Completed = meter.CreateCounter<long>("harmonia.jobs.completed", description: "Jobs completed.");
         Failed = meter.CreateCounter<long>("harmonia.jobs.failed", description: "Jobs failed for good.");

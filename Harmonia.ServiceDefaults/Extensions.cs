@@ -1,6 +1,8 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Harmonia.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -20,6 +22,9 @@ public static class Extensions
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
+
+    /// <summary>The connection string (<c>ConnectionStrings:appinsights</c>) of the Application Insights the services report to when deployed.</summary>
+    private const string AzureMonitorConnectionName = "appinsights";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -65,6 +70,12 @@ public static class Extensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        // Deployed, also to Application Insights, where the alert rules of infra/alerts.bicep read requests and metrics.
+        if (builder.Configuration.GetConnectionString(AzureMonitorConnectionName) is { Length: > 0 } azureMonitor)
+        {
+            builder.Services.AddOpenTelemetry().UseAzureMonitorExporter(options => options.ConnectionString = azureMonitor);
         }
 
         return builder;

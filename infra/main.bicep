@@ -49,7 +49,7 @@ param jwt_signing_key string
 
 @metadata({azd: {
   type: 'generate'
-  config: {length:22,noSpecial:true}
+  config: {length:32,noSpecial:true}
   }
 })
 @description('Password of the Redis container. azd generates it once per environment.')
@@ -77,6 +77,10 @@ param workerMinReplicas int = 1
 @minValue(1)
 @maxValue(1000)
 param workerMaxReplicas int = 10
+
+// Not an AppHost parameter either: where the alert rules of alerts.bicep send their notifications.
+@description('Resource id of an existing action group the alert rules notify (/subscriptions/.../actionGroups/name). Empty: the rules fire but notify no one.')
+param alertActionGroupId string = ''
 
 var tags = {
   'azd-env-name': environmentName
@@ -109,6 +113,18 @@ module redis 'redis.bicep' = {
   }
 }
 
+module alerts 'alerts.bicep' = {
+  scope: rg
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_ID
+    keyVaultName: resources.outputs.AZURE_KEY_VAULT_NAME
+    actionGroupId: alertActionGroupId
+  }
+}
+
 output MANAGED_IDENTITY_CLIENT_ID string = resources.outputs.MANAGED_IDENTITY_CLIENT_ID
 output MANAGED_IDENTITY_NAME string = resources.outputs.MANAGED_IDENTITY_NAME
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_NAME
@@ -126,3 +142,5 @@ output AZURE_REDIS_SCALER_TYPE string = redis.outputs.scalerType
 output AZURE_REDIS_SCALER_TLS string = redis.outputs.scalerTls
 output HARMONIA_WORKER_MIN_REPLICAS int = workerMinReplicas
 output HARMONIA_WORKER_MAX_REPLICAS int = workerMaxReplicas
+
+output AZURE_APPINSIGHTS_CONNECTION_STRING_URI string = alerts.outputs.connectionStringSecretUri

@@ -13,6 +13,7 @@ public static class AdminApi
         cache.MapGet("/stats", GetStatsAsync).WithSummary("Hit rates per area and level, L1 and Redis memory, keys per namespace");
         cache.MapPost("/clear", ClearAsync).WithSummary("Drop every cached entry, or those with one tag, on every replica");
         cache.MapPost("/warm", WarmAsync).WithSummary("Preload the caches of the most recently active users");
+        app.MapQueueAdminApi();
 
         return app;
     }

@@ -15,6 +15,7 @@ public static class AdminExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<CacheAdministration>();
+        services.AddSingleton<QueueAdministration>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, CommandKeyAuthentication>(CommandKeyAuthentication.SchemeName, configureOptions: null);
         services.AddAuthorizationBuilder().AddPolicy(AdminApi.Policy, policy => policy
             .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, CommandKeyAuthentication.SchemeName)

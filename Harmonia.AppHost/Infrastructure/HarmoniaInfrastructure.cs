@@ -81,9 +81,16 @@ public static class HarmoniaInfrastructureExtensions
 
         IResourceBuilder<IResourceWithConnectionString> redis = options.PublishedRedis is PublishedRedis.AzureManagedRedis
             ? builder.AddAzureManagedRedisConnection(RedisName)
-            : builder.AddRedis(RedisName).WithHarmoniaSettings();
+            : builder.AddRedis(RedisName, password: RedisPassword(builder)).WithHarmoniaSettings();
         return new(InfrastructureMode.Containers, redis, builder.AddConnectionString(DatabaseName), builder.AddConnectionString(MailName));
     }
+
+    /// <summary>
+    /// The Redis container's password: 32 characters at least, as the original design asks (Aspire's default is 22);
+    /// azd generates it to the same rule (main.bicep), and DeployTests check that it stays so.
+    /// </summary>
+    private static IResourceBuilder<ParameterResource> RedisPassword(IDistributedApplicationBuilder builder) =>
+        builder.AddParameter($"{RedisName}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
     private static HarmoniaInfrastructure AddContainers(IDistributedApplicationBuilder builder, InfrastructureOptions options)
     {
@@ -96,7 +103,7 @@ public static class HarmoniaInfrastructureExtensions
                 "with a container runtime, add --Harmonia:Infrastructure:Mode=Local, or use a cluster you run with Mode=Existing.");
         }
 
-        var redis = builder.AddRedis(RedisName).WithHarmoniaSettings().WithInfrastructureMode(InfrastructureMode.Containers);
+        var redis = builder.AddRedis(RedisName, password: RedisPassword(builder)).WithHarmoniaSettings().WithInfrastructureMode(InfrastructureMode.Containers);
         var mongo = builder.AddMongoDB(MongoName).WithDataVolume().WithInfrastructureMode(InfrastructureMode.Containers);
         var mail = builder.AddMailServerContainer(MailName, options.MailUiHostPort).WithInfrastructureMode(InfrastructureMode.Containers);
         return new(InfrastructureMode.Containers, redis, mongo.AddDatabase(DatabaseName), mail);

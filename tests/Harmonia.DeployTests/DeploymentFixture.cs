@@ -25,6 +25,12 @@ public sealed class DeploymentFixture : IAsyncLifetime
     /// <summary>infra/resources.bicep compiled: what the container apps share, the key vault among it.</summary>
     internal ArmTemplate SharedResources { get; private set; } = null!;
 
+    /// <summary>infra/alerts.bicep compiled: Application Insights and the alert rules.</summary>
+    internal ArmTemplate Alerts { get; private set; } = null!;
+
+    /// <summary>main.bicep compiled, whole.</summary>
+    internal ArmTemplate Main { get; private set; } = null!;
+
     /// <summary>The <c>parameters</c> object of main.parameters.json.</summary>
     internal JsonObject ParameterValues { get; private set; } = null!;
 
@@ -35,11 +41,14 @@ public sealed class DeploymentFixture : IAsyncLifetime
         var main = BicepCli.BuildAsync(Path.Combine(Repository.Infra, "main.bicep"), cancellationToken);
         var redis = BicepCli.BuildAsync(Path.Combine(Repository.Infra, "redis.bicep"), cancellationToken);
         var resources = BicepCli.BuildAsync(Path.Combine(Repository.Infra, "resources.bicep"), cancellationToken);
+        var alerts = BicepCli.BuildAsync(Path.Combine(Repository.Infra, "alerts.bicep"), cancellationToken);
 
         Manifests = (await Task.WhenAll(manifests)).ToDictionary(pair => pair.variant, pair => pair.Item2);
         var (template, _) = await main;
         MainParameters = template["parameters"]!.AsObject();
         MainOutputs = template["outputs"]!.AsObject();
+        Main = new ArmTemplate(template);
+        Alerts = new ArmTemplate((await alerts).Template);
         RedisModule = new ArmTemplate((await redis).Template);
         SharedResources = new ArmTemplate((await resources).Template);
         var parameterFile = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Infra, "main.parameters.json"), cancellationToken))!;

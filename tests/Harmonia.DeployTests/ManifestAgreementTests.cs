@@ -25,6 +25,9 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         ["workerMaxReplicas"] = "${HARMONIA_WORKER_MAX_REPLICAS=10}",
     };
 
+    /// <summary>main.bicep's action group for the alert rules, an operator's choice rather than the AppHost's.</summary>
+    private const string AlertActionGroupParameter = "alertActionGroupId";
+
     /// <summary>Values azd keeps in every environment besides the provisioning outputs.</summary>
     private static readonly string[] AzdEnvironment = ["AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_SUBSCRIPTION_ID"];
 
@@ -102,7 +105,8 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         }
 
         // A parameter only the other variant declares (the Redis container's password) is known too.
-        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter).Concat(WorkerReplicaParameters.Keys);
+        var known = AllParameters().Select(AppHostManifest.BicepName).Concat(AzdParameters).Append(PublishedRedisParameter)
+            .Concat(WorkerReplicaParameters.Keys).Append(AlertActionGroupParameter);
         failures.AddRange(deployment.MainParameters.Select(p => p.Key).Except(known).Select(name => $"main.bicep parameter {name} is no AppHost parameter"));
         AssertNone(failures);
     }
@@ -118,6 +122,8 @@ public sealed partial class ManifestAgreementTests(DeploymentFixture deployment)
         {
             expected[name] = value;
         }
+
+        expected[AlertActionGroupParameter] = "${AZURE_ALERT_ACTION_GROUP_ID=}";
 
         var actual = deployment.ParameterValues.ToDictionary(p => p.Key, p => (string)p.Value!["value"]!);
 

@@ -127,6 +127,31 @@ internal static class JobsClient
             .FirstOrDefaultAsync(CancellationToken);
     }
 
+    /// <summary>Stores a job as a worker would have left it (failed, or waiting out a retry), by default in the queue the AppHost's worker serves.</summary>
+    public static async Task<JobDocument> SeedAsync(
+        IMongoDatabase database, string userId, JobStatus status, string error, int attempts, DateTime? nextAttemptAt = null, string? queue = null)
+    {
+        var now = DateTime.UtcNow;
+        var job = new JobDocument
+        {
+            UserId = userId,
+            Queue = queue ?? new JobQueueOptions().Queue,
+            Type = JobType.Song,
+            Prompt = "a song an operator looks at",
+            DurationSeconds = 1,
+            Status = status,
+            Attempts = attempts,
+            Version = attempts * 2,
+            Error = error,
+            NextAttemptAt = nextAttemptAt,
+            CreatedAt = now,
+            UpdatedAt = now,
+            CompletedAt = status is JobStatus.Failed ? now : null,
+        };
+        await database.GetCollection<JobDocument>(JobStore.Name).InsertOneAsync(job, cancellationToken: CancellationToken);
+        return job;
+    }
+
     /// <summary>How many documents of <paramref name="collection"/> the job created.</summary>
     public static async Task<long> CountByJobAsync(IMongoDatabase database, string collection, string jobId) =>
         await database.GetCollection<BsonDocument>(collection)
