@@ -36,6 +36,20 @@ public sealed partial class BenchScriptTests
     }
 
     [Fact]
+    public async Task CapacityScriptMeasuresEachRateWithLimitsOffAndOn()
+    {
+        var output = Directory.CreateTempSubdirectory("harmonia-capacity-");
+
+        var (exitCode, log) = await RunAsync("bench/capacity.sh", output, "--smoke");
+
+        Assert.True(exitCode == 0, $"capacity.sh exited with {exitCode}:\n{log}");
+        var report = await File.ReadAllTextAsync(Path.Combine(output.FullName, "results.md"), TestContext.Current.CancellationToken);
+        Assert.Contains("| off | 500 |", report, StringComparison.Ordinal);
+        Assert.Contains("| on | 500 |", report, StringComparison.Ordinal);
+        Assert.DoesNotMatch(EmptyOrNotANumberCell(), report);
+    }
+
+    [Fact]
     public async Task MicroBenchmarksAllRunOnce()
     {
         var output = Directory.CreateTempSubdirectory("harmonia-micro-");

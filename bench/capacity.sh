@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# How much open-loop load this machine carries: hybrid GET /users/{id} at each of --rates requests a second, with
+# rate limiting off and on, one cell each on a fresh API, and the CPU each side spends per request (the API, Redis,
+# the load generator itself, the whole machine) beside the latency. load.sh's open-loop step runs at half of
+# wrk's maximum; on two cores the C# generator costs about as much per request as the API, so that rate can lie
+# beyond what the generator and the API together can carry, and the cell then measures a backlog, not the server.
+# --smoke runs one low rate for a second, to keep the script working (the test suite runs it on every change).
+# Usage: bench/capacity.sh [--rates 8000,12000,16000] [--duration S] [--out DIR] [--smoke]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
+RATES=8000,12000,16000
+DURATION=10
+WARMUP=10
+OUT=""
+while (($#)); do
+  case $1 in
+    --rates) RATES=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --smoke) RATES=500 DURATION=1 WARMUP=1 ;;
+    *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+  shift
+done
+OUT=${OUT:-$ROOT/artifacts/bench/capacity-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ensure_tool wrk wrk
+
+log "building the API and the load generator (Release)"
+for project in bench/Harmonia.Bench.Api bench/Harmonia.LoadGenerator; do
+  dotnet build "$ROOT/$project" -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || die "build of $project failed; see $OUT/build.log"
+done
+API_DLL=$ROOT/bench/Harmonia.Bench.Api/bin/Release/net10.0/Harmonia.Bench.Api.dll
+LOADGEN=(dotnet "$ROOT/bench/Harmonia.LoadGenerator/bin/Release/net10.0/Harmonia.LoadGenerator.dll")
+start_redis "$OUT"
+start_jongodb "$OUT"
+API=http://127.0.0.1:$(free_port)
+SIGNING_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
+
+# The API as load.sh starts it (quotas no request reaches, hourly activity flush), with rate limiting $1.
+start_api() {
+  spawn "$OUT/api-limits-$1.log" env -C "$(dirname "$API_DLL")" \
+    ConnectionStrings__redis="127.0.0.1:$REDIS_PORT" ConnectionStrings__harmonia="$(mongo_url harmonia)" \
+    Harmonia__Auth__SigningKey="$SIGNING_KEY" Harmonia__Accounts__PublicUrl="$API" ASPNETCORE_ENVIRONMENT=Production \
+    ASPNETCORE_URLS="$API" Harmonia__Auth__AccessTokenLifetime=01:00:00 Harmonia__Auth__ActivityFlushInterval=01:00:00 \
+    Harmonia__RateLimiting__SignedIn__Limit=1000000 Harmonia__RateLimiting__SignedIn__Window=00:00:01 \
+    Harmonia__RateLimiting__Anonymous__Limit=1000000 Harmonia__RateLimiting__Endpoints__login__Limit=1000000 \
+    Bench__CacheLevels=Both Bench__RateLimiting="$1" dotnet "$API_DLL"
+  API_PID=$SPAWNED
+  wait_for "API" 60 curl -sf "$API/alive"
+}
+
+# The value of field $1 in a RESULT line ($2).
+field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+echo "| rate limiting | offered req/s | p50 ms | p99 ms | API µs/req | Redis µs/req | generator µs/req | machine µs/req |" >"$OUT/results.md"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|" >>"$OUT/results.md"
+IFS=, read -ra rates <<<"$RATES"
+for limiting in false true; do
+  start_api "$limiting"
+  if [[ ! -f $OUT/tokens.tsv ]]; then
+    "${LOADGEN[@]}" seed --mongo "$(mongo_url harmonia)" --users 300 --items 5 --out "$OUT/tokens.tsv.users" >>"$OUT/loadgen.log"
+    "${LOADGEN[@]}" login --api "$API" --users "$OUT/tokens.tsv.users" --out "$OUT/tokens.tsv" >>"$OUT/loadgen.log"
+  fi
+  # Warm-up, as load.sh does: tier-1 JIT must not compete with the measured cells.
+  wrk -t1 -c64 -d"${WARMUP}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "/users/{id}" >/dev/null
+  for rate in "${rates[@]}"; do
+    name=limits-$limiting-$rate
+    api_ticks=$(cpu_ticks "$API_PID") redis_ticks=$(cpu_ticks "$REDIS_PID") machine_ticks=$(machine_cpu_ticks)
+    TIMEFORMAT='%U %S'
+    { time "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "/users/{id}" --rate "$rate" --warmup 2 \
+      --duration "$DURATION" >"$OUT/$name.txt"; } 2>"$OUT/$name.time"
+    requests=$((rate * (DURATION + 2)))
+    generator_us=$(awk -v n="$requests" '{ printf "%.0f", ($1 + $2) * 1e6 / n }' "$OUT/$name.time")
+    line=$(grep '^RESULT ' "$OUT/$name.txt")
+    p50=$(field p50_ms "$line") p99=$(field p99_ms "$line")
+    row="| $([[ $limiting == true ]] && echo on || echo off) | $rate | $p50 | $p99 | $(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "$requests") | $(cpu_us_per_request "$redis_ticks" "$(cpu_ticks "$REDIS_PID")" "$requests") | $generator_us | $(cpu_us_per_request "$machine_ticks" "$(machine_cpu_ticks)" "$requests") |"
+    echo "$row" >>"$OUT/results.md"
+    log "$row"
+  done
+  stop_pid "$API_PID"
+  forget_pid "$API_PID"
+done
+cat "$OUT/results.md"
