@@ -3,7 +3,12 @@ namespace Harmonia.IntegrationTests;
 public sealed class ShutdownTests
 {
     private static readonly TimeSpan StartBound = TimeSpan.FromMinutes(3);
-    private static readonly TimeSpan ShutdownBound = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Patience, not the claim: on an idle machine Ctrl+C stops the AppHost in seconds and DCP its children within
+    /// about 15 s, but this test runs beside the rest of the suite, and with the machine's load above 20 both runs
+    /// once took more than a minute. A process left behind never exits, so it still fails the test.
+    /// </summary>
+    private static readonly TimeSpan ShutdownBound = TimeSpan.FromMinutes(3);
 
     [Theory]
     [InlineData("Standalone", 1)]
