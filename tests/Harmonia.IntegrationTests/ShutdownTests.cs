@@ -1,14 +1,17 @@
 namespace Harmonia.IntegrationTests;
 
+/// <summary>
+/// Alone (<see cref="DisruptiveCollection"/>): in two CI runs beside the rest of the suite (load average above 20) the
+/// AppHost did not exit within minutes of Ctrl+C, while the services it runs stop within 2 s of their SIGTERM and
+/// the test passes whenever the machine is not saturated.
+/// </summary>
+[Collection(DisruptiveCollection.Name)]
 public sealed class ShutdownTests
 {
     private static readonly TimeSpan StartBound = TimeSpan.FromMinutes(3);
-    /// <summary>
-    /// Patience, not the claim: on an idle machine Ctrl+C stops the AppHost in seconds and DCP its children within
-    /// about 15 s, but this test runs beside the rest of the suite, and with the machine's load above 20 both runs
-    /// once took more than a minute. A process left behind never exits, so it still fails the test.
-    /// </summary>
-    private static readonly TimeSpan ShutdownBound = TimeSpan.FromMinutes(3);
+
+    /// <summary>Patience, not the claim (Ctrl+C stops the AppHost in seconds, DCP its children within about 15 s); a process left behind never exits.</summary>
+    private static readonly TimeSpan ShutdownBound = TimeSpan.FromMinutes(2);
 
     [Theory]
     [InlineData("Standalone", 1)]
