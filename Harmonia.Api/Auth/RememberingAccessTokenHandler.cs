@@ -12,8 +12,9 @@ namespace Harmonia.Api.Auth;
 /// (docs/benchmarks.md). A remembered token is the exact string that passed, signature included, so a changed
 /// byte is a different token; it is refused from the moment its lifetime check would refuse it (expiry plus the
 /// clock skew; <see cref="TimeProvider"/> is the system clock the validators read, except in tests); and the
-/// session check still runs on every request (<see cref="ActiveSessionEvents"/>). At most <see cref="AuthOptions.RememberedAccessTokens"/> are kept; when full, expired ones are dropped and new
-/// ones beyond the bound are validated in full every time.
+/// session check still runs on every request (<see cref="ActiveSessionEvents"/>). At most
+/// <see cref="AuthOptions.RememberedAccessTokens"/> are kept; when full, expired ones are dropped and new ones beyond
+/// the bound are validated in full every time.
 /// </summary>
 /// <remarks>
 /// Every request of a token shares its validated <c>ClaimsIdentity</c>; nothing in Harmonia changes an identity after
