@@ -18,7 +18,10 @@ internal sealed class AppHostProcess : IDisposable
 
     public static AppHostProcess Start(params string[] arguments)
     {
-        var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Harmonia.AppHost"), arguments)
+        // Through env(1), to give the AppHost the default SIGINT handling a terminal's foreground job has: a test run
+        // started in the background (`.ci/run &`, nohup) inherits SIGINT ignored, and .NET keeps an inherited
+        // ignore, so the Ctrl+C below would never arrive.
+        var startInfo = new ProcessStartInfo("env", ["--default-signal=INT", Path.Combine(AppContext.BaseDirectory, "Harmonia.AppHost"), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
