@@ -1,32 +1,37 @@
 namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
-/// One caller's count as this replica sees it: the lease it holds from Redis, how busy the caller is here,
-/// and the lease request in flight. Every member is read and written under a lock on the instance.
+/// One caller's count as this replica sees it: the lease it admits from, the next lease it asked for ahead of need,
+/// the spent lease still to be settled, how busy the caller is here, and the calls in flight. Every member is read
+/// and written under a lock on the instance.
 /// </summary>
+/// <remarks>
+/// Forgetting a lease without settling it is always safe: Redis counts all its units as used from its deadline.
+/// That is why at most one spent lease waits for settling and an older one is simply dropped.
+/// </remarks>
 public sealed class CallerLease
 {
-    /// <summary>The lease as Redis names it (<c>id|units</c>), or null when none is held.</summary>
-    public string? Lease { get; private set; }
-
-    /// <summary>Units of <see cref="Lease"/> admitted here; reported when the lease is settled.</summary>
-    public int Used { get; private set; }
-
-    /// <summary>The lease request in flight, which other requests of this caller wait for instead of asking Redis too.</summary>
-    public Task<RateLimitDecision?>? Pending { get; set; }
-
-    /// <summary>Set by the sweep once the instance has left the table; a request that still holds it counts in a new one.</summary>
-    public bool Removed { get; set; }
-
-    public long LastSeen { get; private set; }
-
-    private int _left;
-    private long _deadline;
+    private HeldLease _current;
+    private HeldLease _next;
+    private string? _retired;
+    private int _retiredUsed;
+    private bool _renewalStarted;
     private int _freeElsewhere;
     private long _resetAt;
     private long _bucketStart;
     private int _bucket;
     private int _previousBucket;
+
+    /// <summary>The call in flight that decides a request and may bring a lease; other requests of this caller wait for its answer.</summary>
+    public Task<RateLimitDecision?>? Pending { get; set; }
+
+    /// <summary>The call in flight that asks for the next lease before the current one is spent; requests the current one cannot admit wait for it.</summary>
+    public Task? Renewal { get; set; }
+
+    /// <summary>Set by the sweep once the instance has left the table; a request that still holds it counts in a new one.</summary>
+    public bool Removed { get; set; }
+
+    public long LastSeen { get; private set; }
 
     /// <summary>Counts a request towards the caller's demand: requests here within the current and the previous lease duration.</summary>
     public void Arrive(long now, long duration)
@@ -46,47 +51,129 @@ public sealed class CallerLease
     /// <summary>How many requests this replica expects from the caller within one lease duration.</summary>
     public int Demand => Math.Max(_bucket, _previousBucket);
 
-    /// <summary>Admits a request from the lease while it has units and time left; the decision states what Redis said, less what this replica admitted since.</summary>
+    /// <summary>
+    /// Admits a request from the current lease, or from the next one once the current is spent or past its time; the
+    /// decision states what Redis last said, less what this replica admitted since.
+    /// </summary>
     public bool TryTake(long now, RateLimitPolicy policy, TimeProvider timeProvider, out RateLimitDecision decision)
     {
-        if (Lease is null || _left == 0 || now >= _deadline)
+        if (!_current.CanAdmit(now))
         {
-            decision = default;
-            return false;
+            if (!_next.CanAdmit(now))
+            {
+                decision = default;
+                return false;
+            }
+
+            Retire(_current);
+            _current = _next;
+            _next = default;
+            _renewalStarted = false;
         }
 
-        _left--;
-        Used++;
+        _current.Left--;
+        _current.Used++;
         var resetAfter = _resetAt > now ? timeProvider.GetElapsedTime(now, _resetAt) : TimeSpan.Zero;
-        decision = new RateLimitDecision(policy, Admitted: true, _freeElsewhere + _left, resetAfter, Distributed: true, Leased: true);
+        decision = new RateLimitDecision(policy, Admitted: true, _freeElsewhere + _current.Left + _next.Left, resetAfter, Distributed: true, Leased: true);
         return true;
     }
 
-    /// <summary>Hands the lease over for settling with the next call to Redis, which must not count units admitted after this.</summary>
+    /// <summary>
+    /// Whether to ask for the next lease now: the current one is half spent, by units or by time, and nothing is asked
+    /// for or held ahead yet. Asking once per lease, early, means the requests of a steady caller never wait for Redis.
+    /// </summary>
+    public bool ShouldRenew(long now) =>
+        !_renewalStarted && Renewal is null && Pending is null && _next.Id is null && _current.Id is not null
+        && (_current.Used >= _current.Left || now >= _current.Midway);
+
+    /// <summary>Marks the renewal of the current lease as started and hands over the spent lease for it to settle.</summary>
+    public (string? Lease, int Used) BeginRenewal()
+    {
+        _renewalStarted = true;
+        var settle = (_retired, _retiredUsed);
+        _retired = null;
+        _retiredUsed = 0;
+        return settle;
+    }
+
+    /// <summary>
+    /// Hands over a lease for settling with a call that decides a request, which must not count units admitted after
+    /// this: the current lease, or the spent one if none is current. Whatever else is held is dropped.
+    /// </summary>
     public (string? Lease, int Used) Release()
     {
-        var released = (Lease, Used);
-        Lease = null;
-        Used = 0;
-        _left = 0;
+        var released = _current.Id is not null ? (_current.Id, _current.Used) : (_retired, _retiredUsed);
+        _current = default;
+        _next = default;
+        _retired = null;
+        _retiredUsed = 0;
         return released;
     }
 
     /// <summary>
-    /// Takes a lease granted by a call sent at <paramref name="sentAt"/>. Its deadline counts from the send, which
+    /// Takes a lease granted with a request's decision as the current one. Its deadline counts from the send, which
     /// came before Redis started the lease's time, so this replica stops admitting from it no later than Redis
     /// starts counting its units as used.
     /// </summary>
     public void Hold(LeaseGrant grant, long sentAt, long receivedAt, long duration, TimeProvider timeProvider)
     {
-        Lease = grant.Lease;
-        Used = 0;
-        _left = grant.Leased;
-        _deadline = sentAt + duration;
+        Retire(_current);
+        _current = HeldLease.From(grant, sentAt, duration);
+        _renewalStarted = false;
+        Note(grant, receivedAt, timeProvider);
+    }
+
+    /// <summary>Keeps a lease granted by a renewal for when the current one is spent; its deadline counts from the send likewise.</summary>
+    public void HoldNext(LeaseGrant grant, long sentAt, long receivedAt, long duration, TimeProvider timeProvider)
+    {
+        _next = HeldLease.From(grant, sentAt, duration);
+        Note(grant, receivedAt, timeProvider);
+    }
+
+    /// <summary>Nothing held, nothing in flight, and no request within <paramref name="idle"/>: safe to forget.</summary>
+    public bool IsIdle(long now, long idle) =>
+        Pending is null && Renewal is null && !_current.IsLive(now) && !_next.IsLive(now) && now - LastSeen >= idle;
+
+    /// <summary>What Redis said with the latest grant: free for anyone besides this replica's leases, and when the oldest unit leaves the window.</summary>
+    private void Note(LeaseGrant grant, long receivedAt, TimeProvider timeProvider)
+    {
         _freeElsewhere = grant.Decision.Remaining - grant.Leased;
         _resetAt = receivedAt + (long)(grant.Decision.ResetAfter.TotalSeconds * timeProvider.TimestampFrequency);
     }
 
-    /// <summary>Nothing held, nothing in flight, and no request within <paramref name="idle"/>: safe to forget.</summary>
-    public bool IsIdle(long now, long idle) => Pending is null && (Lease is null || now >= _deadline) && now - LastSeen >= idle;
+    /// <summary>Keeps a lease that admits no more for settling with the next call; a lease still waiting is dropped.</summary>
+    private void Retire(HeldLease lease)
+    {
+        if (lease.Id is not null)
+        {
+            _retired = lease.Id;
+            _retiredUsed = lease.Used;
+        }
+    }
+
+    /// <summary>A lease as this replica holds it.</summary>
+    private struct HeldLease
+    {
+        /// <summary>The lease as Redis names it (<c>id|units</c>), or null when none is held.</summary>
+        public string? Id;
+
+        /// <summary>Units still to admit.</summary>
+        public int Left;
+
+        /// <summary>Units admitted; reported when the lease is settled.</summary>
+        public int Used;
+
+        /// <summary>When this replica stops admitting from it, by its clock.</summary>
+        public long Deadline;
+
+        /// <summary>Half its time: from here the next lease is asked for even if units are left.</summary>
+        public long Midway;
+
+        public static HeldLease From(LeaseGrant grant, long sentAt, long duration) =>
+            new() { Id = grant.Lease, Left = grant.Leased, Deadline = sentAt + duration, Midway = sentAt + duration / 2 };
+
+        public readonly bool CanAdmit(long now) => Id is not null && Left > 0 && now < Deadline;
+
+        public readonly bool IsLive(long now) => Id is not null && now < Deadline;
+    }
 }

@@ -10,9 +10,10 @@ namespace Harmonia.Api.RateLimiting;
 /// <see cref="MinimumDemand"/> times within a lease duration is decided in Redis request by request, exactly as
 /// every replica's count stands. A busier caller's decision in Redis also leases this replica a share of what
 /// the window has left, sized to the caller's requests here within one lease duration; the replica admits from
-/// it in memory until it runs out or its time is up, then settles it with the next call, which returns what
-/// went unused. Concurrent requests of one caller wait for the one lease request in flight rather than each
-/// asking Redis. docs/rate-limiting.md argues why no window of a policy ever admits more than its limit.
+/// it in memory. Once a lease is half spent, by units or time, one call beside the request asks for the next
+/// lease and settles the previous one (returning what went unused), so a steady caller's requests never wait for
+/// Redis. Concurrent requests of one caller that find no unit wait for the one lease call in flight rather than
+/// each asking Redis. docs/rate-limiting.md argues why no window of a policy ever admits more than its limit.
 /// </summary>
 public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimitingOptions> options, TimeProvider timeProvider)
 {
@@ -45,36 +46,53 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
         var waited = false;
         while (true)
         {
-            Task<RateLimitDecision?>? pending;
+            bool taken;
+            RateLimitDecision decision;
+            (LeaseExchange Exchange, TaskCompletionSource Done)? renewal = null;
+            Task<RateLimitDecision?>? pending = null;
+            Task? renewing = null;
             TaskCompletionSource<RateLimitDecision?>? leader = null;
-            LeaseExchange exchange;
+            var exchange = default(LeaseExchange);
             long sentAt;
             lock (caller)
             {
                 sentAt = timeProvider.GetTimestamp();
-                if (caller.TryTake(sentAt, policy, timeProvider, out var decision))
+                taken = caller.TryTake(sentAt, policy, timeProvider, out decision);
+                if (taken)
                 {
-                    return decision;
-                }
-
-                // After waiting once for a lease that had no unit left for this request, it is decided alone, so
-                // near the limit concurrent requests pay one round trip each rather than queueing for another lease.
-                var want = waited || caller.Demand < MinimumDemand ? 0 : caller.Demand;
-                pending = want > 0 ? caller.Pending : null;
-                if (pending is null)
-                {
-                    var (lease, used) = caller.Release();
-                    exchange = new LeaseExchange(NextId(), lease, used, want, _leaseDuration);
-                    if (want > 0)
+                    if (caller.Demand >= MinimumDemand && caller.ShouldRenew(sentAt))
                     {
-                        leader = new TaskCompletionSource<RateLimitDecision?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                        caller.Pending = leader.Task;
+                        renewal = BeginRenewal(caller);
                     }
                 }
                 else
                 {
-                    exchange = default;
+                    // After waiting once for a lease that had no unit left for this request, it is decided alone, so
+                    // near the limit concurrent requests pay one round trip each rather than queueing for another lease.
+                    var want = waited || caller.Demand < MinimumDemand ? 0 : caller.Demand;
+                    pending = want > 0 ? caller.Pending : null;
+                    renewing = want > 0 && pending is null ? caller.Renewal : null;
+                    if (pending is null && renewing is null)
+                    {
+                        var (lease, used) = caller.Release();
+                        exchange = new LeaseExchange(NextId(), lease, used, want, _leaseDuration);
+                        if (want > 0)
+                        {
+                            leader = new TaskCompletionSource<RateLimitDecision?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                            caller.Pending = leader.Task;
+                        }
+                    }
                 }
+            }
+
+            if (taken)
+            {
+                if (renewal is { } started)
+                {
+                    _ = RenewAsync(caller, key, policy, started.Exchange, sentAt, started.Done);
+                }
+
+                return decision;
             }
 
             if (pending is not null)
@@ -86,6 +104,13 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
                     return shared;
                 }
 
+                waited = true;
+                continue;
+            }
+
+            if (renewing is not null)
+            {
+                await renewing;
                 waited = true;
                 continue;
             }
@@ -118,6 +143,43 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
                     leader.SetResult(decided);
                 }
             }
+        }
+    }
+
+    /// <summary>Asks for the next lease, and settles the spent one, while the current lease still admits: the exchange, and what signals its end.</summary>
+    private (LeaseExchange Exchange, TaskCompletionSource Done) BeginRenewal(CallerLease caller)
+    {
+        var (lease, used) = caller.BeginRenewal();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        caller.Renewal = done.Task;
+        return (new LeaseExchange(NextId(), lease, used, caller.Demand, _leaseDuration, Admit: false), done);
+    }
+
+    /// <summary>
+    /// Runs a renewal beside the request that started it, which does not wait. Redis not answering leaves the caller
+    /// on its current lease and then on request-by-request decisions, as without a renewal.
+    /// </summary>
+    private async Task RenewAsync(CallerLease caller, string key, RateLimitPolicy policy, LeaseExchange exchange, long sentAt, TaskCompletionSource done)
+    {
+        try
+        {
+            var grant = await redis.TryDecideAsync(key, policy, exchange);
+            if (grant is { Lease: not null } granted)
+            {
+                lock (caller)
+                {
+                    caller.HoldNext(granted, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                }
+            }
+        }
+        finally
+        {
+            lock (caller)
+            {
+                caller.Renewal = null;
+            }
+
+            done.SetResult();
         }
     }
 

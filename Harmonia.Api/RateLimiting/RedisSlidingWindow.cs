@@ -23,7 +23,8 @@ public sealed partial class RedisSlidingWindow
     /// the caller's previous lease (its used units enter the log now, the rest return), turns leases past their
     /// deadline into log entries at their deadline, forgets what left the window, then admits the request if a
     /// unit is free and, if so, leases at most <c>want</c> more, never more than half of what is free per holder and
-    /// none once less than half the limit is free, so near the limit every request is decided here alone. Every write sets the key's expiry in the same
+    /// none once less than half the limit is free, so near the limit every request is decided here alone. A call
+    /// with <c>admit</c> 0 decides no request and only leases (a replica renewing ahead of need). Every write sets the key's expiry in the same
     /// script, so no key is left without a TTL. Numbers go through <c>%d</c> because Lua's default formatting
     /// would round microsecond timestamps. Returns { admitted (0/1), units free for anyone, microseconds until
     /// the oldest logged unit leaves the window (the window if none), units leased }.
@@ -61,14 +62,14 @@ public sealed partial class RedisSlidingWindow
         end
         local admitted = 0
         local leased = 0
-        if free >= 1 then
+        if @Admit == '1' and free >= 1 then
             redis.call('ZADD', @Key, string.format('%d', now), @Id)
             redis.call('PEXPIRE', @Key, math.ceil(window / 1000))
             free = free - 1
             admitted = 1
-            if free * 2 >= limit then
-                leased = math.min(tonumber(@Want), math.floor(free / (2 * (#live + 1))))
-            end
+        end
+        if (admitted == 1 or @Admit == '0') and free * 2 >= limit then
+            leased = math.min(tonumber(@Want), math.floor(free / (2 * (#live + 1))))
         end
         if leased > 0 then
             local duration = tonumber(@Duration)
@@ -134,7 +135,7 @@ public sealed partial class RedisSlidingWindow
         {
             var parameters = new Parameters(
                 key, RateLimitKeys.LeasesOf(key), policy.Limit, (long)policy.Window.TotalMicroseconds,
-                exchange.Id, exchange.Settle ?? "", exchange.SettleUsed, exchange.Want, (long)exchange.Duration.TotalMicroseconds);
+                exchange.Id, exchange.Settle ?? "", exchange.SettleUsed, exchange.Want, (long)exchange.Duration.TotalMicroseconds, exchange.Admit ? 1 : 0);
             var outcome = await _pipeline.ExecuteOutcomeAsync(EvaluateAsync, context, new ScriptArguments(_redis.GetDatabase(), parameters));
             if (outcome.Exception is not null)
             {
@@ -178,7 +179,7 @@ public sealed partial class RedisSlidingWindow
 
     /// <summary>The script's named parameters; LuaScript sends <see cref="RedisKey"/> members as KEYS, the rest as ARGV.</summary>
     private sealed record Parameters(
-        RedisKey Key, RedisKey Leases, long Limit, long Window, string Id, string Settle, long SettleUsed, long Want, long Duration);
+        RedisKey Key, RedisKey Leases, long Limit, long Window, string Id, string Settle, long SettleUsed, long Want, long Duration, int Admit);
 }
 
 /// <summary>What a replica sends with a decision: a fresh id for the request and any lease, the lease it settles, and how many units it wants.</summary>
@@ -187,7 +188,8 @@ public sealed partial class RedisSlidingWindow
 /// <param name="SettleUsed">How many units of <paramref name="Settle"/> were admitted.</param>
 /// <param name="Want">How many units to lease beyond this request; 0 decides the request alone.</param>
 /// <param name="Duration">How long the lease is valid, from Redis's clock.</param>
-public readonly record struct LeaseExchange(string Id, string? Settle, int SettleUsed, int Want, TimeSpan Duration);
+/// <param name="Admit">False for a renewal ahead of need: no request is decided, only units leased.</param>
+public readonly record struct LeaseExchange(string Id, string? Settle, int SettleUsed, int Want, TimeSpan Duration, bool Admit = true);
 
 /// <summary>Redis's answer: the request's decision, and the units leased to this replica (<paramref name="Lease"/> names them for settling).</summary>
 /// <param name="Decision">Its <c>Remaining</c> counts the leased units as this replica's to admit.</param>

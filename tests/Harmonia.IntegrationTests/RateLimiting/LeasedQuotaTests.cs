@@ -60,6 +60,36 @@ public sealed class LeasedQuotaTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task ASteadyCallerIsAdmittedFromLeasesRenewedAheadOfNeedAndNeverWaitsForRedisAgain()
+    {
+        var settings = IsolatedQuotas.Settings(("SignedIn:Limit", "100000"), ("SignedIn:Window", "00:00:10"));
+        await using var instance = await InProcessApi.StartAsync(fixture, settings);
+        using var decisions = new MetricCollector<long>(instance.Services.GetRequiredService<IMeterFactory>(), RateLimitMetrics.MeterName, RateLimitMetrics.DecisionsName);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        // Requests one after another for two seconds. A lease holds as many units as the caller sent within the last
+        // lease duration (1 s), so while the caller gets going its leases are spent within milliseconds, many times over.
+        var admitted = 0;
+        var end = Stopwatch.GetTimestamp() + 2 * Stopwatch.Frequency;
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(client, "/users/me", user.Tokens.AccessToken));
+            admitted++;
+        }
+
+        // The first requests are decided in Redis one by one until the caller is busy enough for a lease; from then
+        // on each lease is renewed while the last one still admits, so no request of this caller asks Redis itself.
+        var scopes = decisions.GetMeasurementSnapshot()
+            .Where(decision => decision.Tags[RateLimitMetrics.PolicyTag] is RateLimitPolicies.SignedInName)
+            .GroupBy(decision => (string)decision.Tags[RateLimitMetrics.ScopeTag]!)
+            .ToDictionary(scope => scope.Key, scope => scope.Sum(decision => decision.Value));
+        Assert.Equal(LeasedWindow.MinimumDemand, scopes.GetValueOrDefault("distributed"));
+        Assert.Equal(admitted - LeasedWindow.MinimumDemand, scopes.GetValueOrDefault("leased"));
+        Assert.True(admitted > 4 * LeasedWindow.MinimumDemand, $"{admitted} requests in two seconds: too few to spend several leases.");
+    }
+
+    [Fact]
     public async Task UnitsLeasedByAnInstanceThatDiesComeBackByTheEndOfTheWindowAfterTheLease()
     {
         const int quota = 20;

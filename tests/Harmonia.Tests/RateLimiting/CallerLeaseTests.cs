@@ -37,6 +37,64 @@ public sealed class CallerLeaseTests
     }
 
     [Fact]
+    public void TheNextLeaseIsAskedForOnceTheCurrentIsHalfSpentAndOnlyOnce()
+    {
+        var caller = Holding(units: 4, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
+
+        var before = Take(caller);
+        var halfway = Take(caller);
+        var wanted = caller.ShouldRenew(_time.GetTimestamp());
+        caller.BeginRenewal();
+
+        Assert.False(before);
+        Assert.True(halfway);
+        Assert.True(wanted);
+        Assert.False(caller.ShouldRenew(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void TheNextLeaseIsAskedForHalfwayThroughTheCurrentsTimeEvenWithUnitsLeft()
+    {
+        var caller = Holding(units: 100, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
+
+        _time.Advance(TimeSpan.FromSeconds(0.4));
+        var early = caller.ShouldRenew(_time.GetTimestamp());
+        _time.Advance(TimeSpan.FromSeconds(0.1));
+
+        Assert.False(early);
+        Assert.True(caller.ShouldRenew(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void TheNextLeaseTakesOverWhenTheCurrentIsSpentAndTheSpentOneIsSettledByTheFollowingRenewal()
+    {
+        var caller = Holding(units: 2, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
+        Take(caller);
+        caller.BeginRenewal();
+        caller.HoldNext(Grant(units: 3, freeElsewhere: 10, "next|3"), _time.GetTimestamp(), _time.GetTimestamp(), Second, _time);
+
+        Assert.True(caller.TryTake(_time.GetTimestamp(), TenPerMinute, _time, out var fromCurrent));
+        Assert.True(caller.TryTake(_time.GetTimestamp(), TenPerMinute, _time, out var fromNext));
+
+        // Both leases count in what is left while both are held; then only the next one's.
+        Assert.Equal(10 + 0 + 3, fromCurrent.Remaining);
+        Assert.Equal(10 + 2, fromNext.Remaining);
+        Assert.Equal(("lease|2", 2), caller.BeginRenewal());
+        Assert.Equal(("next|3", 1), caller.Release());
+    }
+
+    [Fact]
+    public void ADecisionThatFindsBothLeasesSpentSettlesTheCurrentOne()
+    {
+        var caller = Holding(units: 1, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
+        Take(caller);
+
+        Assert.False(caller.TryTake(_time.GetTimestamp(), TenPerMinute, _time, out _));
+        Assert.Equal(("lease|1", 1), caller.Release());
+        Assert.Equal(((string?)null, 0), caller.Release());
+    }
+
+    [Fact]
     public void DemandIsTheRequestsWithinTheCurrentOrPreviousLeaseDuration()
     {
         var caller = new CallerLease();
@@ -60,8 +118,17 @@ public sealed class CallerLeaseTests
     {
         var caller = new CallerLease();
         var now = _time.GetTimestamp();
-        var decision = new RateLimitDecision(TenPerMinute, Admitted: true, freeElsewhere + units, resetAfter, Distributed: true);
-        caller.Hold(new LeaseGrant(decision, units, $"lease|{units}"), sentAt: now, receivedAt: now, duration: Second, _time);
+        caller.Hold(Grant(units, freeElsewhere, $"lease|{units}", resetAfter), sentAt: now, receivedAt: now, duration: Second, _time);
         return caller;
+    }
+
+    private static LeaseGrant Grant(int units, int freeElsewhere, string lease, TimeSpan? resetAfter = null) =>
+        new(new RateLimitDecision(TenPerMinute, Admitted: true, freeElsewhere + units, resetAfter ?? TimeSpan.FromSeconds(30), Distributed: true), units, lease);
+
+    /// <summary>Admits one request; whether the caller should then ask for its next lease.</summary>
+    private bool Take(CallerLease caller)
+    {
+        Assert.True(caller.TryTake(_time.GetTimestamp(), TenPerMinute, _time, out _));
+        return caller.ShouldRenew(_time.GetTimestamp());
     }
 }
