@@ -10,9 +10,9 @@ namespace Harmonia.Caching;
 /// adapter (<c>AsHybridCache()</c>, 2.9) does: the entry options FusionCache would use for the key (its defaults, or the
 /// area's from <see cref="CacheAreaEntryOptions"/>), then the call's L1 duration, its duration and its flags. That
 /// adapter copies the entry options, some forty fields, on every call (216 of the 816 bytes an L1 hit cost,
-/// docs/benchmarks.md); this one keeps one translation per area and options value. FusionCache never changes the
-/// options it is given: it copies them before a factory may adapt them, and every call without options shares its one
-/// <see cref="IFusionCache.DefaultEntryOptions"/> instance the same way. It also counts L1 hits
+/// docs/caching.md); this one keeps one translation per area and options value. Sharing them is safe: FusionCache
+/// copies options before a factory may adapt them (they are not marked safe for adaptive caching), and every call
+/// without options shares its one <see cref="IFusionCache.DefaultEntryOptions"/> instance the same way. It also counts L1 hits
 /// (<see cref="FusionCacheReadOutcomes"/>).
 /// </summary>
 internal sealed class FusionHybridCacheAdapter(IFusionCache fusion, IOptions<CacheAreaRegistry> registry, FusionCacheReadOutcomes outcomes) : HybridCache
