@@ -5,7 +5,7 @@ using ZiggyCreatures.Caching.Fusion;
 namespace Harmonia.Caching;
 
 /// <summary>
-/// Gives FusionCache each area's resilience settings, chosen by the key's prefix. FusionCache's HybridCache adapter
+/// Gives FusionCache each area's resilience settings, chosen by the key's prefix. <see cref="FusionHybridCacheAdapter"/>
 /// starts every call's options from this provider and then applies the call's two durations, so features keep
 /// calling the plain <c>HybridCache</c> API and still get fail-safe, factory timeouts, eager refresh and the
 /// distributed lock their area asks for. Keys of no area (FusionCache's tag bookkeeping) get the engine defaults.

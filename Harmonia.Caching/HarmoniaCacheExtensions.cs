@@ -98,7 +98,7 @@ public static class HarmoniaCacheExtensions
                 entry.AllowBackgroundDistributedCacheOperations = true;
                 entry.AllowBackgroundBackplaneOperations = true;
             })
-            .WithPostSetup(FusionCacheReadOutcomes.Attach)
+            .WithPostSetup((services, cache) => services.GetRequiredService<FusionCacheReadOutcomes>().Attach(cache))
             .WithMemoryCache(services => services.GetRequiredService<LocalCacheStatistics>().LocalCache)
             .WithSerializer(services => new PayloadLimitedSerializer(
                 new FusionCacheSystemTextJsonSerializer(services.GetRequiredService<CachedTypes>().SerializerOptions),
@@ -113,7 +113,8 @@ public static class HarmoniaCacheExtensions
             fusionCache.WithBackplane(services => new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = SharedConnection(services) }));
         }
 
-        fusionCache.AsHybridCache();
+        services.AddSingleton<FusionCacheReadOutcomes>();
+        services.AddSingleton<HybridCache, FusionHybridCacheAdapter>();
     }
 
     private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)

@@ -30,6 +30,9 @@ internal sealed class ProfileCacheHost : IDisposable
 
     public UserStore Users { get; }
 
+    /// <summary>The host's services, for benchmarks that go below the HybridCache API.</summary>
+    public IServiceProvider Services => _host.Services;
+
     public static ProfileCacheHost Build(CacheEngine engine, CacheLevels levels, string database)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
