@@ -32,7 +32,7 @@ internal sealed class ActiveSessionEvents(
             return;
         }
 
-        if (await IsActiveAsync(context, remembered.UserId, remembered.SessionId))
+        if (await IsActiveAsync(context, remembered.Session))
         {
             context.Principal = new ClaimsPrincipal(remembered.Identity);
             context.Success();
@@ -50,19 +50,19 @@ internal sealed class ActiveSessionEvents(
             return;
         }
 
-        await IsActiveAsync(context, userId, sessionId);
+        await IsActiveAsync(context, new SessionReference(userId, sessionId));
     }
 
     /// <summary>Fails the request unless its session is active; an active one is noted as used.</summary>
-    private async ValueTask<bool> IsActiveAsync(ResultContext<JwtBearerOptions> context, string userId, string sessionId)
+    private async ValueTask<bool> IsActiveAsync(ResultContext<JwtBearerOptions> context, SessionReference session)
     {
-        if (!await sessions.IsActiveAsync(userId, sessionId, context.HttpContext.RequestAborted))
+        if (!await sessions.IsActiveAsync(session, context.HttpContext.RequestAborted))
         {
             context.Fail(SessionEnded);
             return false;
         }
 
-        activity.Touch(sessionId);
+        activity.Touch(session.SessionId);
         return true;
     }
 

@@ -59,7 +59,7 @@ public sealed class RememberingAccessTokenHandler(IOptions<AuthOptions> options,
             && result.ClaimsIdentity.FindFirst(AccessTokens.SessionIdClaim)?.Value is { } sessionId)
         {
             var expiresAt = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
-            Remember(token, new RememberedAccessToken(result.ClaimsIdentity, userId, sessionId, expiresAt + validationParameters.ClockSkew));
+            Remember(token, new RememberedAccessToken(result.ClaimsIdentity, new SessionReference(userId, sessionId), expiresAt + validationParameters.ClockSkew));
         }
 
         return result;
@@ -96,11 +96,11 @@ public sealed class RememberingAccessTokenHandler(IOptions<AuthOptions> options,
 
 /// <summary>
 /// What validating an access token established, kept for its later requests: its claims, the session it belongs to
-/// (read once here, rather than searched for in the claims on every request), and when it stops being valid.
+/// (read from the claims once, rather than searched for on every request), and when it stops being valid.
 /// </summary>
 /// <remarks>
 /// Every request of the token wraps the one <see cref="Identity"/> in a principal of its own; nothing in Harmonia adds
 /// to or removes from an identity after authentication (there is no claims transformation), so sharing it shares
 /// nothing a request changes.
 /// </remarks>
-public sealed record RememberedAccessToken(ClaimsIdentity Identity, string UserId, string SessionId, DateTimeOffset RefusedFrom);
+public sealed record RememberedAccessToken(ClaimsIdentity Identity, SessionReference Session, DateTimeOffset RefusedFrom);

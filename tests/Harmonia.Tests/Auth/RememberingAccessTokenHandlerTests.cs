@@ -27,8 +27,9 @@ public sealed class RememberingAccessTokenHandlerTests
         Assert.True((await _handler.ValidateTokenAsync(token, _parameters)).IsValid);
 
         Assert.True(_handler.TryRecall(token, out var remembered));
-        Assert.Equal("user-1", remembered.UserId);
-        Assert.Equal("session-1", remembered.SessionId);
+        Assert.Equal("user-1", remembered.Session.UserId);
+        Assert.Equal("session-1", remembered.Session.SessionId);
+        Assert.Equal(SessionKeys.Validity("user-1", "session-1"), remembered.Session.ValidityKey);
         Assert.Equal("user-1", remembered.Identity.FindFirst(AccessTokens.UserIdClaim)?.Value);
         Assert.True(new ClaimsPrincipal(remembered.Identity).IsInRole(AccessTokens.AdminRole));
     }
