@@ -59,7 +59,7 @@ public sealed class RememberingAccessTokenHandler(IOptions<AuthOptions> options,
             && result.ClaimsIdentity.FindFirst(AccessTokens.SessionIdClaim)?.Value is { } sessionId)
         {
             var expiresAt = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
-            Remember(token, new RememberedAccessToken(result.ClaimsIdentity, new SessionReference(userId, sessionId), expiresAt + validationParameters.ClockSkew));
+            Remember(token, new RememberedAccessToken(new SharedClaimsIdentity(result.ClaimsIdentity), new SessionReference(userId, sessionId), expiresAt + validationParameters.ClockSkew));
         }
 
         return result;
@@ -99,8 +99,7 @@ public sealed class RememberingAccessTokenHandler(IOptions<AuthOptions> options,
 /// (read from the claims once, rather than searched for on every request), and when it stops being valid.
 /// </summary>
 /// <remarks>
-/// Every request of the token wraps the one <see cref="Identity"/> in a principal of its own; nothing in Harmonia adds
-/// to or removes from an identity after authentication (there is no claims transformation), so sharing it shares
-/// nothing a request changes.
+/// Every request of the token wraps the one <see cref="Identity"/> in a principal of its own. The identity cannot be
+/// changed (<see cref="SharedClaimsIdentity"/>), so sharing it shares nothing a request changes.
 /// </remarks>
 public sealed record RememberedAccessToken(ClaimsIdentity Identity, SessionReference Session, DateTimeOffset RefusedFrom);

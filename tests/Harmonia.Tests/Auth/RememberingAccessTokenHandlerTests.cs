@@ -35,6 +35,22 @@ public sealed class RememberingAccessTokenHandlerTests
     }
 
     [Fact]
+    public async Task TheClaimsOfARememberedTokenCannotBeChangedByOneOfItsRequests()
+    {
+        var (token, _) = _tokens.Issue("user-1", "session-1", []);
+        await _handler.ValidateTokenAsync(token, _parameters);
+        Assert.True(_handler.TryRecall(token, out var remembered));
+        var claims = remembered.Identity.Claims.ToList();
+
+        Assert.Throws<InvalidOperationException>(() => remembered.Identity.AddClaim(new Claim(AccessTokens.RoleClaim, AccessTokens.AdminRole)));
+        Assert.Throws<InvalidOperationException>(() => remembered.Identity.RemoveClaim(claims[0]));
+
+        Assert.True(_handler.TryRecall(token, out var again));
+        Assert.Equal(claims, again.Identity.Claims);
+        Assert.False(new ClaimsPrincipal(again.Identity).IsInRole(AccessTokens.AdminRole));
+    }
+
+    [Fact]
     public async Task ATokenIsRecalledFromTheCharactersOfALongerHeader()
     {
         var (token, _) = _tokens.Issue("user-1", "session-1", []);
