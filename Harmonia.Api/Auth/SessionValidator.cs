@@ -19,23 +19,26 @@ public sealed class SessionValidator(
     IOptionsMonitor<CacheAreaOptions> areas,
     TimeProvider timeProvider)
 {
-    public async ValueTask<bool> IsActiveAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    public ValueTask<bool> IsActiveAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
+        IsActiveAsync(new SessionReference(userId, sessionId), cancellationToken);
+
+    public async ValueTask<bool> IsActiveAsync(SessionReference session, CancellationToken cancellationToken)
     {
-        if (revocations.IsEnded(sessionId))
+        if (revocations.IsEnded(session.SessionId))
         {
             return false;
         }
 
         var state = await cache.GetOrCreateAsync(
-            SessionKeys.Validity(userId, sessionId),
-            (store.Sessions, userId, sessionId),
+            session.ValidityKey,
+            (store.Sessions, session.UserId, session.SessionId),
             static async (query, token) =>
             {
-                var session = await query.Sessions
-                    .Find(Builders<SessionDocument>.Filter.Eq(session => session.Id, query.sessionId)
-                        & Builders<SessionDocument>.Filter.Eq(session => session.UserId, query.userId))
+                var document = await query.Sessions
+                    .Find(Builders<SessionDocument>.Filter.Eq(session => session.Id, query.SessionId)
+                        & Builders<SessionDocument>.Filter.Eq(session => session.UserId, query.UserId))
                     .FirstOrDefaultAsync(token);
-                return session is null ? SessionState.Ended : SessionState.Of(session);
+                return document is null ? SessionState.Ended : SessionState.Of(document);
             },
             EntryOptions,
             cancellationToken: cancellationToken);

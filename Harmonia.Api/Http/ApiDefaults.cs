@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Net.Http.Headers;
 using Scalar.AspNetCore;
 
 namespace Harmonia.Api.Http;
@@ -22,16 +23,31 @@ public static class ApiDefaults
     /// </summary>
     public static IHostApplicationBuilder AddApiDefaults(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaximumRequestBodyBytes);
+        builder.Services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaximumRequestBodyBytes;
+            // No Server header names the server software; Kestrel not writing it spares every response the removal below.
+            kestrel.AddServerHeader = false;
+        });
         builder.Services.AddSecurityHeaderPolicies(policies => policies
-            .SetDefaultPolicy(headers => headers.AddDefaultApiSecurityHeaders())
-            .AddPolicy(CredentialsHeaders, headers => headers.AddDefaultApiSecurityHeaders().AddCustomHeader("Cache-Control", "no-store"))
-            .AddPolicy(ReferenceHeaders, headers => headers.AddDefaultSecurityHeaders()));
+            .SetDefaultPolicy(headers => headers.AddDefaultApiSecurityHeaders().WithoutServerRemoval())
+            .AddPolicy(CredentialsHeaders, headers => headers.AddDefaultApiSecurityHeaders().WithoutServerRemoval().AddCustomHeader("Cache-Control", "no-store"))
+            .AddPolicy(ReferenceHeaders, headers => headers.AddDefaultSecurityHeaders().WithoutServerRemoval()));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddValidation();
         builder.Services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<ObjectIdRouteConstraint>(ObjectIdRouteConstraint.Name));
         builder.Services.AddOpenApi();
         return builder;
+    }
+
+    /// <summary>
+    /// Drops the defaults' removal of the <c>Server</c> header, which Kestrel no longer writes: the library collects
+    /// each response's removals in a set of its own, about 140 B per request for a header that is never there.
+    /// </summary>
+    private static HeaderPolicyCollection WithoutServerRemoval(this HeaderPolicyCollection headers)
+    {
+        headers.Remove(HeaderNames.Server);
+        return headers;
     }
 
     /// <summary>Serializes a feature's requests and responses with its source-generated metadata, ahead of reflection.</summary>

@@ -5,8 +5,8 @@ using static Harmonia.IntegrationTests.TestUsers;
 namespace Harmonia.IntegrationTests;
 
 /// <summary>
-/// Every response carries the OWASP headers for a JSON API, errors included, and responses that carry credentials
-/// may not be stored by any cache.
+/// Every response carries the OWASP headers for a JSON API, errors included, and none names the server software;
+/// responses that carry credentials may not be stored by any cache.
 /// </summary>
 public sealed class SecurityHeaderTests(AppHostFixture fixture)
 {
@@ -30,6 +30,7 @@ public sealed class SecurityHeaderTests(AppHostFixture fixture)
             Assert.True(response.Headers.TryGetValues("X-Frame-Options", out var framing) && framing.Single() == "DENY", what);
             Assert.True(response.Headers.TryGetValues("Content-Security-Policy", out var csp) && csp.Single().Contains("default-src 'none'", StringComparison.Ordinal), what);
             Assert.True(response.Headers.TryGetValues("Referrer-Policy", out var referrer) && referrer.Single() == "no-referrer", what);
+            Assert.False(response.Headers.Contains("Server"), what);
         }
 
         Assert.Equal(
