@@ -10,7 +10,7 @@ namespace Harmonia.Api.RateLimiting;
 /// <see cref="MinimumDemand"/> times within a lease duration is decided in Redis request by request, exactly as
 /// every replica's count stands. A busier caller's decision in Redis also leases this replica a share of what
 /// the window has left, sized to the caller's requests here within one lease duration; the replica admits from
-/// it in memory. Once a lease is half spent, by units or time, one call beside the request asks for the next
+/// it in memory. Once three quarters of a lease are spent, by units or time, one call beside the request asks for the next
 /// lease and settles the previous one (returning what went unused), so a steady caller's requests never wait for
 /// Redis. Concurrent requests of one caller that find no unit wait for the one lease call in flight rather than
 /// each asking Redis. docs/rate-limiting.md argues why no window of a policy ever admits more than its limit.
@@ -149,10 +149,10 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
     /// <summary>Asks for the next lease, and settles the spent one, while the current lease still admits: the exchange, and what signals its end.</summary>
     private (LeaseExchange Exchange, TaskCompletionSource Done) BeginRenewal(CallerLease caller)
     {
-        var (lease, used) = caller.BeginRenewal();
+        var (want, settle, used) = caller.BeginRenewal();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         caller.Renewal = done.Task;
-        return (new LeaseExchange(NextId(), lease, used, caller.Demand, _leaseDuration, Admit: false), done);
+        return (new LeaseExchange(NextId(), settle, used, want, _leaseDuration, Admit: false), done);
     }
 
     /// <summary>

@@ -37,32 +37,45 @@ public sealed class CallerLeaseTests
     }
 
     [Fact]
-    public void TheNextLeaseIsAskedForOnceTheCurrentIsHalfSpentAndOnlyOnce()
+    public void TheNextLeaseIsAskedForOnceThreeQuartersOfTheCurrentAreSpentAndOnlyOnce()
     {
         var caller = Holding(units: 4, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
 
-        var before = Take(caller);
-        var halfway = Take(caller);
-        var wanted = caller.ShouldRenew(_time.GetTimestamp());
+        bool[] wanted = [Take(caller), Take(caller), Take(caller)];
         caller.BeginRenewal();
 
-        Assert.False(before);
-        Assert.True(halfway);
-        Assert.True(wanted);
+        Assert.Equal([false, false, true], wanted);
         Assert.False(caller.ShouldRenew(_time.GetTimestamp()));
     }
 
     [Fact]
-    public void TheNextLeaseIsAskedForHalfwayThroughTheCurrentsTimeEvenWithUnitsLeft()
+    public void TheNextLeaseIsAskedForThreeQuartersThroughTheCurrentsTimeEvenWithUnitsLeft()
     {
         var caller = Holding(units: 100, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
 
-        _time.Advance(TimeSpan.FromSeconds(0.4));
+        _time.Advance(TimeSpan.FromSeconds(0.7));
         var early = caller.ShouldRenew(_time.GetTimestamp());
-        _time.Advance(TimeSpan.FromSeconds(0.1));
+        _time.Advance(TimeSpan.FromSeconds(0.05));
 
         Assert.False(early);
         Assert.True(caller.ShouldRenew(_time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void ARenewalAsksForTheDemandLessWhatTheCurrentLeaseStillHolds()
+    {
+        var caller = Holding(units: 8, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
+        for (var request = 0; request < 12; request++)
+        {
+            caller.Arrive(_time.GetTimestamp(), Second);
+        }
+
+        for (var request = 0; request < 6; request++)
+        {
+            Take(caller);
+        }
+
+        Assert.Equal(12 - 2, caller.BeginRenewal().Want);
     }
 
     [Fact]
@@ -70,7 +83,7 @@ public sealed class CallerLeaseTests
     {
         var caller = Holding(units: 2, freeElsewhere: 0, resetAfter: TimeSpan.FromSeconds(30));
         Take(caller);
-        caller.BeginRenewal();
+        Assert.Equal(((string?)null, 0), Settled(caller.BeginRenewal()));
         caller.HoldNext(Grant(units: 3, freeElsewhere: 10, "next|3"), _time.GetTimestamp(), _time.GetTimestamp(), Second, _time);
 
         Assert.True(caller.TryTake(_time.GetTimestamp(), TenPerMinute, _time, out var fromCurrent));
@@ -79,7 +92,7 @@ public sealed class CallerLeaseTests
         // Both leases count in what is left while both are held; then only the next one's.
         Assert.Equal(10 + 0 + 3, fromCurrent.Remaining);
         Assert.Equal(10 + 2, fromNext.Remaining);
-        Assert.Equal(("lease|2", 2), caller.BeginRenewal());
+        Assert.Equal(("lease|2", 2), Settled(caller.BeginRenewal()));
         Assert.Equal(("next|3", 1), caller.Release());
     }
 
@@ -124,6 +137,8 @@ public sealed class CallerLeaseTests
 
     private static LeaseGrant Grant(int units, int freeElsewhere, string lease, TimeSpan? resetAfter = null) =>
         new(new RateLimitDecision(TenPerMinute, Admitted: true, freeElsewhere + units, resetAfter ?? TimeSpan.FromSeconds(30), Distributed: true), units, lease);
+
+    private static (string? Lease, int Used) Settled((int Want, string? Settle, int Used) renewal) => (renewal.Settle, renewal.Used);
 
     /// <summary>Admits one request; whether the caller should then ask for its next lease.</summary>
     private bool Take(CallerLease caller)
