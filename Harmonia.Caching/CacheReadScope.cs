@@ -11,6 +11,7 @@ public sealed class CacheReadScope : IDisposable
 
     private readonly CacheReadScope? _outer;
     private volatile CacheResult? _result;
+    private int _recorded;
 
     private CacheReadScope(CacheReadScope? outer) => _outer = outer;
 
@@ -22,11 +23,18 @@ public sealed class CacheReadScope : IDisposable
 
     public void Dispose() => Current.Value = _outer;
 
+    /// <summary>The scope reads in this async flow record into, if any.</summary>
+    internal static CacheReadScope? Active => Current.Value;
+
+    /// <summary>How many outcomes this scope has recorded; one that did not move across a read saw none from it.</summary>
+    internal int Recorded => Volatile.Read(ref _recorded);
+
     internal static void Record(CacheResult result)
     {
         if (Current.Value is { } scope)
         {
             scope._result = result;
+            Interlocked.Increment(ref scope._recorded);
         }
     }
 }

@@ -20,9 +20,11 @@ namespace Harmonia.Caching;
 /// it raised none of the events above, since anything else (Redis, MongoDB, fail-safe) raises one.
 /// <see cref="FusionHybridCacheAdapter"/> tells so per read without an allocation: events are tallied by stripe of
 /// their key (one of <see cref="Stripes"/>, by key hash), and a read whose stripe's tally did not move while it ran
-/// raised none. So an L1 hit is never counted where another outcome was; it goes uncounted only when another read of
-/// its stripe raised an event at the same moment: a read that waited for another read of the same key to load it
-/// (FusionCache's stampede protection) always, any other about once in a thousand such coincidences.
+/// raised none. When it did move, a read inside a request's <see cref="CacheReadScope"/> still knows: its own events
+/// record into that scope on its own flow, so a scope that recorded nothing during the read means another read raised
+/// the event, for instance the one this read waited for under FusionCache's stampede protection. So an L1 hit is never
+/// counted where another outcome was, and goes uncounted only outside a scope (the per-request session check) when
+/// another read of its stripe raised an event at the same moment, or when two reads of one request ran at once.
 /// </para>
 /// </remarks>
 internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> registry, CacheMetrics metrics)
@@ -53,13 +55,14 @@ internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> regist
     public WatchedRead Watch(string key)
     {
         var stripe = StripeOf(key);
-        return new WatchedRead(stripe, Volatile.Read(ref _raised[stripe]));
+        var scope = CacheReadScope.Active;
+        return new WatchedRead(stripe, Volatile.Read(ref _raised[stripe]), scope, scope?.Recorded ?? 0);
     }
 
     /// <summary>Counts a read of a key in <paramref name="area"/> that completed successfully as an L1 hit if it raised no outcome event.</summary>
     public void Completed(string area, WatchedRead watch)
     {
-        if (Volatile.Read(ref _raised[watch.Stripe]) == watch.RaisedBefore)
+        if (Volatile.Read(ref _raised[watch.Stripe]) == watch.RaisedBefore || watch.Scope?.Recorded == watch.RecordedBefore)
         {
             Record(area, CacheResult.LocalHit);
         }
@@ -82,6 +85,6 @@ internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> regist
 
     private static int StripeOf(string key) => (int)((uint)key.GetHashCode() % Stripes);
 
-    /// <summary>A read's stripe and its tally when the read began.</summary>
-    public readonly record struct WatchedRead(int Stripe, int RaisedBefore);
+    /// <summary>A read's stripe and its tally when the read began, and the request's scope with what it had recorded then.</summary>
+    public readonly record struct WatchedRead(int Stripe, int RaisedBefore, CacheReadScope? Scope, int RecordedBefore);
 }

@@ -28,6 +28,26 @@ public sealed class CacheStatusTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task ConcurrentReadsOfOneProfileAllSayHowTheyWereServedOneFromRedisTheOthersFromMemory()
+    {
+        var replicas = fixture.CreateApiReplicaClients();
+        using var replicaA = replicas[0];
+        using var replicaB = replicas[1];
+        var user = await RegisterAndLoginAsync(replicaA);
+        await Eventually.HoldsAsync(
+            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{user.Id}"),
+            TimeSpan.FromSeconds(5),
+            "the profile reaches Redis");
+
+        // At once, on the other replica: one read loads the profile from Redis; the others wait for it (stampede
+        // protection) or come after, and are answered from memory. Each says so, including those that waited.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => CacheStatusAsync(replicaB, $"/users/{user.Id}", user)));
+
+        Assert.Equal(1, statuses.Count(status => status == "Harmonia; hit; detail=redis"));
+        Assert.Equal(15, statuses.Count(status => status == "Harmonia; hit; detail=memory"));
+    }
+
+    [Fact]
     public async Task OnlyCachedReadsCarryTheHeader()
     {
         using var api = fixture.CreateApiClient();
