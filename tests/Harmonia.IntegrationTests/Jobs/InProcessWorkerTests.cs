@@ -43,6 +43,8 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 1, Error: not null });
         Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 2, Error: not null });
         Assert.Equal(0, await CountByJobAsync(await DatabaseAsync(fixture), "songs", job.Id));
+        // The worker counts an ending after publishing it, so the client can see it first.
+        await Eventually.HoldsAsync(() => Task.FromResult(metrics.Sum("harmonia.jobs.failed") == 1), TimeSpan.FromSeconds(10), "the worker counts the failure");
         Assert.Equal(3, metrics.Sum("harmonia.jobs.started"));
         Assert.Equal(2, metrics.Sum("harmonia.jobs.retried"));
         Assert.Equal(1, metrics.Sum("harmonia.jobs.failed"));
@@ -140,7 +142,11 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
             Assert.Equal(1, await CountByJobAsync(database, "library", job.Id));
         }
 
-        Assert.Equal(4, firstMetrics.Sum("harmonia.jobs.completed") + secondMetrics.Sum("harmonia.jobs.completed"));
+        // The workers count a completion after publishing it, so the client can see the last one first.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(firstMetrics.Sum("harmonia.jobs.completed") + secondMetrics.Sum("harmonia.jobs.completed") == 4),
+            TimeSpan.FromSeconds(10),
+            "the workers count all four completions");
         Assert.True(firstMetrics.Sum("harmonia.jobs.completed") > 0, "the first worker ran none of the jobs");
         Assert.True(secondMetrics.Sum("harmonia.jobs.completed") > 0, "the second worker ran none of the jobs");
     }
