@@ -13,8 +13,7 @@ public sealed class CallerLease
 {
     private HeldLease _current;
     private HeldLease _next;
-    private string? _retired;
-    private int _retiredUsed;
+    private HeldLease _retired;
     private bool _renewalStarted;
     private int _freeElsewhere;
     private long _resetAt;
@@ -95,9 +94,8 @@ public sealed class CallerLease
     public (int Want, string? Settle, int Used) BeginRenewal()
     {
         _renewalStarted = true;
-        var renewal = (Math.Max(Demand - _current.Left, 1), _retired, _retiredUsed);
-        _retired = null;
-        _retiredUsed = 0;
+        var renewal = (Math.Max(Demand - _current.Left, 1), _retired.Id, _retired.Used);
+        _retired = default;
         return renewal;
     }
 
@@ -107,11 +105,10 @@ public sealed class CallerLease
     /// </summary>
     public (string? Lease, int Used) Release()
     {
-        var released = _current.Id is not null ? (_current.Id, _current.Used) : (_retired, _retiredUsed);
+        var released = _current.Id is not null ? (_current.Id, _current.Used) : (_retired.Id, _retired.Used);
         _current = default;
         _next = default;
-        _retired = null;
-        _retiredUsed = 0;
+        _retired = default;
         return released;
     }
 
@@ -151,8 +148,7 @@ public sealed class CallerLease
     {
         if (lease.Id is not null)
         {
-            _retired = lease.Id;
-            _retiredUsed = lease.Used;
+            _retired = lease;
         }
     }
 

@@ -25,11 +25,11 @@ public sealed partial class RedisSlidingWindow
     /// unit is free and, if so, leases at most <c>want</c> more, never more than half of what is free per holder and
     /// none once less than half the limit is free, so near the limit every request is decided here alone. A call
     /// with <c>admit</c> 0 decides no request and only leases (a replica renewing ahead of need). Every write sets
-    /// the key's expiry in the same script, so no key is left without a TTL. Numbers go through <c>%d</c> because Lua's default formatting
-    /// would round microsecond timestamps. A settled lease's units enter the log with one <c>ZADD</c> per 500 units
-    /// (keeping <c>unpack</c> within Lua's stack), not one per unit: that was most of the script's time. Returns
-    /// { admitted (0/1), units free for anyone, microseconds until the oldest logged unit leaves the window (the
-    /// window if none), units leased }.
+    /// the key's expiry in the same script, so no key is left without a TTL. Numbers go through <c>%d</c> because
+    /// Lua's default formatting would round microsecond timestamps. A settled lease's units enter the log with one
+    /// <c>ZADD</c> per 500 units (keeping <c>unpack</c> within Lua's stack), not one per unit: that was most of the
+    /// script's time. Returns { admitted (0/1), units free for anyone, microseconds until the oldest logged unit
+    /// leaves the window (the window if none), units leased }.
     /// </summary>
     private static readonly LuaScript Script = LuaScript.Prepare(
         """
