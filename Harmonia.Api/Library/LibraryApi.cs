@@ -19,9 +19,10 @@ public static class LibraryApi
         return app;
     }
 
-    private static async Task<Ok<LibraryPage>> GetPageAsync(
-        [AsParameters] LibraryQuery query, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await library.GetPageAsync(user.GetUserId(), query, cancellationToken));
+    private static async Task<JsonOk<LibraryPage>> GetPageAsync(
+        [AsParameters] LibraryQuery query, ClaimsPrincipal user, LibraryService library, CachedResponses<LibraryPage, LibraryPage> pages,
+        CancellationToken cancellationToken) =>
+        pages.Ok(await library.GetPageAsync(user.GetUserId(), query, cancellationToken));
 
     private static async Task<Results<Created<LibraryItemResponse>, ValidationProblem>> AddAsync(
         AddLibraryItemRequest request, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken)

@@ -29,6 +29,7 @@ public static class LibraryExtensions
         });
         services.AddCachedTypes(LibraryJsonContext.Default);
         services.AddApiJsonTypes(LibraryJsonContext.Default);
+        services.AddCachedResponses<LibraryPage, LibraryPage>(page => page);
 
         return builder;
     }

@@ -19,10 +19,10 @@ public static class ProfilesApi
         return app;
     }
 
-    private static async Task<Results<Ok<ProfileResponse>, NotFound>> GetOwnAsync(
-        ClaimsPrincipal user, ProfileService profiles, CancellationToken cancellationToken) =>
+    private static async Task<Results<JsonOk<ProfileResponse>, NotFound>> GetOwnAsync(
+        ClaimsPrincipal user, ProfileService profiles, CachedResponses<CachedProfile, ProfileResponse> responses, CancellationToken cancellationToken) =>
         await profiles.GetAsync(user.GetUserId(), cancellationToken) is { } profile
-            ? TypedResults.Ok(ProfileResponse.From(profile))
+            ? responses.Ok(profile)
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<ProfileResponse>, NotFound>> UpdateOwnAsync(
@@ -31,9 +31,9 @@ public static class ProfilesApi
             ? TypedResults.Ok(ProfileResponse.From(profile))
             : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<PublicProfileResponse>, NotFound>> GetPublicAsync(
-        ObjectId id, ProfileService profiles, CancellationToken cancellationToken) =>
+    private static async Task<Results<JsonOk<PublicProfileResponse>, NotFound>> GetPublicAsync(
+        ObjectId id, ProfileService profiles, CachedResponses<CachedProfile, PublicProfileResponse> responses, CancellationToken cancellationToken) =>
         await profiles.GetAsync(id.ToString(), cancellationToken) is { } profile
-            ? TypedResults.Ok(PublicProfileResponse.From(profile))
+            ? responses.Ok(profile)
             : TypedResults.NotFound();
 }

@@ -23,6 +23,8 @@ public static class ProfilesExtensions
         });
         builder.Services.AddCachedTypes(ProfilesJsonContext.Default);
         builder.Services.AddApiJsonTypes(ProfilesJsonContext.Default);
+        builder.Services.AddCachedResponses<CachedProfile, ProfileResponse>(ProfileResponse.From);
+        builder.Services.AddCachedResponses<CachedProfile, PublicProfileResponse>(PublicProfileResponse.From);
 
         return builder;
     }

@@ -20,10 +20,10 @@ public static class SongsApi
     }
 
     /// <summary>Songs are private to their owner: anyone else gets the same 404 as for a song that does not exist.</summary>
-    private static async Task<Results<Ok<SongResponse>, NotFound>> GetAsync(
-        ObjectId id, ClaimsPrincipal user, SongService songs, CancellationToken cancellationToken) =>
+    private static async Task<Results<JsonOk<SongResponse>, NotFound>> GetAsync(
+        ObjectId id, ClaimsPrincipal user, SongService songs, CachedResponses<CachedSong, SongResponse> responses, CancellationToken cancellationToken) =>
         await songs.GetAsync(id.ToString(), cancellationToken) is { } song && song.OwnerId == user.GetUserId()
-            ? TypedResults.Ok(SongResponse.From(song))
+            ? responses.Ok(song)
             : TypedResults.NotFound();
 
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(

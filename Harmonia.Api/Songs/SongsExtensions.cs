@@ -24,6 +24,7 @@ public static class SongsExtensions
         });
         services.AddCachedTypes(SongsJsonContext.Default);
         services.AddApiJsonTypes(SongsJsonContext.Default);
+        services.AddCachedResponses<CachedSong, SongResponse>(SongResponse.From);
 
         return builder;
     }
