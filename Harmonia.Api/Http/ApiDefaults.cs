@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization.Metadata;
+using Harmonia.Api.Validation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Validation;
 using Microsoft.Net.Http.Headers;
 using Scalar.AspNetCore;
 
@@ -35,6 +37,7 @@ public static class ApiDefaults
             .AddPolicy(ReferenceHeaders, headers => headers.AddDefaultSecurityHeaders().WithoutServerRemoval()));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddValidation();
+        builder.Services.PostConfigure<ValidationOptions>(RememberingValidatableInfoResolver.Wrap);
         builder.Services.Configure<RouteOptions>(routes => routes.SetParameterPolicy<ObjectIdRouteConstraint>(ObjectIdRouteConstraint.Name));
         builder.Services.AddOpenApi();
         return builder;

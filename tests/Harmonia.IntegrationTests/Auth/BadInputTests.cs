@@ -57,6 +57,28 @@ public sealed class BadInputTests(AppHostFixture fixture)
         Assert.Contains($"\"{field}\"", problem, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Asked twice: the second answer comes from the description of the query type the API remembered.</summary>
+    [Theory]
+    [InlineData("type=bogus", "Type")]
+    [InlineData("pageSize=1000", "PageSize")]
+    [InlineData("page=0", "Page")]
+    public async Task AnInvalidLibraryQueryIsAValidationProblemNamingTheField(string query, string field)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            using var response = await GetAsync(api, $"/library?{query}", user.Tokens.AccessToken);
+
+            var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+            Assert.Contains($"\"{field}\"", problem, StringComparison.OrdinalIgnoreCase);
+        }
+
+        using var valid = await GetAsync(api, "/library?type=song&page=2&pageSize=5", user.Tokens.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+    }
+
     [Fact]
     public async Task OversizedBodyIsRefusedAsTooLarge()
     {
