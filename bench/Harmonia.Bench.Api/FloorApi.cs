@@ -10,6 +10,8 @@ namespace Harmonia.Bench.Api;
 /// The load benchmark's "floor": the same authenticated pipeline as <c>GET /users/{id}</c> and
 /// <c>GET /library</c> (routing, JWT validation, the cached session check, authorization, rate limits)
 /// answering with bytes serialized once (with the API's own JSON settings), so no cache or database work at all.
+/// Mapped under <c>/floor</c> of the builder given (<c>/bench/floor/...</c>, and its unlimited twin, see
+/// <see cref="UnlimitedTwins"/>).
 /// </summary>
 public static class FloorApi
 {
@@ -23,7 +25,7 @@ public static class FloorApi
             .ToList();
         var page = JsonSerializer.SerializeToUtf8Bytes(new LibraryPage(items, items.Count, 1, 20), json);
 
-        var floor = app.MapGroup("/bench/floor").WithTags("Benchmarks").RequireAuthorization().ExcludeFromDescription();
+        var floor = app.MapGroup("/floor").WithTags("Benchmarks").RequireAuthorization().ExcludeFromDescription();
         floor.MapGet("/users/{id}", (string id) => TypedResults.Bytes(profile, "application/json"));
         floor.MapGet("/library", () => TypedResults.Bytes(page, "application/json"));
         return app;

@@ -55,7 +55,8 @@ app.MapSongsApi();
 app.MapJobsApi();
 app.MapNotificationsApi();
 app.MapAdminApi();
-app.MapFloorApi();
+app.MapGroup("/bench").MapFloorApi();
+app.MapUnlimitedTwins();
 app.MapAllocationsApi();
 
 app.Run();
