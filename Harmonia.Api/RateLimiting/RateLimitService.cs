@@ -65,7 +65,14 @@ public sealed partial class RateLimitService(
 
     private void NoteScope(bool distributed)
     {
-        var wasLocal = Interlocked.Exchange(ref _local, distributed ? 0 : 1) == 1;
+        // Read before writing: every request passes here, and a write on each would bounce the field between cores.
+        var scope = distributed ? 0 : 1;
+        if (Volatile.Read(ref _local) == scope)
+        {
+            return;
+        }
+
+        var wasLocal = Interlocked.Exchange(ref _local, scope) == 1;
         if (wasLocal == distributed)
         {
             if (distributed)
