@@ -49,6 +49,38 @@ public sealed class BenchApiTests(AppHostFixture fixture)
         Assert.NotEmpty(tokens.AccessToken);
     }
 
+    /// <summary>The paired measurement of goals 1 and 2 compares the two in one process (bench/load.sh).</summary>
+    [Fact]
+    public async Task WithLimitingOnTheUnlimitedTwinsServeOverTheQuotaWhileTheEndpointsRefuse()
+    {
+        var settings = IsolatedQuotas.Settings(("SignedIn:Limit", "2"));
+        await using var instance = await InProcessApi.StartAsync<BenchSettings>(fixture, settings);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var twins = new List<HttpResponseMessage>();
+        foreach (var path in new[] { "/users/me", "/library", "/floor/library" })
+        {
+            for (var request = 0; request < 3; request++)
+            {
+                twins.Add(await GetAsync(client, UnlimitedTwins.Prefix + path, user.Tokens.AccessToken));
+            }
+        }
+
+        // The signed-in quota counts per user and route.
+        using var first = await GetAsync(client, "/users/me", user.Tokens.AccessToken);
+        using var second = await GetAsync(client, "/users/me", user.Tokens.AccessToken);
+        using var third = await GetAsync(client, "/users/me", user.Tokens.AccessToken);
+
+        Assert.All(twins, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.All(twins, response => Assert.Null(PolicyOf(response)));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.NotNull(PolicyOf(first));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        twins.ForEach(response => response.Dispose());
+    }
+
     private static Dictionary<string, string?> Disabled((string Key, string Value) quota)
     {
         var settings = IsolatedQuotas.Settings(quota);
