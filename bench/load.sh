@@ -38,6 +38,8 @@ COLD_KEYS=1000000    # distinct unknown profile ids read in the memory step
 L1_LIMIT=100000      # Harmonia:Cache:LocalCacheSizeLimit for the memory step (the shipped default)
 JOB_RATES=200,50     # jobs/s offered in the pickup-latency step: the target's rate, and one jongodb sustains
 JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb writes ever slower
+COUNTER_SLACK=20     # seconds the pickup-latency report waits beyond the jobs at each rate, for their generator to start
+OPEN_LOOP_WARMUP=2   # seconds each open-loop run sends before it measures
 BURST_JOBS=400       # jobs in the throughput step
 JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurement
 JOB_USERS=50         # users the jobs are spread over (each may have 2 running and 20 waiting)
@@ -63,7 +65,7 @@ usage() {
 
 while (($#)); do
   case $1 in
-    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 PAIRED_ROUNDS=1 PAIRED_SECONDS=1 WARMUP=1 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 JOB_USERS=5 NOTIFY_CLIENTS=3 NOTIFY_SECONDS=1 HASHING_RATE=200 FLOOD_RATE=20 ;;
+    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 PAIRED_ROUNDS=1 PAIRED_SECONDS=1 WARMUP=1 OPEN_LOOP_WARMUP=1 COUNTER_SLACK=10 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 JOB_USERS=5 NOTIFY_CLIENTS=3 NOTIFY_SECONDS=1 HASHING_RATE=200 FLOOD_RATE=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
@@ -236,7 +238,7 @@ measure_wrk() {
 measure_half_rate() {
   local key=$1 path=$2 result_key=$3
   local rate=$((${R[$key.rps]} / 2)) file=$OUT/half-${3//\//-}.txt
-  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "$path" --rate "$rate" --warmup 2 --duration "$DURATION" \
+  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "$path" --rate "$rate" --warmup "$OPEN_LOOP_WARMUP" --duration "$DURATION" \
     >"$file" || die "$result_key at half rate failed (see $file)"
   read_result "$file" "half.$result_key"
   log "$result_key at $rate req/s (open loop): p50 ${R[half.$result_key.p50_ms]} ms, p99 ${R[half.$result_key.p99_ms]} ms"
@@ -406,7 +408,7 @@ if step jobs; then
     jobs_step "jobs-rate-$rate"
     # One report for the whole step: the interval outlasts it, and the session ends itself (flushing the file)
     # just after its first report, which comes one interval after the session starts.
-    interval=$((JOB_SECONDS + 20))
+    interval=$((JOB_SECONDS + COUNTER_SLACK))
     spawn "$OUT/counters-$rate.log" "$COUNTERS" collect -p "$WORKER_PID" --counters "Harmonia.Jobs[harmonia.jobs.pickup_latency]" \
       --refresh-interval "$interval" --duration "$(printf '00:00:%02d:%02d' $(((interval + 3) / 60)) $(((interval + 3) % 60)))" --format json -o "$OUT/pickup-$rate.json"
     COUNTERS_PID=$SPAWNED
@@ -460,7 +462,7 @@ hashing_cell() {
     sleep 2
   fi
   # Reads that fail (time out) are part of the result here, so a non-zero exit is not an error.
-  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "/users/{id}" --rate "$HASHING_RATE" --warmup 2 --duration "$DURATION" \
+  "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "/users/{id}" --rate "$HASHING_RATE" --warmup "$OPEN_LOOP_WARMUP" --duration "$DURATION" \
     >"$OUT/hashing-$name.txt" || true
   read_result "$OUT/hashing-$name.txt" "hashing.$name"
   if [[ $flood == true ]]; then
