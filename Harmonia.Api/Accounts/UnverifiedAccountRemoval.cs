@@ -1,3 +1,4 @@
+using Harmonia.DataStores;
 using Harmonia.Api.Auth;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
@@ -47,7 +48,7 @@ public sealed partial class UnverifiedAccountRemoval(
             {
                 await SweepAsync(stoppingToken);
             }
-            catch (Exception exception) when (exception is MongoException or TimeoutException)
+            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
                 LogSweepFailed(logger, exception);
             }

@@ -1,3 +1,4 @@
+using Harmonia.DataStores;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 
@@ -26,7 +27,7 @@ public sealed partial class SessionHousekeeping(
             {
                 await SweepAsync(stoppingToken);
             }
-            catch (Exception exception) when (exception is MongoException or TimeoutException)
+            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
                 LogSweepFailed(logger, exception);
             }

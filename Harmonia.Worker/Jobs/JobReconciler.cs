@@ -1,3 +1,4 @@
+using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -45,7 +46,7 @@ public sealed partial class JobReconciler(
             {
                 await SweepAsync(afterLoss, stoppingToken);
             }
-            catch (Exception exception) when (exception is RedisException or MongoException or TimeoutException)
+            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
                 LogSweepFailed(logger, exception);
             }

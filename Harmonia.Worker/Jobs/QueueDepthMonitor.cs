@@ -50,7 +50,7 @@ public sealed partial class QueueDepthMonitor : BackgroundService
             {
                 _depth = await _stream.MeasureAsync();
             }
-            catch (Exception exception) when (exception.IsRedisFailure())
+            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
                 LogSampleFailed(_logger, exception);
             }

@@ -1,3 +1,4 @@
+using Harmonia.DataStores;
 using Harmonia.Mail;
 
 namespace Harmonia.Worker.Mail;
@@ -19,7 +20,7 @@ public sealed partial class MailQueueMonitor(MailOutbox outbox, MailMetrics metr
                 var (depth, oldest) = await outbox.MeasureAsync(stoppingToken);
                 metrics.Queue(depth, oldest is { } createdAt ? timeProvider.GetUtcNow().UtcDateTime - createdAt : TimeSpan.Zero);
             }
-            catch (Exception exception) when (exception is MongoDB.Driver.MongoException or TimeoutException)
+            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
                 LogSampleFailed(logger, exception);
             }

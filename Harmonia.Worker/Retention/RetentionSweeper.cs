@@ -40,7 +40,7 @@ public sealed partial class RetentionSweeper(
                     await SweepAsync(stoppingToken);
                 }
             }
-            catch (Exception exception) when (exception is MongoException or TimeoutException || exception.IsRedisFailure())
+            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
                 LogSweepFailed(logger, exception);
             }
