@@ -1,0 +1,80 @@
+using Harmonia.Api.Auth;
+using Harmonia.Caching;
+using Harmonia.Worker.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MongoDB.Driver;
+
+namespace Harmonia.Tests.Redis;
+
+/// <summary>
+/// A Redis call cancelled under a long-running loop (StackExchange.Redis does so on a connection it tears down) counts
+/// as Redis being away: the loop retries and keeps running, and a request that published through it still succeeds.
+/// An exception that leaves a background service stops the whole process.
+/// </summary>
+public sealed class CancelledRedisCallTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly CancelledCalls _calls = new();
+
+    [Fact]
+    public async Task TheJobWorkerRetriesConnectingAndKeepsRunning()
+    {
+        using var host = WorkerHost();
+        var worker = host.Services.GetServices<IHostedService>().OfType<JobWorker>().Single();
+
+        await worker.StartAsync(TestContext.Current.CancellationToken);
+        Assert.True(SpinWait.SpinUntil(() => _calls.Count > 0, Patience), "the worker never called Redis");
+        var firstAttempt = _calls.Count;
+
+        // Its retry waits a second on the (fake) clock, from whenever it got there.
+        Assert.True(SpinWait.SpinUntil(() => { _time.Advance(TimeSpan.FromSeconds(1)); return _calls.Count > firstAttempt; }, Patience), "the worker did not try again");
+        Assert.False(worker.ExecuteTask!.IsCompleted);
+        await worker.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task RevocationsKeepPollingAndARevocationIsStillFinalHere()
+    {
+        var options = new AuthOptions();
+        using var revocations = new SessionRevocations(CancellingRedis.Connect(_calls), Options.Create(options), _time, NullLogger<SessionRevocations>.Instance);
+
+        await revocations.PublishAsync(["6b13ae11d04d119e94c272a5"]);
+        var published = _calls.Count;
+        await revocations.StartAsync(TestContext.Current.CancellationToken);
+        Assert.True(SpinWait.SpinUntil(() => _calls.Count > published, Patience), "the first poll never ran");
+        var firstPoll = _calls.Count;
+        _time.Advance(options.RevocationPollInterval);
+
+        Assert.True(SpinWait.SpinUntil(() => _calls.Count > firstPoll, Patience), "revocations stopped polling");
+        Assert.False(revocations.ExecuteTask!.IsCompleted);
+        Assert.True(revocations.IsEnded("6b13ae11d04d119e94c272a5"));
+        await revocations.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The worker's job processing as its Program registers it, on the stand-in Redis and a MongoDB never reached.</summary>
+    private IHost WorkerHost()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = "cancelled-calls" });
+        builder.Services.AddMetrics();
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.Services.AddSingleton(CancellingRedis.Connect(_calls));
+        var mongo = new MongoClient("mongodb://127.0.0.1:1");
+        builder.Services.AddSingleton<IMongoClient>(mongo);
+        builder.Services.AddSingleton(mongo.GetDatabase("never-reached"));
+        // Only a finished job invalidates the cache, and none runs: an in-memory HybridCache stands in for Redis's.
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<CacheMetrics>();
+        builder.Services.AddSingleton<CacheInvalidator>();
+        builder.AddJobProcessing();
+        return builder.Build();
+    }
+}
