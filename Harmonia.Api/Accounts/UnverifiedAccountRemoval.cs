@@ -1,8 +1,8 @@
-using Harmonia.DataStores;
 using Harmonia.Api.Auth;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
 using Harmonia.Caching;
+using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Harmonia.Music;
 using Microsoft.Extensions.Options;
