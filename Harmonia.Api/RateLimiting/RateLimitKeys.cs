@@ -23,6 +23,9 @@ public static class RateLimitKeys
     public static string ForAccount(string prefix, string normalizedAccount, RateLimitPolicy policy) =>
         $"{prefix}:{{acct:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedAccount)))}}}:{policy.Name}";
 
+    /// <summary>How many units the count under <paramref name="key"/> holds; the same hash tag, so one script reads both.</summary>
+    public static string TallyOf(string key) => $"{key}:tally";
+
     /// <summary>The units replicas hold on lease from the count under <paramref name="key"/>; the same hash tag, so one script reads both.</summary>
     public static string LeasesOf(string key) => $"{key}:leases";
 

@@ -16,20 +16,22 @@ namespace Harmonia.Api.RateLimiting;
 public sealed partial class RedisSlidingWindow
 {
     /// <summary>
-    /// Two keys of one caller, on one slot: the log, a sorted set of admitted units scored by the time in
-    /// microseconds from which they count; and the leases, a sorted set of <c>id|units</c> scored by the
-    /// lease's deadline. A unit taken from a lease counts from the moment its lease is settled, or from the
-    /// deadline if it never is (the holder died): never before it could have been used. A call first settles
-    /// the caller's previous lease (its used units enter the log now, the rest return), turns leases past their
-    /// deadline into log entries at their deadline, forgets what left the window, then admits the request if a
-    /// unit is free and, if so, leases at most <c>want</c> more, never more than half of what is free per holder and
-    /// none once less than half the limit is free, so near the limit every request is decided here alone. A call
-    /// with <c>admit</c> 0 decides no request and only leases (a replica renewing ahead of need). Every write sets
-    /// the key's expiry in the same script, so no key is left without a TTL. Numbers go through <c>%d</c> because
-    /// Lua's default formatting would round microsecond timestamps. A settled lease's units enter the log with one
-    /// <c>ZADD</c> per 500 units (keeping <c>unpack</c> within Lua's stack), not one per unit: that was most of the
-    /// script's time. Returns { admitted (0/1), units free for anyone, microseconds until the oldest logged unit
-    /// leaves the window (the window if none), units leased }.
+    /// Three keys of one caller, on one slot: the log, a sorted set of admitted units scored by the time in
+    /// microseconds from which they count, each member holding a number of units (<c>…#units</c>: one for a request
+    /// decided here, all a lease admitted for a settled lease); its tally, the units the log holds, so counting is one
+    /// read however many members there are; and the leases, a sorted set of <c>id|units</c> scored by the lease's
+    /// deadline. A unit taken from a lease counts from the moment its lease is settled, or from the deadline if it
+    /// never is (the holder died): never before it could have been used. A call first settles the caller's previous
+    /// lease (its used units enter the log now, as one member, the rest return), turns leases past their deadline
+    /// into log entries at their deadline, forgets what left the window, then admits the request if a unit is free
+    /// and, if so, leases at most <c>want</c> more, never more than half of what is free per holder and none once
+    /// less than half the limit is free, so near the limit every request is decided here alone. A call with
+    /// <c>admit</c> 0 decides no request and only leases (a replica renewing ahead of need). Every write sets the
+    /// key's expiry in the same script, and the tally always expires with its log, so no key is left without a TTL.
+    /// Either may still be evicted alone (<c>volatile-lru</c>): a tally without its log is dropped, and a log without
+    /// its tally is counted member by member once. Numbers go through <c>%d</c> because Lua's default formatting
+    /// would round microsecond timestamps. Returns { admitted (0/1), units free for anyone, microseconds until the
+    /// oldest logged unit leaves the window (the window if none), units leased }.
     /// </summary>
     private static readonly LuaScript Script = LuaScript.Prepare(
         """
@@ -37,43 +39,49 @@ public sealed partial class RedisSlidingWindow
         local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
         local window = tonumber(@Window)
         local limit = tonumber(@Limit)
-        local function log(at, member, units)
-            local score = string.format('%d', at)
-            local batch = {}
-            for i = 1, units do
-                batch[#batch + 1] = score
-                batch[#batch + 1] = member .. '#' .. i
-                if #batch == 1000 or i == units then
-                    redis.call('ZADD', @Key, unpack(batch))
-                    batch = {}
+        local function units(member, mark)
+            return tonumber(string.match(member, mark .. '(%d+)$'))
+        end
+        local logged = 0
+        if redis.call('EXISTS', @Key) == 1 then
+            logged = tonumber(redis.call('GET', @Tally))
+            if not logged then
+                logged = 0
+                for _, member in ipairs(redis.call('ZRANGE', @Key, 0, -1)) do
+                    logged = logged + units(member, '#')
                 end
             end
-            if units > 0 then
+        end
+        local function log(at, member, count)
+            if count > 0 then
+                logged = logged + count * redis.call('ZADD', @Key, 'NX', string.format('%d', at), member .. '#' .. count)
                 redis.call('PEXPIRE', @Key, math.ceil(window / 1000))
             end
-        end
-        local function units(lease)
-            return tonumber(string.match(lease, '|(%d+)$'))
         end
         if @Settle ~= '' and redis.call('ZREM', @Leases, @Settle) == 1 then
             log(now, @Settle, tonumber(@SettleUsed))
         end
         local ended = redis.call('ZRANGEBYSCORE', @Leases, '-inf', string.format('%d', now), 'WITHSCORES')
         for i = 1, #ended, 2 do
-            log(tonumber(ended[i + 1]), ended[i], units(ended[i]))
+            log(tonumber(ended[i + 1]), ended[i], units(ended[i], '|'))
         end
         redis.call('ZREMRANGEBYSCORE', @Leases, '-inf', string.format('%d', now))
-        redis.call('ZREMRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
-        local free = limit - redis.call('ZCARD', @Key)
+        local left = redis.call('ZRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
+        if #left > 0 then
+            for _, member in ipairs(left) do
+                logged = logged - units(member, '#')
+            end
+            redis.call('ZREMRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
+        end
+        local free = limit - logged
         local live = redis.call('ZRANGE', @Leases, 0, -1)
         for i = 1, #live do
-            free = free - units(live[i])
+            free = free - units(live[i], '|')
         end
         local admitted = 0
         local leased = 0
         if @Admit == '1' and free >= 1 then
-            redis.call('ZADD', @Key, string.format('%d', now), @Id)
-            redis.call('PEXPIRE', @Key, math.ceil(window / 1000))
+            log(now, @Id, 1)
             free = free - 1
             admitted = 1
         end
@@ -85,6 +93,12 @@ public sealed partial class RedisSlidingWindow
             redis.call('ZADD', @Leases, string.format('%d', now + duration), @Id .. '|' .. leased)
             redis.call('PEXPIRE', @Leases, math.ceil((duration + window) / 1000))
             free = free - leased
+        end
+        local expiry = redis.call('PTTL', @Key)
+        if logged > 0 and expiry > 0 then
+            redis.call('SET', @Tally, string.format('%d', logged), 'PX', expiry)
+        else
+            redis.call('DEL', @Tally)
         end
         local oldest = redis.call('ZRANGE', @Key, 0, 0, 'WITHSCORES')
         local reset = window
@@ -143,7 +157,7 @@ public sealed partial class RedisSlidingWindow
         try
         {
             var parameters = new Parameters(
-                key, RateLimitKeys.LeasesOf(key), policy.Limit, (long)policy.Window.TotalMicroseconds,
+                key, RateLimitKeys.TallyOf(key), RateLimitKeys.LeasesOf(key), policy.Limit, (long)policy.Window.TotalMicroseconds,
                 exchange.Id, exchange.Settle ?? "", exchange.SettleUsed, exchange.Want, (long)exchange.Duration.TotalMicroseconds, exchange.Admit ? 1 : 0);
             var outcome = await _pipeline.ExecuteOutcomeAsync(EvaluateAsync, context, new ScriptArguments(_redis.GetDatabase(), parameters));
             if (outcome.Exception is not null)
@@ -188,7 +202,7 @@ public sealed partial class RedisSlidingWindow
 
     /// <summary>The script's named parameters; LuaScript sends <see cref="RedisKey"/> members as KEYS, the rest as ARGV.</summary>
     private sealed record Parameters(
-        RedisKey Key, RedisKey Leases, long Limit, long Window, string Id, string Settle, long SettleUsed, long Want, long Duration, int Admit);
+        RedisKey Key, RedisKey Tally, RedisKey Leases, long Limit, long Window, string Id, string Settle, long SettleUsed, long Want, long Duration, int Admit);
 }
 
 /// <summary>What a replica sends with a decision: a fresh id for the request and any lease, the lease it settles, and how many units it wants.</summary>

@@ -1,28 +1,86 @@
 using Harmonia.Api.RateLimiting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Harmonia.IntegrationTests.RateLimiting;
 
-/// <summary>The rate-limit script itself on the AppHost's Redis: what settling a large lease writes into the shared count.</summary>
+/// <summary>
+/// The rate-limit script itself on the AppHost's Redis: what settling a lease writes into the shared count, how the
+/// count's tally follows units out of the window, and what happens when Redis evicts one of its keys.
+/// </summary>
 public sealed class LeaseSettlementTests(AppHostFixture fixture)
 {
-    private static readonly RateLimitPolicy Large = new("settle-test", new RateLimitQuota { Limit = 100_000, Window = TimeSpan.FromMinutes(1) });
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
+
+    private readonly RedisSlidingWindow _window = new(fixture.Redis, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RedisSlidingWindow>.Instance);
+
+    private IDatabase Redis => fixture.Redis.GetDatabase();
 
     [Fact]
-    public async Task SettlingALeaseLogsEveryUsedUnitAndReturnsTheRestEvenBeyondOneBatch()
+    public async Task SettlingALeaseLogsItsUsedUnitsAsOneEntryAndReturnsTheRest()
     {
-        var window = new RedisSlidingWindow(fixture.Redis, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RedisSlidingWindow>.Instance);
-        var key = $"settle-test:{{u:{Guid.NewGuid():N}}}:{Large.Name}:route";
-        var leaseDuration = TimeSpan.FromSeconds(30);
+        var policy = Policy(100_000, TimeSpan.FromMinutes(1));
+        var key = NewKey(policy);
 
-        var granted = await window.TryDecideAsync(key, Large, new LeaseExchange("a:1", null, 0, Want: 5_000, leaseDuration));
-        var settled = await window.TryDecideAsync(key, Large, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 1_234, Want: 0, leaseDuration));
+        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 5_000, LeaseDuration));
+        var settled = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 1_234, Want: 0, LeaseDuration));
 
-        // 1,234 used units span three of the script's ZADD batches (500 each); with the two requests, all are in the log.
+        // Two requests and one entry for the lease's 1,234 used units, however many units a lease held.
         Assert.Equal(5_000, granted.Value.Leased);
-        Assert.Equal(2 + 1_234, await fixture.Redis.GetDatabase().SortedSetLengthAsync(key));
-        Assert.Equal(0, await fixture.Redis.GetDatabase().SortedSetLengthAsync(RateLimitKeys.LeasesOf(key)));
-        Assert.Equal(Large.Limit - 2 - 1_234, settled!.Value.Decision.Remaining);
+        Assert.Equal(3, await Redis.SortedSetLengthAsync(key));
+        Assert.Equal(2 + 1_234, (long)await Redis.StringGetAsync(RateLimitKeys.TallyOf(key)));
+        Assert.Equal(0, await Redis.SortedSetLengthAsync(RateLimitKeys.LeasesOf(key)));
+        Assert.Equal(policy.Limit - 2 - 1_234, settled!.Value.Decision.Remaining);
     }
+
+    [Fact]
+    public async Task UnitsLeavingTheWindowReturnExactlyAndTheTallyGoesWithTheLastOfThem()
+    {
+        var policy = Policy(1_000, TimeSpan.FromSeconds(1));
+        var key = NewKey(policy);
+        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 200, LeaseDuration));
+        var settled = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 150, Want: 0, LeaseDuration));
+        Assert.Equal(policy.Limit - 2 - 150, settled!.Value.Decision.Remaining);
+
+        // A call that only looks (no request, no lease) sees every unit back once the window has passed.
+        await Eventually.HoldsAsync(async () => await FreeAsync(key, policy) == policy.Limit, TimeSpan.FromSeconds(10), "every unit is free one window later");
+        Assert.False(await Redis.KeyExistsAsync(RateLimitKeys.TallyOf(key)));
+        Assert.False(await Redis.KeyExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task ATallyEvictedWithoutItsLogIsCountedAgainFromTheLog()
+    {
+        var policy = Policy(1_000, TimeSpan.FromMinutes(1));
+        var key = NewKey(policy);
+        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 200, LeaseDuration));
+        await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 150, Want: 0, LeaseDuration));
+
+        await Redis.KeyDeleteAsync(RateLimitKeys.TallyOf(key));
+
+        Assert.Equal(policy.Limit - 2 - 150, await FreeAsync(key, policy));
+        Assert.Equal(2 + 150, (long)await Redis.StringGetAsync(RateLimitKeys.TallyOf(key)));
+    }
+
+    [Fact]
+    public async Task ATallyWhoseLogWasEvictedCountsNothing()
+    {
+        var policy = Policy(1_000, TimeSpan.FromMinutes(1));
+        var key = NewKey(policy);
+        await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 0, LeaseDuration));
+
+        await Redis.KeyDeleteAsync(key);
+
+        Assert.Equal(policy.Limit, await FreeAsync(key, policy));
+        Assert.False(await Redis.KeyExistsAsync(RateLimitKeys.TallyOf(key)));
+    }
+
+    /// <summary>What the count has free, from a call that decides no request and leases nothing.</summary>
+    private async Task<int> FreeAsync(string key, RateLimitPolicy policy) =>
+        (await _window.TryDecideAsync(key, policy, new LeaseExchange($"probe:{Guid.NewGuid():N}", null, 0, Want: 0, LeaseDuration, Admit: false)))!.Value.Decision.Remaining;
+
+    private static RateLimitPolicy Policy(int limit, TimeSpan window) => new("settle-test", new RateLimitQuota { Limit = limit, Window = window });
+
+    private static string NewKey(RateLimitPolicy policy) => $"settle-test:{{u:{Guid.NewGuid():N}}}:{policy.Name}:route";
 }

@@ -60,6 +60,8 @@ public sealed class HashSlotTests
             RateLimitKeys.ForUser(prefix, UserId, userRoute, "GET:/users/me"),
             RateLimitKeys.ForUser(prefix, UserId, userRoute, "GET:/library"),
             RateLimitKeys.ForUser(prefix, UserId, jobsCreate, "POST:/jobs"),
+            RateLimitKeys.TallyOf(RateLimitKeys.ForUser(prefix, UserId, userRoute, "GET:/users/me")),
+            RateLimitKeys.LeasesOf(RateLimitKeys.ForUser(prefix, UserId, userRoute, "GET:/users/me")),
         };
         var addressKeys = new[]
         {
