@@ -66,7 +66,7 @@ public sealed partial class SessionRevocations(
         do
         {
             await RepublishAsync();
-            await CatchUpAsync(stoppingToken);
+            await CatchUpAsync();
             SweepIfDue();
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -89,7 +89,7 @@ public sealed partial class SessionRevocations(
                 database.StreamTrimByMinIdAsync(SessionKeys.Revocations, oldest, useApproximateMaxLength: true));
             return true;
         }
-        catch (Exception exception) when (exception.IsRedisFailureOrCancelledCall(ownToken: default))
+        catch (Exception exception) when (exception.IsRedisFailure())
         {
             LogPublishFailed(logger, exception);
             return false;
@@ -105,7 +105,7 @@ public sealed partial class SessionRevocations(
     }
 
     /// <summary>Reads every entry after the cursor, a page at a time.</summary>
-    private async Task CatchUpAsync(CancellationToken stoppingToken)
+    private async Task CatchUpAsync()
     {
         try
         {
@@ -127,7 +127,7 @@ public sealed partial class SessionRevocations(
                 LogReadingAgain(logger);
             }
         }
-        catch (Exception exception) when (exception.IsRedisFailureOrCancelledCall(stoppingToken))
+        catch (Exception exception) when (exception.IsRedisFailure())
         {
             if (!_redisFailing)
             {

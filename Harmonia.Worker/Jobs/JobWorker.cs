@@ -70,7 +70,7 @@ public sealed partial class JobWorker(
                         }
                     }
                 }
-                catch (Exception exception) when (exception.IsRedisFailureOrCancelledCall(stoppingToken))
+                catch (Exception exception) when (exception.IsRedisFailure())
                 {
                     LogRedisUnavailable(logger, exception);
                     await Task.Delay(RedisRetryDelay, timeProvider, stoppingToken);
@@ -101,7 +101,7 @@ public sealed partial class JobWorker(
                 await cancellations.SubscribeAsync();
                 return;
             }
-            catch (Exception exception) when (exception.IsRedisFailureOrCancelledCall(stoppingToken))
+            catch (Exception exception) when (exception.IsRedisFailure())
             {
                 LogRedisUnavailable(logger, exception);
                 await Task.Delay(RedisRetryDelay, timeProvider, stoppingToken);

@@ -1,7 +1,9 @@
 using Harmonia.Api.Auth;
 using Harmonia.Caching;
+using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Harmonia.Music;
+using Harmonia.Notifications;
 using Harmonia.Worker.Jobs;
 using Harmonia.Worker.Retention;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +20,8 @@ namespace Harmonia.Tests.Redis;
 /// A Redis call cancelled under a long-running loop (StackExchange.Redis does so on a connection it tears down) ends
 /// at most that round: the loop retries and keeps running, and a request that published through it still succeeds.
 /// An exception that leaves a background service stops the whole process: a worker in a CI run stopped so when its
-/// first retention round's Redis write was cancelled. MongoDB is never reached here.
+/// first retention round's Redis write was cancelled. A request whose Redis call is cancelled so takes its Redis-away
+/// path, not a 500. MongoDB is never reached here.
 /// </summary>
 public sealed class CancelledRedisCallTests
 {
@@ -78,6 +81,30 @@ public sealed class CancelledRedisCallTests
         Assert.False(revocations.ExecuteTask!.IsCompleted);
         Assert.True(revocations.IsEnded("6b13ae11d04d119e94c272a5"));
         await revocations.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ARequestWhoseRedisReadIsCancelledUnderneathGetsRedisAwaysAnswer()
+    {
+        var redis = CancellingRedis.Connect(_calls);
+        var notifications = new UserNotifications(redis, Options.Create(new NotificationOptions()), _time, NullLogger<UserNotifications>.Instance);
+        var statuses = new JobStatusStore(redis, notifications, NullLogger<JobStatusStore>.Instance);
+
+        // Redis away: no snapshot, so the job's status is read from MongoDB; not a 500.
+        Assert.Null(await statuses.TryReadAsync("6b13ae11d04d119e94c272a5"));
+        Assert.Equal(1, _calls.Count);
+    }
+
+    [Fact]
+    public async Task OnlyACancellationWithNoOnesTokenIsRedisBeingAway()
+    {
+        using var request = new CancellationTokenSource();
+        await request.CancelAsync();
+        var redisCancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CancellingRedis.Connect(_calls).GetDatabase().PingAsync());
+        var requestAborted = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Delay(Timeout.Infinite, request.Token));
+
+        Assert.True(redisCancelled.IsRedisFailure());
+        Assert.False(requestAborted.IsRedisFailure());
     }
 
     /// <summary>The worker's job processing as its Program registers it, on the stand-in Redis and a MongoDB never reached.</summary>

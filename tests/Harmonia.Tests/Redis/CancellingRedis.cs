@@ -5,13 +5,12 @@ namespace Harmonia.Tests.Redis;
 
 /// <summary>
 /// A stand-in for a Redis connection whose every call is cancelled, as StackExchange.Redis cancels calls in flight on a
-/// connection it tears down. No real server fails that way on demand. It reports itself connected, hands out databases
+/// connection it tears down (its <c>TaskResultBox</c> calls <c>TrySetCanceled()</c>). No real server fails that way on demand. It reports itself connected, hands out databases
 /// and subscribers that behave the same, and counts the calls it cancelled in <see cref="CancelledCalls"/>.
 /// </summary>
 public class CancellingRedis : DispatchProxy
 {
-    private static readonly MethodInfo FromCanceled = typeof(Task).GetMethods()
-        .Single(method => method is { Name: nameof(Task.FromCanceled), IsGenericMethod: true });
+    private static readonly MethodInfo CancelledOfT = typeof(CancellingRedis).GetMethod(nameof(Cancelled), 1, BindingFlags.NonPublic | BindingFlags.Static, [])!;
 
     private CancelledCalls _calls = null!;
 
@@ -39,13 +38,20 @@ public class CancellingRedis : DispatchProxy
         if (returned == typeof(Task) || (returned.IsGenericType && returned.GetGenericTypeDefinition() == typeof(Task<>)))
         {
             _calls.Add();
-            var cancelled = new CancellationToken(canceled: true);
             return returned == typeof(Task)
-                ? Task.FromCanceled(cancelled)
-                : FromCanceled.MakeGenericMethod(returned.GetGenericArguments()[0]).Invoke(null, [cancelled]);
+                ? Cancelled<bool>()
+                : CancelledOfT.MakeGenericMethod(returned.GetGenericArguments()[0]).Invoke(null, []);
         }
 
         throw new NotSupportedException($"{targetMethod.Name} is not part of the stand-in.");
+    }
+
+    /// <summary>Cancelled as StackExchange.Redis cancels a call: <c>TrySetCanceled()</c>, with no token.</summary>
+    private static Task<T> Cancelled<T>()
+    {
+        var call = new TaskCompletionSource<T>();
+        call.TrySetCanceled();
+        return call.Task;
     }
 
     private static T Make<T>(CancelledCalls calls)
