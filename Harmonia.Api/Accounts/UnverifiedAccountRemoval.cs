@@ -39,21 +39,14 @@ public sealed partial class UnverifiedAccountRemoval(
 
     private static readonly JobStatus[] Unfinished = [JobStatus.Pending, JobStatus.Running];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RemovalSweepInterval, timeProvider);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
-            {
-                LogSweepFailed(logger, exception);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(
+            options.Value.RemovalSweepInterval,
+            timeProvider,
+            SweepAsync,
+            exception => LogSweepFailed(logger, exception),
+            stoppingToken,
+            firstAtOnce: false);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {

@@ -18,22 +18,8 @@ public sealed partial class SessionHousekeeping(
 {
     private const int BatchSize = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.HousekeepingInterval, timeProvider);
-        do
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
-            {
-                LogSweepFailed(logger, exception);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(options.Value.HousekeepingInterval, timeProvider, SweepAsync, exception => LogSweepFailed(logger, exception), stoppingToken);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {

@@ -41,22 +41,10 @@ public sealed partial class QueueDepthMonitor : BackgroundService
         ];
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(SampleInterval, _timeProvider);
-        do
-        {
-            try
-            {
-                _depth = await _stream.MeasureAsync();
-            }
-            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
-            {
-                LogSampleFailed(_logger, exception);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(SampleInterval, _timeProvider, SampleAsync, exception => LogSampleFailed(_logger, exception), stoppingToken);
+
+    private async Task SampleAsync(CancellationToken cancellationToken) => _depth = await _stream.MeasureAsync();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sampling the queue depth failed.")]
     private static partial void LogSampleFailed(ILogger logger, Exception exception);

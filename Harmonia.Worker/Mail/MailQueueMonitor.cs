@@ -10,22 +10,13 @@ public sealed partial class MailQueueMonitor(MailOutbox outbox, MailMetrics metr
     /// <summary>Metrics are exported every few seconds; sampling faster would only add MongoDB queries.</summary>
     private static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(5);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(SampleInterval, timeProvider, SampleAsync, exception => LogSampleFailed(logger, exception), stoppingToken);
+
+    private async Task SampleAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(SampleInterval, timeProvider);
-        do
-        {
-            try
-            {
-                var (depth, oldest) = await outbox.MeasureAsync(stoppingToken);
-                metrics.Queue(depth, oldest is { } createdAt ? timeProvider.GetUtcNow().UtcDateTime - createdAt : TimeSpan.Zero);
-            }
-            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
-            {
-                LogSampleFailed(logger, exception);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var (depth, oldest) = await outbox.MeasureAsync(cancellationToken);
+        metrics.Queue(depth, oldest is { } createdAt ? timeProvider.GetUtcNow().UtcDateTime - createdAt : TimeSpan.Zero);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sampling the mail outbox failed.")]

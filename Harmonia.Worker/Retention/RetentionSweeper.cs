@@ -27,25 +27,16 @@ public sealed partial class RetentionSweeper(
 {
     private const int BatchSize = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(options.Value.Interval, timeProvider, RoundAsync, exception => LogSweepFailed(logger, exception), stoppingToken);
+
+    /// <summary>One worker sweeps per interval: the first to mark the round in Redis.</summary>
+    private async Task RoundAsync(CancellationToken cancellationToken)
     {
-        var interval = options.Value.Interval;
-        using var timer = new PeriodicTimer(interval, timeProvider);
-        do
+        if (await redis.GetDatabase().StringSetAsync(RetentionKeys.Round(queue.Value.Queue), "", options.Value.Interval * 0.9, When.NotExists))
         {
-            try
-            {
-                if (await redis.GetDatabase().StringSetAsync(RetentionKeys.Round(queue.Value.Queue), "", interval * 0.9, When.NotExists))
-                {
-                    await SweepAsync(stoppingToken);
-                }
-            }
-            catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
-            {
-                LogSweepFailed(logger, exception);
-            }
+            await SweepAsync(cancellationToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     private async Task SweepAsync(CancellationToken cancellationToken)
