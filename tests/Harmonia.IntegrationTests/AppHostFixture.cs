@@ -104,6 +104,13 @@ public sealed class AppHostFixture : IAsyncLifetime
     /// <summary>A client for one API replica: 0 is replica A, 1 is replica B.</summary>
     public HttpClient CreateApiReplicaClient(int replica) => new() { BaseAddress = ApiReplicaAddresses[replica] };
 
+    /// <summary>
+    /// Waits until Redis holds <paramref name="key"/>: a write to the cache's second level or a session's validity
+    /// reaches Redis a moment after the response that caused it.
+    /// </summary>
+    public Task UntilInRedisAsync(string key, string what) =>
+        Eventually.HoldsAsync(async () => await Redis.GetDatabase().KeyExistsAsync(key), TimeSpan.FromSeconds(5), what);
+
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource, TestContext.Current.CancellationToken)
         ?? throw new InvalidOperationException($"'{resource}' has no connection string.");

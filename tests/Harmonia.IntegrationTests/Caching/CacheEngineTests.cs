@@ -53,9 +53,6 @@ public sealed class CacheEngineTests(AppHostFixture fixture)
         var added = await library.AddPlaylistAsync("Tagged");
 
         Assert.Equal([added.Id], (await library.GetPageAsync()).Items.Select(item => item.Id));
-        await Eventually.HoldsAsync(
-            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{user.Id}"),
-            TimeSpan.FromSeconds(5),
-            "Microsoft's engine writes the profile to Redis under the same key");
+        await fixture.UntilInRedisAsync($"cache:user:{user.Id}", "Microsoft's engine writes the profile to Redis under the same key");
     }
 }

@@ -42,7 +42,7 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
         // A cold read misses both levels; the same instance then answers from L1; a second instance from L2.
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(firstClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(firstClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
-        await Eventually.HoldsAsync(async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{subject.Id}"), TimeSpan.FromSeconds(5), "the profile reaches Redis");
+        await fixture.UntilInRedisAsync($"cache:user:{subject.Id}", "the profile reaches Redis");
         Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(secondClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
         await new LibraryClient(firstClient, reader.Tokens.AccessToken).AddPlaylistAsync("Counted");
 
@@ -59,9 +59,8 @@ public sealed class CacheMeasurementTests(AppHostFixture fixture)
     /// </summary>
     private async Task ForgetProfileAsync(string userId)
     {
-        var redis = fixture.Redis.GetDatabase();
-        await Eventually.HoldsAsync(async () => await redis.KeyExistsAsync($"cache:user:{userId}"), TimeSpan.FromSeconds(5), "the new profile reaches Redis");
-        await redis.KeyDeleteAsync($"cache:user:{userId}");
+        await fixture.UntilInRedisAsync($"cache:user:{userId}", "the new profile reaches Redis");
+        await fixture.Redis.GetDatabase().KeyDeleteAsync($"cache:user:{userId}");
     }
 
     private static double Requests(MetricRecorder metrics, string area, string result) =>

@@ -16,10 +16,7 @@ public sealed class CacheStatusTests(AppHostFixture fixture)
 
         var first = await CacheStatusAsync(replicaA, "/library?page=7", user);
         var second = await CacheStatusAsync(replicaA, "/library?page=7", user);
-        await Eventually.HoldsAsync(
-            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:library:{user.Id}:all.20:7"),
-            TimeSpan.FromSeconds(5),
-            "the page reaches Redis");
+        await fixture.UntilInRedisAsync($"cache:library:{user.Id}:all.20:7", "the page reaches Redis");
         var third = await CacheStatusAsync(replicaB, "/library?page=7", user);
 
         Assert.Equal("Harmonia; fwd=miss; stored", first);
@@ -34,10 +31,7 @@ public sealed class CacheStatusTests(AppHostFixture fixture)
         using var replicaA = replicas[0];
         using var replicaB = replicas[1];
         var user = await RegisterAndLoginAsync(replicaA);
-        await Eventually.HoldsAsync(
-            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"cache:user:{user.Id}"),
-            TimeSpan.FromSeconds(5),
-            "the profile reaches Redis");
+        await fixture.UntilInRedisAsync($"cache:user:{user.Id}", "the profile reaches Redis");
 
         // At once, on the other replica: one read loads the profile from Redis; the others wait for it (stampede
         // protection) or come after, and are answered from memory. Each says so, including those that waited.

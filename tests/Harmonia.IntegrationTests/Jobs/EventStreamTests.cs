@@ -94,10 +94,7 @@ public sealed class EventStreamTests(AppHostFixture fixture)
     {
         using var appHost = fixture.CreateApiReplicaClient(0);
         var user = await RegisterAndLoginAsync(appHost);
-        await Eventually.HoldsAsync(
-            async () => await fixture.Redis.GetDatabase().KeyExistsAsync($"session:{user.Id}:{user.Tokens.SessionId}"),
-            TimeSpan.FromSeconds(5),
-            "the session reaches Redis, where an instance without MongoDB can read it");
+        await fixture.UntilInRedisAsync($"session:{user.Id}:{user.Tokens.SessionId}", "the session reaches Redis, where an instance without MongoDB can read it");
         // Nothing listens on port 9: reading a job Redis does not hold fails once the stream has subscribed.
         await using var cutOff = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(Settings())
         {
