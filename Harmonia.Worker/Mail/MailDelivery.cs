@@ -21,6 +21,9 @@ public sealed partial class MailDelivery(
     TimeProvider timeProvider,
     ILogger<MailDelivery> logger) : BackgroundService
 {
+    /// <summary>How long claiming the next message may take before the outbox counts as unavailable.</summary>
+    private static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
+
     private MailDeliveryOptions Settings => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -30,9 +33,13 @@ public sealed partial class MailDelivery(
             MailMessageDocument? message;
             try
             {
-                message = await outbox.TryClaimAsync(Guid.NewGuid().ToString("N"), Settings.LeaseDuration, stoppingToken);
+                // Not cancelled by shutdown: MongoDB may apply a claim whose wait was cancelled, and the message would
+                // then sit out a whole lease with nobody sending it. A claim that completes while stopping is handed
+                // back by DeliverAsync at once. A server that does not answer costs at most ClaimTimeout.
+                using var claimTimeout = new CancellationTokenSource(ClaimTimeout, timeProvider);
+                message = await outbox.TryClaimAsync(Guid.NewGuid().ToString("N"), Settings.LeaseDuration, claimTimeout.Token);
             }
-            catch (Exception exception) when (exception is MongoException or TimeoutException)
+            catch (Exception exception) when (exception is MongoException or TimeoutException or OperationCanceledException)
             {
                 LogOutboxUnavailable(logger, exception);
                 await Task.Delay(Settings.PollInterval, timeProvider, stoppingToken);
