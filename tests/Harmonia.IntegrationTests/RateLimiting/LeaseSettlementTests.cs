@@ -28,15 +28,14 @@ public sealed class LeaseSettlementTests(AppHostFixture fixture)
         var policy = Policy(100_000, TimeSpan.FromMinutes(1));
         var key = NewKey(policy);
 
-        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 5_000, LeaseDuration));
-        var settled = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 1_234, Want: 0, LeaseDuration));
+        var (leased, settled) = await LeaseAndSettleAsync(key, policy, want: 5_000, used: 1_234);
 
         // Two requests and one entry for the lease's 1,234 used units, however many units a lease held.
-        Assert.Equal(5_000, granted.Value.Leased);
+        Assert.Equal(5_000, leased);
         Assert.Equal(3, await Redis.SortedSetLengthAsync(key));
         Assert.Equal(2 + 1_234, (long)await Redis.StringGetAsync(RateLimitKeys.TallyOf(key)));
         Assert.Equal(0, await Redis.SortedSetLengthAsync(RateLimitKeys.LeasesOf(key)));
-        Assert.Equal(policy.Limit - 2 - 1_234, settled!.Value.Decision.Remaining);
+        Assert.Equal(policy.Limit - 2 - 1_234, settled.Remaining);
     }
 
     [Fact]
@@ -44,9 +43,8 @@ public sealed class LeaseSettlementTests(AppHostFixture fixture)
     {
         var policy = Policy(1_000, TimeSpan.FromSeconds(1));
         var key = NewKey(policy);
-        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 200, LeaseDuration));
-        var settled = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 150, Want: 0, LeaseDuration));
-        Assert.Equal(policy.Limit - 2 - 150, settled!.Value.Decision.Remaining);
+        var (_, settled) = await LeaseAndSettleAsync(key, policy, want: 200, used: 150);
+        Assert.Equal(policy.Limit - 2 - 150, settled.Remaining);
 
         // A call that only looks (no request, no lease) sees every unit back once the window has passed.
         await Eventually.HoldsAsync(async () => await FreeAsync(key, policy) == policy.Limit, TimeSpan.FromSeconds(10), "every unit is free one window later");
@@ -59,8 +57,7 @@ public sealed class LeaseSettlementTests(AppHostFixture fixture)
     {
         var policy = Policy(1_000, TimeSpan.FromMinutes(1));
         var key = NewKey(policy);
-        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: 200, LeaseDuration));
-        await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: 150, Want: 0, LeaseDuration));
+        await LeaseAndSettleAsync(key, policy, want: 200, used: 150);
 
         await Redis.KeyDeleteAsync(RateLimitKeys.TallyOf(key));
 
@@ -79,6 +76,17 @@ public sealed class LeaseSettlementTests(AppHostFixture fixture)
 
         Assert.Equal(policy.Limit, await FreeAsync(key, policy));
         Assert.False(await Redis.KeyExistsAsync(RateLimitKeys.TallyOf(key)));
+    }
+
+    /// <summary>
+    /// A request that leases <paramref name="want"/> units, and the next, which settles that lease with
+    /// <paramref name="used"/> of them admitted: the units leased and the second request's decision.
+    /// </summary>
+    private async Task<(int Leased, RateLimitDecision Settled)> LeaseAndSettleAsync(string key, RateLimitPolicy policy, int want, int used)
+    {
+        var granted = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:1", null, 0, Want: want, LeaseDuration));
+        var settled = await _window.TryDecideAsync(key, policy, new LeaseExchange("a:2", granted!.Value.Lease, SettleUsed: used, Want: 0, LeaseDuration));
+        return (granted.Value.Leased, settled!.Value.Decision);
     }
 
     /// <summary>What the count has free, from a call that decides no request and leases nothing.</summary>
