@@ -42,15 +42,16 @@ public sealed partial class RedisSlidingWindow
         local function units(member, mark)
             return tonumber(string.match(member, mark .. '(%d+)$'))
         end
+        local function loggedIn(members)
+            local sum = 0
+            for _, member in ipairs(members) do
+                sum = sum + units(member, '#')
+            end
+            return sum
+        end
         local logged = 0
         if redis.call('EXISTS', @Key) == 1 then
-            logged = tonumber(redis.call('GET', @Tally))
-            if not logged then
-                logged = 0
-                for _, member in ipairs(redis.call('ZRANGE', @Key, 0, -1)) do
-                    logged = logged + units(member, '#')
-                end
-            end
+            logged = tonumber(redis.call('GET', @Tally)) or loggedIn(redis.call('ZRANGE', @Key, 0, -1))
         end
         local function log(at, member, count)
             if count > 0 then
@@ -68,9 +69,7 @@ public sealed partial class RedisSlidingWindow
         redis.call('ZREMRANGEBYSCORE', @Leases, '-inf', string.format('%d', now))
         local left = redis.call('ZRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
         if #left > 0 then
-            for _, member in ipairs(left) do
-                logged = logged - units(member, '#')
-            end
+            logged = logged - loggedIn(left)
             redis.call('ZREMRANGEBYSCORE', @Key, '-inf', string.format('%d', now - window))
         end
         local free = limit - logged
