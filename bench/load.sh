@@ -246,6 +246,9 @@ measure_half_rate() {
 
 step() { [[ ,$STEPS, == *,$1,* ]]; }
 
+# The median of the numbers on stdin, printed with the printf format $1.
+median() { sort -n | awk -v format="$1" '{ v[NR] = $1 } END { printf format, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 # The req/s of each round of a paired cell.
 paired_rounds() { local round; for round in $(seq "$PAIRED_ROUNDS"); do printf '%s ' "${R[paired$round/$1.rps]}"; done; }
 
@@ -253,8 +256,7 @@ paired_rounds() { local round; for round in $(seq "$PAIRED_ROUNDS"); do printf '
 # after the other, so a drift of the machine slower than a round moves both sides of its ratio alike.
 paired_ratio() {
   local round
-  for round in $(seq "$PAIRED_ROUNDS"); do ratio "${R[paired$round/$1.rps]}" "${R[paired$round/$2.rps]}"; echo; done \
-    | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  for round in $(seq "$PAIRED_ROUNDS"); do ratio "${R[paired$round/$1.rps]}" "${R[paired$round/$2.rps]}"; echo; done | median "%.2f"
 }
 
 # Goals 1 and 2 compare hybrid with limits to hybrid and the floor without. The table's rows for those run in two
@@ -275,7 +277,7 @@ measure_paired() {
     done
   done
   for cell in hybrid/users/on hybrid/users/off floor/users/off hybrid/library/on hybrid/library/off floor/library/off; do
-    R[paired/$cell.rps]=$(for round in $(seq "$PAIRED_ROUNDS"); do echo "${R[paired$round/$cell.rps]}"; done | sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+    R[paired/$cell.rps]=$(for round in $(seq "$PAIRED_ROUNDS"); do echo "${R[paired$round/$cell.rps]}"; done | median "%d")
     log "paired $cell: median ${R[paired/$cell.rps]} req/s of $(paired_rounds "$cell")"
   done
 }
