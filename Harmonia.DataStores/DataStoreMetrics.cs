@@ -55,19 +55,22 @@ internal sealed partial class DataStoreMetrics : BackgroundService
             description: "Documents per collection.");
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(RedisInterval, _timeProvider);
         var poll = 0;
-        do
-        {
-            await PollRedisAsync();
-            if (poll++ % MongoEveryNthPoll == 0)
+        return BackgroundRounds.RunAsync(
+            RedisInterval,
+            _timeProvider,
+            async cancellationToken =>
             {
-                await CountDocumentsAsync(stoppingToken);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+                await PollRedisAsync();
+                if (poll++ % MongoEveryNthPoll == 0)
+                {
+                    await CountDocumentsAsync(cancellationToken);
+                }
+            },
+            exception => LogPollFailed(_logger, "Redis or MongoDB", exception),
+            stoppingToken);
     }
 
     private IEnumerable<Measurement<long>> RedisValue(string field) =>
@@ -82,7 +85,7 @@ internal sealed partial class DataStoreMetrics : BackgroundService
                 _redisInfo = info;
             }
         }
-        catch (Exception exception) when (exception is RedisException or RedisCommandException or TimeoutException)
+        catch (Exception exception) when (exception.IsRedisFailure() || exception is RedisCommandException)
         {
             LogPollFailed(_logger, "Redis", exception);
         }
