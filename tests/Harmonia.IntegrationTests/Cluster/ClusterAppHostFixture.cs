@@ -53,6 +53,7 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
             .WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail)
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
             .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__RedisTimeout", AppHostFixture.DecisionTimeout)
             // A spent refresh token is honoured again for 2 s instead of 30, so a test sees reuse end a session by
             // polling for a few seconds rather than by moving a clock the replicas do not share.
             .WithEnvironment("Harmonia__Auth__RefreshReuseGrace", RefreshReuseGrace.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
