@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Harmonia's micro benchmarks (BenchmarkDotNet, bench/Harmonia.Benchmarks): profile reads through the cache by
 # the level that answers them, for both cache engines, FusionCache's own L1 hit below the HybridCache API (the floor
-# under issue 21's goal 4), library page reads with the distributed lock off and on, and the JSON of cached values
-# and responses, with allocations. Starts redis-server and jongodb on free loopback ports for the run and stops them however it ends.
+# under issue 21's goal 4), library page reads with the distributed lock off and on, the JSON of cached values
+# and responses, and the rate-limit decision before every request, with allocations. Starts redis-server and jongodb on free loopback ports for the run and stops them however it ends.
 # Usage: bench/micro.sh [--smoke] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter '*L1Hit*']
 #   --smoke  every benchmark once (BenchmarkDotNet's Dry job), to keep them working
 set -euo pipefail

@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using BenchmarkDotNet.Attributes;
+using Harmonia.Api.Auth;
+using Harmonia.Api.RateLimiting;
+using Harmonia.DataStores;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Harmonia.Benchmarks;
+
+/// <summary>
+/// The rate-limit decision the API makes before every request (<see cref="RateLimitService.DecideForEndpointAsync"/>),
+/// for signed-in callers on the load benchmark's two endpoints, against the redis-server bench/micro.sh started. Each caller is
+/// busy, so after its first requests every decision comes from the lease its replica holds, and once a lease
+/// duration a renewal goes to Redis beside a request, as in the load benchmark (docs/rate-limiting.md). The baseline
+/// only builds the request, so the difference between the two is what deciding costs a request: issue 21's goal 1
+/// from below.
+/// </summary>
+public class RateLimitDecisionBenchmarks
+{
+    /// <summary>Enough callers that none of them exhausts its quota (a million a minute) during a run.</summary>
+    private const int Callers = 64;
+
+    private IHost _host = null!;
+    private RateLimitService _limits = null!;
+    private Endpoint _endpoint = null!;
+    private ClaimsPrincipal[] _callers = [];
+    private int _next;
+
+    /// <summary>The two endpoints of the load benchmark.</summary>
+    [Params("/users/{id:objectid}", "/library")]
+    public string Route { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = $"127.0.0.1:{ProfileCacheHost.Port("HARMONIA_BENCH_REDIS_PORT")}",
+            ["ConnectionStrings:harmonia"] = $"mongodb://127.0.0.1:{ProfileCacheHost.Port("HARMONIA_BENCH_MONGO_PORT")}/micro-limits?serverMonitoringMode=poll",
+            ["Harmonia:RateLimiting:KeyPrefix"] = $"micro-{Guid.NewGuid():N}",
+            ["Harmonia:RateLimiting:SignedIn:Limit"] = "1000000",
+        });
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddHarmoniaDataStores();
+        builder.AddRateLimits();
+        _host = builder.Build();
+        _limits = _host.Services.GetRequiredService<RateLimitService>();
+        _endpoint = new RouteEndpoint(
+            _ => Task.CompletedTask,
+            RoutePatternFactory.Parse(Route),
+            order: 0,
+            new EndpointMetadataCollection(new AuthorizeAttribute(), new HttpMethodMetadata(["GET"])),
+            Route);
+        _callers = [.. Enumerable.Range(0, Callers).Select(_ =>
+            new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccessTokens.UserIdClaim, MongoDB.Bson.ObjectId.GenerateNewId().ToString())], "Bearer")))];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _host.Dispose();
+
+    /// <summary>A signed-in request that reached its endpoint, as the middleware sees it.</summary>
+    [Benchmark(Baseline = true)]
+    public HttpContext Request() => NextRequest();
+
+    [Benchmark]
+    public ValueTask<RateLimitDecision> Decision() => _limits.DecideForEndpointAsync(NextRequest());
+
+    private DefaultHttpContext NextRequest()
+    {
+        var context = new DefaultHttpContext { User = _callers[_next++ % Callers] };
+        context.Request.Method = HttpMethods.Get;
+        context.SetEndpoint(_endpoint);
+        return context;
+    }
+}
