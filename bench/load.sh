@@ -32,6 +32,7 @@ ITEMS=5              # library items per user
 DURATION=10          # seconds measured per mode and endpoint
 PAIRED_ROUNDS=5      # interleaved rounds of the cells goals 1 and 2 compare (measure_paired)
 PAIRED_SECONDS=5     # seconds per cell and round
+PAIRED_LEAD_IN=1     # seconds each paired cell runs unmeasured first, so it measures its steady state (measure_paired)
 WARMUP=10            # seconds each endpoint runs after an API starts, discarded: tier-1 JIT competes for the 2 cores
 CONNECTIONS=64       # wrk's concurrent connections
 COLD_KEYS=1000000    # distinct unknown profile ids read in the memory step
@@ -57,7 +58,7 @@ OUT=""
 
 usage() {
   sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
-  echo "options: --smoke --users N --items N --duration S --paired-rounds N --paired-seconds S --warmup S --connections N --cold-keys N --l1-limit N"
+  echo "options: --smoke --users N --items N --duration S --paired-rounds N --paired-seconds S --paired-lead-in S --warmup S --connections N --cold-keys N --l1-limit N"
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
   echo "         --job-users N --notify-clients N,N --notify-seconds S"
   echo "         --steps modes,memory,jobs,notify,hashing,cluster,l1 --out DIR (default artifacts/bench/<time>)"
@@ -71,6 +72,7 @@ while (($#)); do
     --duration) DURATION=$2; shift ;;
     --paired-rounds) PAIRED_ROUNDS=$2; shift ;;
     --paired-seconds) PAIRED_SECONDS=$2; shift ;;
+    --paired-lead-in) PAIRED_LEAD_IN=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
     --cold-keys) COLD_KEYS=$2; shift ;;
@@ -139,6 +141,15 @@ use_redis single
 redis_cpu_ticks() {
   local pid total=0
   for pid in "${REDIS_PIDS[@]}"; do total=$((total + $(cpu_ticks "$pid"))); done
+  echo "$total"
+}
+
+# Commands the Redis in use has run so far, all of its nodes together (INFO commandstats; each call adds its own one).
+redis_commands() {
+  local address total=0
+  for address in ${REDIS_CONNECTION//,/ }; do
+    total=$((total + $(redis-cli -p "${address##*:}" info commandstats | awk -F'[=,]' '/^cmdstat_/ { sum += $2 } END { print sum + 0 }')))
+  done
   echo "$total"
 }
 API_PORT=$(free_port)
@@ -220,17 +231,19 @@ allocated() { curl -sf "$API/bench/allocated"; }
 # Closed-loop maximum throughput of PATH with wrk, for SECONDS (default --duration).
 measure_wrk() {
   local key=$1 path=$2 seconds=${3:-$DURATION}
-  local api_ticks redis_ticks allocated_before
+  local api_ticks redis_ticks redis_commands_before allocated_before
   api_ticks=$(cpu_ticks "$API_PID")
   redis_ticks=$(redis_cpu_ticks)
+  redis_commands_before=$(redis_commands)
   allocated_before=$(allocated)
   wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
   read_result "$OUT/wrk-${key//\//-}.txt" "$key"
   [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
   R[$key.api_cpu_us]=$(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "${R[$key.requests]}")
   R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(redis_cpu_ticks)" "${R[$key.requests]}")
+  R[$key.redis_per_1k]=$(( ($(redis_commands) - redis_commands_before) * 1000 / ${R[$key.requests]} ))
   R[$key.alloc_b]=$(( ($(allocated) - allocated_before) / ${R[$key.requests]} ))
-  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs; ${R[$key.alloc_b]} B allocated per request"
+  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs; ${R[$key.redis_per_1k]} Redis commands per 1,000 requests; ${R[$key.alloc_b]} B allocated per request"
 }
 
 # Open-loop fixed rate: PATH at half of the closed-loop maximum measured under KEY, results under RESULT_KEY.
@@ -252,6 +265,9 @@ median() { sort -n | awk -v format="$1" '{ v[NR] = $1 } END { printf format, NR 
 # The req/s of each round of a paired cell.
 paired_rounds() { local round; for round in $(seq "$PAIRED_ROUNDS"); do printf '%s ' "${R[paired$round/$1.rps]}"; done; }
 
+# The median over the rounds of field $2 of paired cell $1.
+paired_median() { local round; for round in $(seq "$PAIRED_ROUNDS"); do echo "${R[paired$round/$1.$2]}"; done | median "%d"; }
+
 # The median over the rounds of each round's ratio of cell $1 to cell $2. A round measures an endpoint's cells one
 # after the other, so a drift of the machine slower than a round moves both sides of its ratio alike.
 paired_ratio() {
@@ -263,7 +279,10 @@ paired_ratio() {
 # API processes minutes apart, and the machine's drift alone moved such ratios by more than the goals' margin from
 # one run to the next (docs/benchmarks.md). So the goals compare cells measured in one process instead: each
 # endpoint with limits and its unlimited twins (bench/Harmonia.Bench.Api/UnlimitedTwins.cs), interleaved for
-# PAIRED_ROUNDS rounds, by the median of the rounds' ratios (paired_ratio).
+# PAIRED_ROUNDS rounds, by the median of the rounds' ratios (paired_ratio). Each cell first runs PAIRED_LEAD_IN
+# seconds unmeasured: a round leaves each endpoint idle for two cells, long enough for every caller's lease to lapse,
+# and the cell with limits would otherwise also measure 300 callers earning their leases again (about 3,000 Redis
+# calls in its first second, most of the cell's; docs/benchmarks.md), a cold start the other two cells do not have.
 measure_paired() {
   local round endpoint path cell
   local -A paths=([users]="/users/{id}" [library]="/library")
@@ -271,9 +290,10 @@ measure_paired() {
   for round in $(seq "$PAIRED_ROUNDS"); do
     for endpoint in users library; do
       path=${paths[$endpoint]}
-      measure_wrk "paired$round/hybrid/$endpoint/on" "$path" "$PAIRED_SECONDS"
-      measure_wrk "paired$round/hybrid/$endpoint/off" "/bench/unlimited$path" "$PAIRED_SECONDS"
-      measure_wrk "paired$round/floor/$endpoint/off" "/bench/unlimited/floor$path" "$PAIRED_SECONDS"
+      for cell in "hybrid/$endpoint/on $path" "hybrid/$endpoint/off /bench/unlimited$path" "floor/$endpoint/off /bench/unlimited/floor$path"; do
+        WARMUP=$PAIRED_LEAD_IN warm_up "${cell#* }"
+        measure_wrk "paired$round/${cell%% *}" "${cell#* }" "$PAIRED_SECONDS"
+      done
     done
   done
   for cell in hybrid/users/on hybrid/users/off floor/users/off hybrid/library/on hybrid/library/off floor/library/off; do
@@ -624,6 +644,12 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
     for limiting in on off; do
       echo "rate limiting $limiting: $(for mode in floor hybrid redis-only no-cache; do printf '%s /users %s, /library %s; ' "$mode" "${R[$mode/users/$limiting.alloc_b]}" "${R[$mode/library/$limiting.alloc_b]}"; done)"
     done
+    echo
+    echo "Redis commands per 1,000 requests (INFO commandstats over the cell; the paired cells' medians in brackets):"
+    for limiting in on off; do
+      echo "rate limiting $limiting: $(for mode in floor hybrid redis-only no-cache; do printf '%s /users %s, /library %s; ' "$mode" "${R[$mode/users/$limiting.redis_per_1k]}" "${R[$mode/library/$limiting.redis_per_1k]}"; done)"
+    done
+    echo "paired: $(for cell in hybrid/on hybrid/off floor/off; do printf '%s /users (%s), /library (%s); ' "$cell" "$(paired_median "${cell%/*}/users/${cell#*/}" redis_per_1k)" "$(paired_median "${cell%/*}/library/${cell#*/}" redis_per_1k)"; done)"
     echo
     echo "| ratio (throughput) | rate limiting | /users/{id} | /library | target |"
     echo "|---|---|---:|---:|---|"
