@@ -144,13 +144,17 @@ redis_cpu_ticks() {
   echo "$total"
 }
 
-# Commands the Redis in use has run so far, all of its nodes together (INFO commandstats; each call adds its own one).
+# Commands the Redis in use has run so far, all of its nodes together, from INFO commandstats: every command (those a
+# script runs included; each reading adds one of its own), then the script calls alone (EVALSHA, EVAL), which are
+# round trips as any other command is.
 redis_commands() {
-  local address total=0
+  local address totals=(0 0)
   for address in ${REDIS_CONNECTION//,/ }; do
-    total=$((total + $(redis-cli -p "${address##*:}" info commandstats | awk -F'[=,]' '/^cmdstat_/ { sum += $2 } END { print sum + 0 }')))
+    read -r all scripts < <(redis-cli -p "${address##*:}" info commandstats |
+      awk -F'[=,:]' '/^cmdstat_/ { all += $3 } /^cmdstat_eval(sha)?:/ { scripts += $3 } END { print all + 0, scripts + 0 }')
+    totals=($((totals[0] + all)) $((totals[1] + scripts)))
   done
-  echo "$total"
+  echo "${totals[@]}"
 }
 API_PORT=$(free_port)
 API=http://127.0.0.1:$API_PORT
@@ -231,19 +235,21 @@ allocated() { curl -sf "$API/bench/allocated"; }
 # Closed-loop maximum throughput of PATH with wrk, for SECONDS (default --duration).
 measure_wrk() {
   local key=$1 path=$2 seconds=${3:-$DURATION}
-  local api_ticks redis_ticks redis_commands_before allocated_before
+  local api_ticks redis_ticks commands_before scripts_before commands scripts allocated_before
   api_ticks=$(cpu_ticks "$API_PID")
   redis_ticks=$(redis_cpu_ticks)
-  redis_commands_before=$(redis_commands)
+  read -r commands_before scripts_before < <(redis_commands)
   allocated_before=$(allocated)
   wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s -s "$ROOT/bench/wrk/authenticated.lua" "$API" -- "$OUT/tokens.tsv" "$path" >"$OUT/wrk-${key//\//-}.txt"
   read_result "$OUT/wrk-${key//\//-}.txt" "$key"
   [[ ${R[$key.errors]} == 0 ]] || die "$key: ${R[$key.errors]} failed requests (see $OUT/wrk-${key//\//-}.txt)"
   R[$key.api_cpu_us]=$(cpu_us_per_request "$api_ticks" "$(cpu_ticks "$API_PID")" "${R[$key.requests]}")
   R[$key.redis_cpu_us]=$(cpu_us_per_request "$redis_ticks" "$(redis_cpu_ticks)" "${R[$key.requests]}")
-  R[$key.redis_per_1k]=$(( ($(redis_commands) - redis_commands_before) * 1000 / ${R[$key.requests]} ))
+  read -r commands scripts < <(redis_commands)
+  R[$key.redis_per_1k]=$(( (commands - commands_before) * 1000 / ${R[$key.requests]} ))
+  R[$key.scripts_per_1k]=$(( (scripts - scripts_before) * 1000 / ${R[$key.requests]} ))
   R[$key.alloc_b]=$(( ($(allocated) - allocated_before) / ${R[$key.requests]} ))
-  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs; ${R[$key.redis_per_1k]} Redis commands per 1,000 requests; ${R[$key.alloc_b]} B allocated per request"
+  log "$key: ${R[$key.rps]} req/s, p50 ${R[$key.p50_us]} µs, p99 ${R[$key.p99_us]} µs, CPU per request: API ${R[$key.api_cpu_us]} µs, Redis ${R[$key.redis_cpu_us]} µs; ${R[$key.redis_per_1k]} Redis commands per 1,000 requests, ${R[$key.scripts_per_1k]} of them script calls; ${R[$key.alloc_b]} B allocated per request"
 }
 
 # Open-loop fixed rate: PATH at half of the closed-loop maximum measured under KEY, results under RESULT_KEY.
@@ -645,11 +651,11 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
       echo "rate limiting $limiting: $(for mode in floor hybrid redis-only no-cache; do printf '%s /users %s, /library %s; ' "$mode" "${R[$mode/users/$limiting.alloc_b]}" "${R[$mode/library/$limiting.alloc_b]}"; done)"
     done
     echo
-    echo "Redis commands per 1,000 requests (INFO commandstats over the cell; the paired cells' medians in brackets):"
+    echo "Redis commands per 1,000 requests, the commands scripts run included, and after the slash the script calls among them (INFO commandstats over the cell):"
     for limiting in on off; do
-      echo "rate limiting $limiting: $(for mode in floor hybrid redis-only no-cache; do printf '%s /users %s, /library %s; ' "$mode" "${R[$mode/users/$limiting.redis_per_1k]}" "${R[$mode/library/$limiting.redis_per_1k]}"; done)"
+      echo "rate limiting $limiting: $(for mode in floor hybrid redis-only no-cache; do printf '%s /users %s/%s, /library %s/%s; ' "$mode" "${R[$mode/users/$limiting.redis_per_1k]}" "${R[$mode/users/$limiting.scripts_per_1k]}" "${R[$mode/library/$limiting.redis_per_1k]}" "${R[$mode/library/$limiting.scripts_per_1k]}"; done)"
     done
-    echo "paired: $(for cell in hybrid/on hybrid/off floor/off; do printf '%s /users (%s), /library (%s); ' "$cell" "$(paired_median "${cell%/*}/users/${cell#*/}" redis_per_1k)" "$(paired_median "${cell%/*}/library/${cell#*/}" redis_per_1k)"; done)"
+    echo "paired cells, medians of the rounds: $(for cell in hybrid/on hybrid/off floor/off; do printf '%s /users %s/%s, /library %s/%s; ' "$cell" "$(paired_median "${cell%/*}/users/${cell#*/}" redis_per_1k)" "$(paired_median "${cell%/*}/users/${cell#*/}" scripts_per_1k)" "$(paired_median "${cell%/*}/library/${cell#*/}" redis_per_1k)" "$(paired_median "${cell%/*}/library/${cell#*/}" scripts_per_1k)"; done)"
     echo
     echo "| ratio (throughput) | rate limiting | /users/{id} | /library | target |"
     echo "|---|---|---:|---:|---|"
