@@ -297,7 +297,7 @@ measure_paired() {
     for endpoint in users library; do
       path=${paths[$endpoint]}
       for cell in "hybrid/$endpoint/on $path" "hybrid/$endpoint/off /bench/unlimited$path" "floor/$endpoint/off /bench/unlimited/floor$path"; do
-        WARMUP=$PAIRED_LEAD_IN warm_up "${cell#* }"
+        if ((PAIRED_LEAD_IN > 0)); then WARMUP=$PAIRED_LEAD_IN warm_up "${cell#* }"; fi
         measure_wrk "paired$round/${cell%% *}" "${cell#* }" "$PAIRED_SECONDS"
       done
     done
