@@ -56,8 +56,9 @@ public sealed class CacheAreaOptions : IValidatableObject
     public TimeSpan FactoryHardTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// The share of L1's duration after which a read still answers from the cache but starts a refresh in the
-    /// background, so a hot key never expires in front of a request. Null turns eager refresh off.
+    /// The share of an entry's life after which a read still answers from the cache but starts a refresh in the
+    /// background (Redis first, then MongoDB), so a hot key never waits for MongoDB: its L1 duration for an entry this
+    /// replica wrote, the Redis entry's for one taken from Redis (docs/caching.md). Null turns eager refresh off.
     /// </summary>
     [Range(0.5, 0.99)]
     public float? EagerRefreshThreshold { get; set; }
