@@ -3,7 +3,6 @@ using Harmonia.Bench.Api;
 using Harmonia.Caching;
 using Harmonia.DataStores;
 using Harmonia.Music;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -31,16 +30,8 @@ internal sealed class LibraryCacheHost : IDisposable
 
     public static LibraryCacheHost Build(bool distributedLocking, CacheLevels levels, string database)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = $"127.0.0.1:{ProfileCacheHost.Port("HARMONIA_BENCH_REDIS_PORT")}",
-            ["ConnectionStrings:harmonia"] = $"mongodb://127.0.0.1:{ProfileCacheHost.Port("HARMONIA_BENCH_MONGO_PORT")}/{database}?serverMonitoringMode=poll",
-            [$"{HarmoniaCacheOptions.SectionName}:Areas:{LibraryKeys.Area}:{nameof(CacheAreaOptions.DistributedLocking)}"] = distributedLocking.ToString(),
-        });
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddHarmoniaDataStores();
+        var builder = BenchServers.CreateBuilder(
+            database, [new($"{HarmoniaCacheOptions.SectionName}:Areas:{LibraryKeys.Area}:{nameof(CacheAreaOptions.DistributedLocking)}", distributedLocking.ToString())]);
         builder.AddHarmoniaCache();
         builder.Services.AddCacheLevels(levels);
         builder.AddLibrary();

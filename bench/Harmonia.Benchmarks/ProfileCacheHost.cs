@@ -3,7 +3,6 @@ using Harmonia.Api.Users;
 using Harmonia.Bench.Api;
 using Harmonia.Caching;
 using Harmonia.DataStores;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MongoDB.Driver;
@@ -12,8 +11,7 @@ namespace Harmonia.Benchmarks;
 
 /// <summary>
 /// The API's profile read path, registered as Program.cs registers it (data stores, AddHarmoniaCache, AddProfiles)
-/// against the redis-server and jongodb whose ports bench/micro.sh exports. The host is built but not started: no
-/// hosted service (index creation, metrics polling) runs beside the benchmark.
+/// against the servers bench/micro.sh started (<see cref="BenchServers"/>).
 /// </summary>
 internal sealed class ProfileCacheHost : IDisposable
 {
@@ -35,16 +33,7 @@ internal sealed class ProfileCacheHost : IDisposable
 
     public static ProfileCacheHost Build(CacheEngine engine, CacheLevels levels, string database)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = $"127.0.0.1:{Port("HARMONIA_BENCH_REDIS_PORT")}",
-            ["ConnectionStrings:harmonia"] = $"mongodb://127.0.0.1:{Port("HARMONIA_BENCH_MONGO_PORT")}/{database}?serverMonitoringMode=poll",
-            ["Harmonia:Cache:Engine"] = engine.ToString(),
-        });
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddHarmoniaDataStores();
+        var builder = BenchServers.CreateBuilder(database, [new($"{HarmoniaCacheOptions.SectionName}:{nameof(HarmoniaCacheOptions.Engine)}", engine.ToString())]);
         builder.AddHarmoniaCache();
         builder.Services.AddCacheLevels(levels);
         builder.AddProfiles();
@@ -69,9 +58,4 @@ internal sealed class ProfileCacheHost : IDisposable
     }
 
     public void Dispose() => _host.Dispose();
-
-    internal static string Port(string variable) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } port
-            ? port
-            : throw new InvalidOperationException($"{variable} is not set; run the benchmarks through bench/micro.sh, which starts the servers.");
 }

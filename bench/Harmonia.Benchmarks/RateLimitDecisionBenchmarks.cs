@@ -2,12 +2,10 @@ using System.Security.Claims;
 using BenchmarkDotNet.Attributes;
 using Harmonia.Api.Auth;
 using Harmonia.Api.RateLimiting;
-using Harmonia.DataStores;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -39,17 +37,11 @@ public class RateLimitDecisionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = BenchServers.CreateBuilder("micro-limits", new Dictionary<string, string?>
         {
-            ["ConnectionStrings:redis"] = $"127.0.0.1:{ProfileCacheHost.Port("HARMONIA_BENCH_REDIS_PORT")}",
-            ["ConnectionStrings:harmonia"] = $"mongodb://127.0.0.1:{ProfileCacheHost.Port("HARMONIA_BENCH_MONGO_PORT")}/micro-limits?serverMonitoringMode=poll",
             ["Harmonia:RateLimiting:KeyPrefix"] = $"micro-{Guid.NewGuid():N}",
             ["Harmonia:RateLimiting:SignedIn:Limit"] = "1000000",
         });
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.AddHarmoniaDataStores();
         builder.AddRateLimits();
         _host = builder.Build();
         _limits = _host.Services.GetRequiredService<RateLimitService>();
