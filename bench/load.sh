@@ -148,7 +148,7 @@ redis_cpu_ticks() {
 # script runs included; each reading adds one of its own), then the script calls alone (EVALSHA, EVAL), which are
 # round trips as any other command is.
 redis_commands() {
-  local address totals=(0 0)
+  local address all scripts totals=(0 0)
   for address in ${REDIS_CONNECTION//,/ }; do
     read -r all scripts < <(redis-cli -p "${address##*:}" info commandstats |
       awk -F'[=,:]' '/^cmdstat_/ { all += $3 } /^cmdstat_eval(sha)?:/ { scripts += $3 } END { print all + 0, scripts + 0 }')
@@ -303,7 +303,7 @@ measure_paired() {
     done
   done
   for cell in hybrid/users/on hybrid/users/off floor/users/off hybrid/library/on hybrid/library/off floor/library/off; do
-    R[paired/$cell.rps]=$(for round in $(seq "$PAIRED_ROUNDS"); do echo "${R[paired$round/$cell.rps]}"; done | median "%d")
+    R[paired/$cell.rps]=$(paired_median "$cell" rps)
     log "paired $cell: median ${R[paired/$cell.rps]} req/s of $(paired_rounds "$cell")"
   done
 }
