@@ -34,6 +34,22 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public static readonly string[] Resources = ["redis", "mongo", "harmonia", "mail", "api", "worker"];
 
+    /// <summary>
+    /// The test AppHosts' logging, as command-line settings: errors only, and none from health probes or HTTP retries.
+    /// After a failure, <c>dotnet test</c> prints the failed test first and then everything the test process wrote to
+    /// its console, and CI shows the end of that. At the AppHost's own levels (every line of every resource is
+    /// forwarded) that is megabytes, with the failure far out of view; the probes fail on purpose whenever a test
+    /// stops a resource. The dashboard and a developer's own AppHost keep the shipped levels.
+    /// </summary>
+    public static readonly string[] QuietConsole =
+    [
+        "--Logging:LogLevel:Default=Error",
+        "--Logging:LogLevel:Microsoft.AspNetCore=Error",
+        "--Logging:LogLevel:Aspire.Hosting.Dcp=Error",
+        "--Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None",
+        "--Logging:LogLevel:Polly=None",
+    ];
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
     public DistributedApplication App { get; private set; } = null!;
@@ -52,7 +68,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Harmonia_AppHost>(
             // The mail UI gets a free port: a developer's AppHost on this machine holds the fixed one.
-            [$"--Harmonia:Api:Replicas={ApiReplicaCount}", "--Harmonia:Infrastructure:MailUiPort=0"],
+            [$"--Harmonia:Api:Replicas={ApiReplicaCount}", "--Harmonia:Infrastructure:MailUiPort=0", .. QuietConsole],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         appHost.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("Harmonia__Auth__AdminEmails__0", AdminEmail);

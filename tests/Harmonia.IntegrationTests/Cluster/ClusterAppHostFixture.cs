@@ -46,6 +46,7 @@ public sealed class ClusterAppHostFixture : IAsyncLifetime
                 $"--Harmonia:Api:Replicas={AppHostFixture.ApiReplicaCount}",
                 // The mail UI gets a free port: a developer's AppHost on this machine holds the fixed one.
                 "--Harmonia:Infrastructure:MailUiPort=0",
+                .. AppHostFixture.QuietConsole,
             ],
             timeout.Token);
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
