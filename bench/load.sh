@@ -260,7 +260,7 @@ measure_half_rate() {
   "${LOADGEN[@]}" rate --api "$API" --tokens "$OUT/tokens.tsv" --path "$path" --rate "$rate" --warmup "$OPEN_LOOP_WARMUP" --duration "$DURATION" \
     >"$file" || die "$result_key at half rate failed (see $file)"
   read_result "$file" "half.$result_key"
-  log "$result_key at $rate req/s (open loop): p50 ${R[half.$result_key.p50_ms]} ms, p99 ${R[half.$result_key.p99_ms]} ms"
+  log "$result_key at $rate req/s (open loop): p50 ${R[half.$result_key.p50_ms]} ms, p99 ${R[half.$result_key.p99_ms]} ms; machine busy ${R[half.$result_key.machine_busy]}, the generator's CPU ${R[half.$result_key.generator_cpu_us]} µs per request"
 }
 
 step() { [[ ,$STEPS, == *,$1,* ]]; }
@@ -666,13 +666,13 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
       done
     done
     echo
-    echo "| open loop at half of hybrid's max throughput | mode | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms |"
-    echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+    echo "| open loop at half of hybrid's max throughput | mode | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms | machine busy | generator CPU µs/req |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for limiting in on off; do
       for endpoint in users library; do
         for mode in hybrid floor; do
           k=half.$mode/$endpoint/$limiting
-          echo "| GET /$endpoint | $mode | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} |"
+          echo "| GET /$endpoint | $mode | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} | ${R[$k.machine_busy]} | ${R[$k.generator_cpu_us]} |"
         done
       done
     done

@@ -8,7 +8,8 @@ namespace Harmonia.LoadGenerator;
 /// moment the request was due, not from when it was sent: a server that stalls makes every request scheduled
 /// during the stall late, as it would for real clients, instead of quietly slowing the sender down
 /// (coordinated omission). How late the sender itself was, and the p99 measured from the actual send, are reported
-/// beside it, so a reader can tell the server's tail from the sender's.
+/// beside it, so a reader can tell the server's tail from the sender's, and so is how busy the machine was over the
+/// measured requests and what the generator took of it (<see cref="CpuUse"/>).
 /// </summary>
 internal static class OpenLoop
 {
@@ -22,6 +23,7 @@ internal static class OpenLoop
         var lateness = new double[total - firstMeasured];
         var sends = new Task[total];
         var ticksPerRequest = Stopwatch.Frequency / rate;
+        var measuredFrom = default(CpuUse);
 
         // A thread of its own, so the schedule never waits for a thread-pool thread busy with responses.
         await Task.Factory.StartNew(
@@ -32,6 +34,11 @@ internal static class OpenLoop
                 {
                     var due = start + (long)(index * ticksPerRequest);
                     Precise.WaitUntil(due);
+                    if (index == firstMeasured)
+                    {
+                        measuredFrom = CpuUse.Now();
+                    }
+
                     if (index >= firstMeasured)
                     {
                         lateness[index - firstMeasured] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
@@ -44,7 +51,12 @@ internal static class OpenLoop
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
         await Task.WhenAll(sends.Where(send => send is not null));
-        return LatencyReport.From(latencies, fromSend, lateness, duration);
+        var measuredTo = CpuUse.Now();
+        return LatencyReport.From(latencies, fromSend, lateness, duration) with
+        {
+            MachineBusy = measuredTo.BusyShareSince(measuredFrom),
+            GeneratorCpuMicroseconds = measuredTo.GeneratorMicrosecondsPerRequest(measuredFrom, latencies.Length),
+        };
 
         async Task SendAsync(long index, long due)
         {
@@ -76,6 +88,12 @@ internal static class OpenLoop
 /// <summary>Latency percentiles of the measured requests, failures (errors and non-2xx answers) counted apart.</summary>
 internal sealed record LatencyReport(int Requests, int Failed, double Rate, double P50, double P90, double P99, double P999, double Max, double FromSendP99, double LateP99)
 {
+    /// <summary>The share of all cores' time that was busy from the first measured request to the last response.</summary>
+    public double MachineBusy { get; init; } = double.NaN;
+
+    /// <summary>The generator's own CPU microseconds per measured request over the same window.</summary>
+    public double GeneratorCpuMicroseconds { get; init; } = double.NaN;
+
     public static LatencyReport From(double[] latencies, double[] fromSend, double[] lateness, TimeSpan duration)
     {
         var succeeded = latencies.Where(latency => !double.IsNaN(latency)).Order().ToArray();
@@ -100,5 +118,5 @@ internal sealed record LatencyReport(int Requests, int Failed, double Rate, doub
 
     public string Format() => string.Create(
         CultureInfo.InvariantCulture,
-        $"requests={Requests} failed={Failed} rate={Rate:F0} p50_ms={P50:F3} p90_ms={P90:F3} p99_ms={P99:F3} p999_ms={P999:F3} max_ms={Max:F3} from_send_p99_ms={FromSendP99:F3} sender_late_p99_ms={LateP99:F3}");
+        $"requests={Requests} failed={Failed} rate={Rate:F0} p50_ms={P50:F3} p90_ms={P90:F3} p99_ms={P99:F3} p999_ms={P999:F3} max_ms={Max:F3} from_send_p99_ms={FromSendP99:F3} sender_late_p99_ms={LateP99:F3} machine_busy={MachineBusy:F2} generator_cpu_us={GeneratorCpuMicroseconds:F1}");
 }
