@@ -54,6 +54,10 @@ MICRO_JOB=""         # --smoke runs the L1-hit benchmark once (BenchmarkDotNet's
 # Bytes the API allocated per authenticated GET /users/{id} with limits on, measured the way this script measures it
 # before issue 21's allocation work (docs/benchmarks.md); the goal is half of it.
 ALLOCATION_BASELINE=21280
+# An open-loop floor cell with a p99 above this many ms fell behind its schedule: goal 6 is not scored against it.
+# In the runs of 2026-12-05 and 06, floor cells that kept up stayed under 15 ms and those that fell behind measured
+# 102-359 ms.
+FLOOR_STALLED_MS=50
 OUT=""
 
 usage() {
@@ -613,9 +617,18 @@ goals() {
   if step modes; then
     goal "5. allocations per request halved" "/users" "${R[hybrid/users/on.alloc_b]}" "<=" $((ALLOCATION_BASELINE / 2)) \
       "B per hybrid request with limits on; $ALLOCATION_BASELINE before"
+    # Goal 6 takes the floor at the same rate for what this machine gives any authenticated request there. A floor
+    # cell whose own p99 passes FLOOR_STALLED_MS fell behind its schedule, the generator and the API having filled
+    # both cores (machine busy in the open-loop table), so that comparison says nothing about the cache.
+    local floor
     for endpoint in users library; do
-      goal "6. tail at half of max" "/$endpoint" "${R[half.hybrid/$endpoint/on.p99_ms]}" "<=" "$(awk -v f="${R[half.floor/$endpoint/on.p99_ms]}" 'BEGIN { printf "%.3f", f + 1 }')" \
-        "p99 ms open loop, hybrid ≤ floor + 1 ms at the same rate, limits on"
+      floor=${R[half.floor/$endpoint/on.p99_ms]}
+      if awk -v f="$floor" -v s="$FLOOR_STALLED_MS" 'BEGIN { exit !(f > s) }'; then
+        echo "| 6. tail at half of max | /$endpoint | ${R[half.hybrid/$endpoint/on.p99_ms]} | ≤ floor + 1 ms | **not measured**: the floor stalled too (p99 $floor ms) | p99 ms open loop, limits on |"
+      else
+        goal "6. tail at half of max" "/$endpoint" "${R[half.hybrid/$endpoint/on.p99_ms]}" "<=" "$(awk -v f="$floor" 'BEGIN { printf "%.3f", f + 1 }')" \
+          "p99 ms open loop, hybrid ≤ floor + 1 ms at the same rate, limits on"
+      fi
     done
   fi
 }
