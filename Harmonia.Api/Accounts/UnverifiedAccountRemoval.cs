@@ -16,8 +16,9 @@ namespace Harmonia.Api.Accounts;
 /// Removes accounts whose address was never verified within <see cref="AccountsOptions.UnverifiedAccountLifetime"/>,
 /// with everything they made, so nobody can hold an address they do not own. Every replica sweeps; a removal
 /// first claims the account (it can no longer sign in or be verified), then ends its sessions, deletes its
-/// library, songs and jobs, and deletes the account last. Each step is idempotent and the claim expires, so a
-/// replica that dies midway leaves the rest to the next sweep. An account with unfinished jobs is left for a
+/// library, songs and jobs, and deletes the account last. Each step is idempotent: a removal that fails midway is
+/// handed back to the next sweep at once, and the claim expires, so a replica that dies midway leaves the rest to
+/// the sweep after the claim. An account with unfinished jobs is left for a
 /// later sweep after asking them to cancel, so no job writes a song for an account that is gone.
 /// </summary>
 public sealed partial class UnverifiedAccountRemoval(
@@ -59,10 +60,28 @@ public sealed partial class UnverifiedAccountRemoval(
         {
             if (await ClaimAsync(user.Id, now, cancellationToken))
             {
-                await RemoveAsync(user.Id, cancellationToken);
+                try
+                {
+                    await RemoveAsync(user.Id, cancellationToken);
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Every step is idempotent, so a removal cut short by a failed call (a Redis or MongoDB timeout)
+                    // goes back to the next sweep rather than waiting out its claim. If even this fails, the claim's
+                    // expiry still hands it on.
+                    await ReleaseAsync(user.Id, cancellationToken);
+                    throw;
+                }
             }
         }
     }
+
+    /// <summary>Makes a claimed account due again; it stays unable to sign in, as claimed accounts are.</summary>
+    private async Task ReleaseAsync(string userId, CancellationToken cancellationToken) =>
+        await users.Documents.UpdateOneAsync(
+            user => user.Id == userId && user.Removing,
+            Builders<UserDocument>.Update.Set(user => user.RemoveUnverifiedAt, timeProvider.GetUtcNow().UtcDateTime),
+            cancellationToken: cancellationToken);
 
     /// <summary>Takes the account for removal unless it was verified or another replica took it meanwhile.</summary>
     private async Task<bool> ClaimAsync(string userId, DateTime now, CancellationToken cancellationToken)
