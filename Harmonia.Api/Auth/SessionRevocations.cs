@@ -60,16 +60,21 @@ public sealed partial class SessionRevocations(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // In BackgroundRounds, so that a Redis call failing in a way the handlers below do not expect (a connection torn
+    // down mid-call) ends one round, not the host: an exception leaving ExecuteAsync stops the whole replica.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(
+            options.Value.RevocationPollInterval,
+            timeProvider,
+            _ => PollAsync(),
+            exception => LogPollFailed(logger, exception),
+            stoppingToken);
+
+    private async Task PollAsync()
     {
-        using var timer = new PeriodicTimer(options.Value.RevocationPollInterval, timeProvider);
-        do
-        {
-            await RepublishAsync();
-            await CatchUpAsync();
-            SweepIfDue();
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await RepublishAsync();
+        await CatchUpAsync();
+        SweepIfDue();
     }
 
     private async Task<bool> TryAppendAsync(string entry)
@@ -174,6 +179,9 @@ public sealed partial class SessionRevocations(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading session revocations from Redis failed; other replicas' revocations reach this one when their cached state expires.")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A round of publishing and reading session revocations failed; the next round tries again.")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reading session revocations from Redis again.")]
     private static partial void LogReadingAgain(ILogger logger);
