@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -30,6 +31,7 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.WriteErrorsToStandardError();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
@@ -77,6 +79,19 @@ public static class Extensions
         {
             builder.Services.AddOpenTelemetry().UseAzureMonitorExporter(options => options.ConnectionString = azureMonitor);
         }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Console lines at Error and above go to stderr. Orchestrators tell the two streams apart: Aspire marks a
+    /// resource's stderr lines as errors (the dashboard, and the AppHost's log forwarding, which the test AppHosts
+    /// narrow to errors), and Container Apps' log stream keeps them as <c>stderr</c>. So a replica's last words before
+    /// it stops reach whoever reads only the errors.
+    /// </summary>
+    public static TBuilder WriteErrorsToStandardError<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Error);
 
         return builder;
     }
