@@ -37,7 +37,6 @@ for project in bench/Harmonia.Bench.Api bench/Harmonia.LoadGenerator; do
   dotnet build "$ROOT/$project" -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || die "build of $project failed; see $OUT/build.log"
 done
 API_DLL=$ROOT/bench/Harmonia.Bench.Api/bin/Release/net10.0/Harmonia.Bench.Api.dll
-LOADGEN=(dotnet "$ROOT/bench/Harmonia.LoadGenerator/bin/Release/net10.0/Harmonia.LoadGenerator.dll")
 start_redis "$OUT"
 start_jongodb "$OUT"
 API=http://127.0.0.1:$(free_port)

@@ -118,7 +118,6 @@ for project in bench/Harmonia.Bench.Api bench/Harmonia.Bench.Worker bench/Harmon
 done
 API_DLL=$ROOT/bench/Harmonia.Bench.Api/bin/Release/net10.0/Harmonia.Bench.Api.dll
 WORKER_DLL=$ROOT/bench/Harmonia.Bench.Worker/bin/Release/net10.0/Harmonia.Bench.Worker.dll
-LOADGEN=(dotnet "$ROOT/bench/Harmonia.LoadGenerator/bin/Release/net10.0/Harmonia.LoadGenerator.dll")
 
 COUNTERS=${XDG_CACHE_HOME:-$HOME/.cache}/harmonia/tools/dotnet-counters
 if [[ ! -x $COUNTERS ]]; then

@@ -10,11 +10,13 @@ internal static class FixedRate
     {
         var users = await TokenFile.ReadAsync(options.Text("tokens"));
         var path = options.Text("path");
-        using var client = Http.Client(options.Api);
+        var requests = Enumerable.Range(0, users.Count)
+            .Select(user => RequestBytes.Get(options.Api, path.Replace("{id}", users.UserIds[(user + 1) % users.Count], StringComparison.Ordinal), users.Tokens[user]))
+            .ToArray();
 
         var report = await OpenLoop.RunAsync(
-            client,
-            index => Http.Get(path.Replace("{id}", users.UserIds[(index + 1) % users.Count], StringComparison.Ordinal), users.Tokens[index % users.Count]),
+            options.Api,
+            requests,
             options.Number("rate"),
             TimeSpan.FromSeconds(options.Number("warmup", 2)),
             TimeSpan.FromSeconds(options.Number("duration")),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
+using System.Net.Mime;
+using System.Text;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Harmonia.Music;
@@ -28,11 +29,10 @@ internal static class JobsLoad
     {
         var users = await TokenFile.ReadAsync(options.Text("tokens"));
         var jobs = Jobs(options);
-        using var client = Http.Client(options.Api);
+        var requests = users.Tokens.Select(token => RequestBytes.PostJson(options.Api, "/jobs", token, SubmissionJson)).ToArray();
         var since = DateTime.UtcNow;
 
-        var next = 0;
-        var submissions = await OpenLoop.RunAsync(client, _ => Submit(users.Tokens[Interlocked.Increment(ref next) % users.Count]), options.Number("rate"), TimeSpan.Zero, TimeSpan.FromSeconds(options.Number("duration")), cancellationToken);
+        var submissions = await OpenLoop.RunAsync(options.Api, requests, options.Number("rate"), TimeSpan.Zero, TimeSpan.FromSeconds(options.Number("duration")), cancellationToken);
         var settled = await WaitForCompletionAsync(jobs, since, submissions.Requests, options, cancellationToken);
 
         var startDelays = settled.Select(job => (job.StartedAt!.Value - job.CreatedAt).TotalMilliseconds).Order().ToArray();
@@ -95,11 +95,13 @@ internal static class JobsLoad
         return 0;
     }
 
+    private const string SubmissionJson = """{"type":"song","prompt":"benchmark job","durationSeconds":1}""";
+
     private static HttpRequestMessage Submit(string token)
     {
         var request = Http.Get("/jobs", token);
         request.Method = HttpMethod.Post;
-        request.Content = JsonContent.Create(new { type = "song", prompt = "benchmark job", durationSeconds = 1 });
+        request.Content = new StringContent(SubmissionJson, Encoding.UTF8, MediaTypeNames.Application.Json);
         return request;
     }
 

@@ -10,78 +10,121 @@ namespace Harmonia.LoadGenerator;
 /// (coordinated omission). How late the sender itself was, and the p99 measured from the actual send, are reported
 /// beside it, so a reader can tell the server's tail from the sender's, and so is how busy the machine was over the
 /// measured requests and what the generator took of it (<see cref="CpuUse"/>).
+/// The generator shares the cores with the server it measures, so it costs as little per request as it can: requests
+/// encoded before the run, written by one thread on the schedule to <see cref="Connections"/> pipelined
+/// connections in turn (wrk's 64), answers read by one small loop per connection. With HttpClient and a task per
+/// request it took more CPU per request than the API (docs/benchmarks.md).
 /// </summary>
-internal static class OpenLoop
+internal sealed class OpenLoop
 {
-    public static async Task<LatencyReport> RunAsync(
-        HttpClient client, Func<long, HttpRequestMessage> requestFor, double rate, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    public const int Connections = Http.MaximumConnections;
+
+    /// <summary>How long answers may take after the last request was sent; those still missing then count as failed.</summary>
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly long _total;
+    private readonly long _firstMeasured;
+    private readonly double _ticksPerRequest;
+    private readonly double[] _latencies;
+    private readonly double[] _fromSend;
+    private readonly double[] _lateness;
+    private readonly long[] _sentAt;
+    private long _start;
+
+    private OpenLoop(double rate, TimeSpan warmup, TimeSpan duration)
     {
-        var total = (long)Math.Round(rate * (warmup + duration).TotalSeconds);
-        var firstMeasured = (long)Math.Round(rate * warmup.TotalSeconds);
-        var latencies = new double[total - firstMeasured];
-        var fromSend = new double[total - firstMeasured];
-        var lateness = new double[total - firstMeasured];
-        var sends = new Task[total];
-        var ticksPerRequest = Stopwatch.Frequency / rate;
-        var measuredFrom = default(CpuUse);
+        _total = (long)Math.Round(rate * (warmup + duration).TotalSeconds);
+        _firstMeasured = (long)Math.Round(rate * warmup.TotalSeconds);
+        _ticksPerRequest = Stopwatch.Frequency / rate;
+        var measured = _total - _firstMeasured;
+        _latencies = new double[measured];
+        _fromSend = new double[measured];
+        _lateness = new double[measured];
+        _sentAt = new long[measured];
+        Array.Fill(_latencies, double.NaN);
+        Array.Fill(_fromSend, double.NaN);
+    }
 
-        // A thread of its own, so the schedule never waits for a thread-pool thread busy with responses.
-        await Task.Factory.StartNew(
-            () =>
-            {
-                var start = Stopwatch.GetTimestamp();
-                for (var index = 0L; index < total && !cancellationToken.IsCancellationRequested; index++)
-                {
-                    var due = start + (long)(index * ticksPerRequest);
-                    Precise.WaitUntil(due);
-                    if (index == firstMeasured)
-                    {
-                        measuredFrom = CpuUse.Now();
-                    }
-
-                    if (index >= firstMeasured)
-                    {
-                        lateness[index - firstMeasured] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
-                    }
-
-                    sends[index] = SendAsync(index, due);
-                }
-            },
-            cancellationToken,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-        await Task.WhenAll(sends.Where(send => send is not null));
-        var measuredTo = CpuUse.Now();
-        return LatencyReport.From(latencies, fromSend, lateness, duration) with
+    /// <summary>Sends <paramref name="requests"/> in turn, starting over at the end, for the warmup and the duration.</summary>
+    public static async Task<LatencyReport> RunAsync(
+        Uri api, IReadOnlyList<byte[]> requests, double rate, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var run = new OpenLoop(rate, warmup, duration);
+        var connections = await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => PipelinedConnection.OpenAsync(api, cancellationToken)));
+        try
         {
-            MachineBusy = measuredTo.BusyShareSince(measuredFrom),
-            GeneratorCpuMicroseconds = measuredTo.GeneratorMicrosecondsPerRequest(measuredFrom, latencies.Length),
-        };
+            var receiving = connections
+                .Select((connection, first) => connection.ReceiveAsync(first, Connections, run._total, run.Answered, cancellationToken))
+                .ToArray();
 
-        async Task SendAsync(long index, long due)
-        {
-            var sent = Stopwatch.GetTimestamp();
-            var succeeded = false;
+            // A thread of its own, so the schedule never waits for a thread-pool thread busy with answers.
+            var measuredFrom = await Task.Factory.StartNew(
+                () => run.Send(connections, requests, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             try
             {
-                using var request = requestFor(index);
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-                succeeded = response.IsSuccessStatusCode;
+                await Task.WhenAll(receiving).WaitAsync(AnswerTimeout, cancellationToken);
             }
-            catch (HttpRequestException)
+            catch (TimeoutException)
             {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The client's timeout: a request the server never answered counts as failed, like one it refused.
+                // The answers still missing count as failed; closing the connections ends their receivers.
             }
 
-            if (index >= firstMeasured)
+            var measuredTo = CpuUse.Now();
+            return LatencyReport.From(run._latencies, run._fromSend, run._lateness, duration) with
             {
-                latencies[index - firstMeasured] = succeeded ? Stopwatch.GetElapsedTime(due).TotalMilliseconds : double.NaN;
-                fromSend[index - firstMeasured] = succeeded ? Stopwatch.GetElapsedTime(sent).TotalMilliseconds : double.NaN;
+                MachineBusy = measuredTo.BusyShareSince(measuredFrom),
+                GeneratorCpuMicroseconds = measuredTo.GeneratorMicrosecondsPerRequest(measuredFrom, run._latencies.Length),
+            };
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
             }
         }
+    }
+
+    /// <summary>Writes each request when it is due; returns the CPU use at the first measured one.</summary>
+    private CpuUse Send(PipelinedConnection[] connections, IReadOnlyList<byte[]> requests, CancellationToken cancellationToken)
+    {
+        var measuredFrom = CpuUse.Now();
+        _start = Stopwatch.GetTimestamp();
+        for (var index = 0L; index < _total && !cancellationToken.IsCancellationRequested; index++)
+        {
+            var due = Due(index);
+            Precise.WaitUntil(due);
+            var sent = Stopwatch.GetTimestamp();
+            if (index == _firstMeasured)
+            {
+                measuredFrom = CpuUse.Now();
+            }
+
+            if (index >= _firstMeasured)
+            {
+                Volatile.Write(ref _sentAt[index - _firstMeasured], sent);
+                _lateness[index - _firstMeasured] = Stopwatch.GetElapsedTime(due, sent).TotalMilliseconds;
+            }
+
+            connections[index % Connections].Send(requests[(int)(index % requests.Count)]);
+        }
+
+        return measuredFrom;
+    }
+
+    private long Due(long index) => _start + (long)(index * _ticksPerRequest);
+
+    private void Answered(long index, bool succeeded)
+    {
+        if (index < _firstMeasured || !succeeded)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var measured = index - _firstMeasured;
+        _latencies[measured] = Stopwatch.GetElapsedTime(Due(index), now).TotalMilliseconds;
+        _fromSend[measured] = Stopwatch.GetElapsedTime(Volatile.Read(ref _sentAt[measured]), now).TotalMilliseconds;
     }
 }
 
