@@ -3,7 +3,8 @@
 #   1. authenticated GET /users/{id} and GET /library under floor, hybrid, redis-only and no-cache, each with
 #      rate limiting as shipped and switched off, closed loop with wrk (max throughput, p50, p99); then hybrid with
 #      limits, hybrid without and the floor without, interleaved for --paired-rounds in one API (issue 21's goals 1, 2);
-#   2. p99 of hybrid at half its max throughput, open loop at a fixed rate (Harmonia.LoadGenerator);
+#   2. p99 of hybrid and the floor at half hybrid's max throughput, open loop at a fixed rate (Harmonia.LoadGenerator),
+#      with limits alternated for --tail-rounds (issue 21's goal 6);
 #   3. API memory while reading --cold-keys distinct unknown profiles with L1 bounded by --l1-limit entries;
 #   4. no-op jobs spread over --job-users users: enqueue→pickup through the fair scheduler at each of --job-rates
 #      jobs/s, and jobs/s of a burst;
@@ -41,6 +42,7 @@ JOB_RATES=200,50     # jobs/s offered in the pickup-latency step: the target's r
 JOB_SECONDS=2        # seconds at each rate: every job adds documents jongodb writes ever slower
 COUNTER_SLACK=20     # seconds the pickup-latency report waits beyond the jobs at each rate, for their generator to start
 OPEN_LOOP_WARMUP=2   # seconds each open-loop run sends before it measures
+TAIL_ROUNDS=5        # alternated rounds of the open-loop cells goal 6 compares (measure_tail_rounds)
 BURST_JOBS=400       # jobs in the throughput step
 JOB_WARMUP=1000      # jobs each jobs step runs, unmeasured, before its measurement
 JOB_USERS=50         # users the jobs are spread over (each may have 2 running and 20 waiting)
@@ -54,7 +56,7 @@ MICRO_JOB=""         # --smoke runs the L1-hit benchmark once (BenchmarkDotNet's
 # Bytes the API allocated per authenticated GET /users/{id} with limits on, measured the way this script measures it
 # before issue 21's allocation work (docs/benchmarks.md); the goal is half of it.
 ALLOCATION_BASELINE=21280
-# An open-loop floor cell with a p99 above this many ms fell behind its schedule: goal 6 is not scored against it.
+# An open-loop floor cell with a p99 above this many ms fell behind its schedule: goal 6 does not count its round.
 # In the runs of 2026-12-05 and 06, floor cells that kept up stayed under 15 ms and those that fell behind measured
 # 102-359 ms.
 FLOOR_STALLED_MS=50
@@ -62,7 +64,7 @@ OUT=""
 
 usage() {
   sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
-  echo "options: --smoke --users N --items N --duration S --paired-rounds N --paired-seconds S --paired-lead-in S --warmup S --connections N --cold-keys N --l1-limit N"
+  echo "options: --smoke --users N --items N --duration S --paired-rounds N --paired-seconds S --paired-lead-in S --tail-rounds N --warmup S --connections N --cold-keys N --l1-limit N"
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
   echo "         --job-users N --notify-clients N,N --notify-seconds S"
   echo "         --steps modes,memory,jobs,notify,hashing,cluster,l1 --out DIR (default artifacts/bench/<time>)"
@@ -70,13 +72,14 @@ usage() {
 
 while (($#)); do
   case $1 in
-    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 PAIRED_ROUNDS=1 PAIRED_SECONDS=1 WARMUP=1 OPEN_LOOP_WARMUP=1 COUNTER_SLACK=10 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 JOB_USERS=5 NOTIFY_CLIENTS=3 NOTIFY_SECONDS=1 HASHING_RATE=200 FLOOD_RATE=20 ;;
+    --smoke) SMOKE=1 MICRO_JOB=--smoke USERS=20 ITEMS=2 DURATION=1 PAIRED_ROUNDS=1 PAIRED_SECONDS=1 TAIL_ROUNDS=1 WARMUP=1 OPEN_LOOP_WARMUP=1 COUNTER_SLACK=10 CONNECTIONS=16 COLD_KEYS=2000 L1_LIMIT=500 JOB_RATES=20 JOB_SECONDS=1 BURST_JOBS=20 JOB_WARMUP=20 JOB_USERS=5 NOTIFY_CLIENTS=3 NOTIFY_SECONDS=1 HASHING_RATE=200 FLOOD_RATE=20 ;;
     --users) USERS=$2; shift ;;
     --items) ITEMS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --paired-rounds) PAIRED_ROUNDS=$2; shift ;;
     --paired-seconds) PAIRED_SECONDS=$2; shift ;;
     --paired-lead-in) PAIRED_LEAD_IN=$2; shift ;;
+    --tail-rounds) TAIL_ROUNDS=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
     --connections) CONNECTIONS=$2; shift ;;
     --cold-keys) COLD_KEYS=$2; shift ;;
@@ -266,6 +269,36 @@ measure_half_rate() {
   log "$result_key at $rate req/s (open loop): p50 ${R[half.$result_key.p50_ms]} ms, p99 ${R[half.$result_key.p99_ms]} ms; machine busy ${R[half.$result_key.machine_busy]}, the generator's CPU ${R[half.$result_key.generator_cpu_us]} µs per request"
 }
 
+# Goal 6 compares hybrid's open-loop p99 with the floor's at the same rate. One cell of each measures a passing
+# hiccup of the machine as readily as the cache: alternated four times in one API (2026-12-06), hybrid /users gave
+# p99s of 3.9-10.7 ms and the floor 3.5-3.9 ms. So with limits on the two alternate for TAIL_ROUNDS rounds, the
+# first of the pair changing each round, and the goal takes the median of the rounds' differences (tail_difference).
+measure_tail_rounds() {
+  local round endpoint path pair cell
+  local -A paths=([users]="/users/{id}" [library]="/library")
+  for round in $(seq "$TAIL_ROUNDS"); do
+    for endpoint in users library; do
+      path=${paths[$endpoint]}
+      pair=("hybrid $path" "floor /bench/floor$path")
+      ((round % 2)) || pair=("${pair[1]}" "${pair[0]}")
+      for cell in "${pair[@]}"; do
+        measure_half_rate "hybrid/$endpoint/on" "${cell#* }" "round$round/${cell%% *}/$endpoint/on"
+      done
+    done
+  done
+}
+
+# The median over the rounds of hybrid's p99 minus the floor's on endpoint $1, rounds whose floor fell behind left
+# out (FLOOR_STALLED_MS); empty when at most half the rounds are left.
+tail_difference() {
+  local round floor
+  for round in $(seq "$TAIL_ROUNDS"); do
+    floor=${R[half.round$round/floor/$1/on.p99_ms]}
+    awk -v f="$floor" -v s="$FLOOR_STALLED_MS" 'BEGIN { exit !(f <= s) }' || continue
+    awk -v h="${R[half.round$round/hybrid/$1/on.p99_ms]}" -v f="$floor" 'BEGIN { printf "%.3f\n", h - f }'
+  done | sort -g | awk -v rounds="$TAIL_ROUNDS" '{ v[NR] = $1 } END { if (NR > rounds / 2) printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 step() { [[ ,$STEPS, == *,$1,* ]]; }
 
 # The median of the numbers on stdin, printed with the printf format $1.
@@ -336,10 +369,14 @@ for limiting in on off; do
         measure_wrk "floor/library/$limiting" "/bench/floor/library"
         measure_wrk "hybrid/users/$limiting" "/users/{id}"
         measure_wrk "hybrid/library/$limiting" "/library"
-        measure_half_rate "hybrid/users/$limiting" "/users/{id}" "hybrid/users/$limiting"
-        measure_half_rate "hybrid/users/$limiting" "/bench/floor/users/{id}" "floor/users/$limiting"
-        measure_half_rate "hybrid/library/$limiting" "/library" "hybrid/library/$limiting"
-        measure_half_rate "hybrid/library/$limiting" "/bench/floor/library" "floor/library/$limiting"
+        if [[ $limiting == on ]]; then
+          measure_tail_rounds
+        else
+          measure_half_rate "hybrid/users/off" "/users/{id}" "hybrid/users/off"
+          measure_half_rate "hybrid/users/off" "/bench/floor/users/{id}" "floor/users/off"
+          measure_half_rate "hybrid/library/off" "/library" "hybrid/library/off"
+          measure_half_rate "hybrid/library/off" "/bench/floor/library" "floor/library/off"
+        fi
         mode=hybrid ;;
       DistributedOnly)
         warm_up "/users/{id}" "/library"
@@ -618,15 +655,15 @@ goals() {
       "B per hybrid request with limits on; $ALLOCATION_BASELINE before"
     # Goal 6 takes the floor at the same rate for what this machine gives any authenticated request there. A floor
     # cell whose own p99 passes FLOOR_STALLED_MS fell behind its schedule, the generator and the API having filled
-    # both cores (machine busy in the open-loop table), so that comparison says nothing about the cache.
-    local floor
+    # both cores (machine busy in the open-loop table), so that round says nothing about the cache.
+    local difference
     for endpoint in users library; do
-      floor=${R[half.floor/$endpoint/on.p99_ms]}
-      if awk -v f="$floor" -v s="$FLOOR_STALLED_MS" 'BEGIN { exit !(f > s) }'; then
-        echo "| 6. tail at half of max | /$endpoint | ${R[half.hybrid/$endpoint/on.p99_ms]} | ≤ floor + 1 ms | **not measured**: the floor stalled too (p99 $floor ms) | p99 ms open loop, limits on |"
+      difference=$(tail_difference "$endpoint")
+      if [[ -z $difference ]]; then
+        echo "| 6. tail at half of max | /$endpoint | — | ≤ 1 | **not measured**: the floor fell behind in half the rounds or more | p99 ms open loop, hybrid − floor, limits on |"
       else
-        goal "6. tail at half of max" "/$endpoint" "${R[half.hybrid/$endpoint/on.p99_ms]}" "<=" "$(awk -v f="$floor" 'BEGIN { printf "%.3f", f + 1 }')" \
-          "p99 ms open loop, hybrid ≤ floor + 1 ms at the same rate, limits on"
+        goal "6. tail at half of max" "/$endpoint" "$difference" "<=" 1 \
+          "p99 ms open loop, hybrid − floor at the same rate, median of the differences of $TAIL_ROUNDS alternated rounds, limits on"
       fi
     done
   fi
@@ -680,13 +717,16 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
     echo
     echo "| open loop at half of hybrid's max throughput | mode | rate limiting | req/s | p50 ms | p99 ms | p99.9 ms | p99 from send ms | sender late p99 ms | machine busy | generator CPU µs/req |"
     echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for limiting in on off; do
-      for endpoint in users library; do
-        for mode in hybrid floor; do
-          k=half.$mode/$endpoint/$limiting
-          echo "| GET /$endpoint | $mode | $limiting | ${R[$k.rate]} | ${R[$k.p50_ms]} | ${R[$k.p99_ms]} | ${R[$k.p999_ms]} | ${R[$k.from_send_p99_ms]} | ${R[$k.sender_late_p99_ms]} | ${R[$k.machine_busy]} | ${R[$k.generator_cpu_us]} |"
-        done
+    open_loop_row() {
+      echo "| GET /$2 | $3 | $4 | ${R[$1.rate]} | ${R[$1.p50_ms]} | ${R[$1.p99_ms]} | ${R[$1.p999_ms]} | ${R[$1.from_send_p99_ms]} | ${R[$1.sender_late_p99_ms]} | ${R[$1.machine_busy]} | ${R[$1.generator_cpu_us]} |"
+    }
+    for endpoint in users library; do
+      for round in $(seq "$TAIL_ROUNDS"); do
+        for mode in hybrid floor; do open_loop_row "half.round$round/$mode/$endpoint/on" "$endpoint" "$mode" "on, round $round"; done
       done
+    done
+    for endpoint in users library; do
+      for mode in hybrid floor; do open_loop_row "half.$mode/$endpoint/off" "$endpoint" "$mode" off; done
     done
   fi
   if step l1; then
