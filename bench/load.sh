@@ -63,7 +63,7 @@ FLOOR_STALLED_MS=50
 OUT=""
 
 usage() {
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --smoke --users N --items N --duration S --paired-rounds N --paired-seconds S --paired-lead-in S --tail-rounds N --warmup S --connections N --cold-keys N --l1-limit N"
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
   echo "         --job-users N --notify-clients N,N --notify-seconds S"

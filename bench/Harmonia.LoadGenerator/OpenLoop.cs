@@ -66,7 +66,14 @@ internal sealed class OpenLoop
             }
             catch (TimeoutException)
             {
-                // The answers still missing count as failed; closing the connections ends their receivers.
+                // The answers still missing count as failed. Closing the connections ends their receivers, so none
+                // records an answer while the report is made.
+                foreach (var connection in connections)
+                {
+                    connection.Dispose();
+                }
+
+                await Task.WhenAll(receiving);
             }
 
             var measuredTo = CpuUse.Now();
