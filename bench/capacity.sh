@@ -2,8 +2,8 @@
 # How much open-loop load this machine carries: hybrid GET /users/{id} at each of --rates requests a second, with
 # rate limiting off and on, one cell each on a fresh API, and the CPU each side spends per request (the API, Redis,
 # the load generator itself, the whole machine) beside the latency. load.sh's open-loop step runs at half of
-# wrk's maximum; on two cores the C# generator costs about as much per request as the API, so that rate can lie
-# beyond what the generator and the API together can carry, and the cell then measures a backlog, not the server.
+# wrk's maximum; the generator shares the two cores with the API, so that rate can lie beyond what both together
+# carry, and a cell there measures a backlog, not the server. This finds where that edge is.
 # --smoke runs one low rate for a second, to keep the script working (the test suite runs it on every change).
 # Usage: bench/capacity.sh [--rates 8000,12000,16000] [--duration S] [--out DIR] [--smoke]
 set -euo pipefail
