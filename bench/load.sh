@@ -291,12 +291,14 @@ measure_tail_rounds() {
 # The median over the rounds of hybrid's p99 minus the floor's on endpoint $1, rounds whose floor fell behind left
 # out (FLOOR_STALLED_MS); empty when at most half the rounds are left.
 tail_difference() {
-  local round floor
-  for round in $(seq "$TAIL_ROUNDS"); do
+  local round floor differences
+  differences=$(for round in $(seq "$TAIL_ROUNDS"); do
     floor=${R[half.round$round/floor/$1/on.p99_ms]}
     awk -v f="$floor" -v s="$FLOOR_STALLED_MS" 'BEGIN { exit !(f <= s) }' || continue
     awk -v h="${R[half.round$round/hybrid/$1/on.p99_ms]}" -v f="$floor" 'BEGIN { printf "%.3f\n", h - f }'
-  done | sort -g | awk -v rounds="$TAIL_ROUNDS" '{ v[NR] = $1 } END { if (NR > rounds / 2) printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  done)
+  [[ -n $differences ]] && (($(wc -l <<<"$differences") * 2 > TAIL_ROUNDS)) || return 0
+  median "%.3f" <<<"$differences"
 }
 
 step() { [[ ,$STEPS, == *,$1,* ]]; }

@@ -5,7 +5,7 @@ namespace Harmonia.LoadGenerator;
 
 /// <summary>
 /// Where one HTTP/1.1 response ends in the bytes a connection received, and its status: just enough of the protocol
-/// to count answers to GETs on a keep-alive connection (a body framed by <c>Content-Length</c> or chunked, no
+/// to count the answers the open loop's requests get on a keep-alive connection (a body framed by <c>Content-Length</c> or chunked, no
 /// trailers, no interim responses). Kestrel sends both framings: chunked when the body was flushed while written.
 /// </summary>
 internal static class ResponseFraming
