@@ -22,12 +22,15 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
     /// <summary>How long a replica may take to use a restarted Redis again; StackExchange.Redis reconnects with backoff.</summary>
     private static readonly TimeSpan ReconnectBound = TimeSpan.FromMinutes(1);
 
+    /// <summary>Outages are met with the timeout a replica ships with, not the longer one <see cref="IsolatedQuotas"/> gives.</summary>
+    private static readonly (string, string) ShippedRedisTimeout = ("RedisTimeout", new RateLimitingOptions().RedisTimeout.ToString("c"));
+
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task WithRedisStoppedEveryInstanceStillServesAndLimitsAlone()
     {
-        var settings = IsolatedQuotas.Settings(("SignedIn:Limit", "3"));
+        var settings = IsolatedQuotas.Settings(("SignedIn:Limit", "3"), ShippedRedisTimeout);
         await using var instanceA = await InProcessApi.StartAsync(fixture, settings);
         await using var instanceB = await InProcessApi.StartAsync(fixture, settings);
         using var decisionsA = DecisionsOf(instanceA);
@@ -90,7 +93,7 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
     [Fact]
     public async Task WithRedisHangingDecisionsStopWaitingForItAndGoLocal()
     {
-        var settings = IsolatedQuotas.Settings(("Anonymous:Limit", "3"));
+        var settings = IsolatedQuotas.Settings(("Anonymous:Limit", "3"), ShippedRedisTimeout);
         await using var instance = await InProcessApi.StartAsync(fixture, settings);
         using var client = instance.CreateClient();
         using var decisions = DecisionsOf(instance);
