@@ -140,7 +140,7 @@ public sealed partial class QueueAdministration(
 
     /// <summary>An administrator's user id, or <c>dashboard</c> for the AppHost's commands.</summary>
     private static string Actor(ClaimsPrincipal actor) =>
-        actor.FindFirstValue(AccessTokens.UserIdClaim) ?? (actor.Identity?.AuthenticationType == CommandKeyAuthentication.SchemeName ? "dashboard" : "unknown");
+        actor.FindUserId() ?? (actor.Identity?.AuthenticationType == CommandKeyAuthentication.SchemeName ? "dashboard" : "unknown");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Admin {Actor} retried failed job {JobId} of user {UserId}.")]
     private static partial void LogRetried(ILogger logger, string actor, string jobId, string userId);

@@ -76,9 +76,15 @@ public static class ClaimsPrincipalExtensions
 {
     /// <summary>The signed-in user's id; only call on endpoints that require authorization.</summary>
     public static string GetUserId(this ClaimsPrincipal user) =>
-        user.FindFirstValue(AccessTokens.UserIdClaim) ?? throw new InvalidOperationException("The principal has no user id.");
+        user.FindUserId() ?? throw new InvalidOperationException("The principal has no user id.");
 
     /// <summary>The id of the session the access token belongs to.</summary>
     public static string GetSessionId(this ClaimsPrincipal user) =>
-        user.FindFirstValue(AccessTokens.SessionIdClaim) ?? throw new InvalidOperationException("The principal has no session id.");
+        (user as SessionPrincipal)?.Session.SessionId
+        ?? user.FindFirstValue(AccessTokens.SessionIdClaim)
+        ?? throw new InvalidOperationException("The principal has no session id.");
+
+    /// <summary>The user id of a principal signed in with an access token; null for anyone else.</summary>
+    public static string? FindUserId(this ClaimsPrincipal user) =>
+        (user as SessionPrincipal)?.Session.UserId ?? user.FindFirstValue(AccessTokens.UserIdClaim);
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -34,7 +33,7 @@ internal sealed class ActiveSessionEvents(
 
         if (await IsActiveAsync(context, remembered.Session))
         {
-            context.Principal = new ClaimsPrincipal(remembered.Identity);
+            context.Principal = new SessionPrincipal(remembered.Identity, remembered.Session);
             context.Success();
         }
     }
@@ -50,7 +49,11 @@ internal sealed class ActiveSessionEvents(
             return;
         }
 
-        await IsActiveAsync(context, new SessionReference(userId, sessionId));
+        var session = new SessionReference(userId, sessionId);
+        if (await IsActiveAsync(context, session))
+        {
+            context.Principal = new SessionPrincipal(principal.Identities, session);
+        }
     }
 
     /// <summary>Fails the request unless its session is active; an active one is noted as used.</summary>

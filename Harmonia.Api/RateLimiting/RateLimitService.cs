@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Harmonia.Api.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -32,7 +31,7 @@ public sealed partial class RateLimitService(
     {
         var endpoint = context.GetEndpoint();
         var route = policies.RouteOf(endpoint, context.Request.Method);
-        var userId = RequiresSignIn(endpoint) ? context.User.FindFirstValue(AccessTokens.UserIdClaim) : null;
+        var userId = RequiresSignIn(endpoint) ? context.User.FindUserId() : null;
         var policy = policies.For(route, signedIn: userId is not null);
         var key = userId is null
             ? RateLimitKeys.ForAddress(_prefix, RateLimitKeys.AddressOf(context), policy, route)

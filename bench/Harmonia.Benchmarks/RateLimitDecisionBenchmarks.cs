@@ -27,7 +27,7 @@ public class RateLimitDecisionBenchmarks
     private IHost _host = null!;
     private RateLimitService _limits = null!;
     private Endpoint _endpoint = null!;
-    private ClaimsPrincipal[] _callers = [];
+    private SessionPrincipal[] _callers = [];
     private int _next;
 
     /// <summary>The two endpoints of the load benchmark.</summary>
@@ -51,8 +51,7 @@ public class RateLimitDecisionBenchmarks
             order: 0,
             new EndpointMetadataCollection(new AuthorizeAttribute(), new HttpMethodMetadata(["GET"])),
             Route);
-        _callers = [.. Enumerable.Range(0, Callers).Select(_ =>
-            new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccessTokens.UserIdClaim, MongoDB.Bson.ObjectId.GenerateNewId().ToString())], "Bearer")))];
+        _callers = [.. Enumerable.Range(0, Callers).Select(_ => SignedIn(MongoDB.Bson.ObjectId.GenerateNewId().ToString()))];
     }
 
     [GlobalCleanup]
@@ -64,6 +63,14 @@ public class RateLimitDecisionBenchmarks
 
     [Benchmark]
     public ValueTask<RateLimitDecision> Decision() => _limits.DecideForEndpointAsync(NextRequest());
+
+    /// <summary>The principal the API gives a request whose access token passed (<see cref="SessionPrincipal"/>).</summary>
+    private static SessionPrincipal SignedIn(string userId)
+    {
+        var sessionId = Guid.NewGuid().ToString("N");
+        var identity = new ClaimsIdentity([new Claim(AccessTokens.UserIdClaim, userId), new Claim(AccessTokens.SessionIdClaim, sessionId)], "Bearer");
+        return new SessionPrincipal(identity, new SessionReference(userId, sessionId));
+    }
 
     private DefaultHttpContext NextRequest()
     {
