@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Harmonia.Benchmarks;
 
@@ -27,15 +29,25 @@ public class RateLimitDecisionBenchmarks
     private IHost _host = null!;
     private RateLimitService _limits = null!;
     private Endpoint _endpoint = null!;
-    private SessionPrincipal[] _callers = [];
+    private ClaimsPrincipal[] _callers = [];
     private int _next;
 
     /// <summary>The two endpoints of the load benchmark.</summary>
     [Params("/users/{id:objectid}", "/library")]
     public string Route { get; set; } = "";
 
+    /// <summary>What the user id is read from: the session the API's principal carries, or a principal's claims.</summary>
+    public enum CallerPrincipal
+    {
+        Session,
+        Claims,
+    }
+
+    [Params(CallerPrincipal.Session, CallerPrincipal.Claims)]
+    public CallerPrincipal Principal { get; set; }
+
     [GlobalSetup]
-    public void Setup()
+    public async Task SetupAsync()
     {
         var builder = BenchServers.CreateBuilder("micro-limits", new Dictionary<string, string?>
         {
@@ -51,7 +63,7 @@ public class RateLimitDecisionBenchmarks
             order: 0,
             new EndpointMetadataCollection(new AuthorizeAttribute(), new HttpMethodMetadata(["GET"])),
             Route);
-        _callers = [.. Enumerable.Range(0, Callers).Select(_ => SignedIn(MongoDB.Bson.ObjectId.GenerateNewId().ToString()))];
+        _callers = await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => SignedInAsync(MongoDB.Bson.ObjectId.GenerateNewId().ToString(), Principal)));
     }
 
     [GlobalCleanup]
@@ -64,12 +76,20 @@ public class RateLimitDecisionBenchmarks
     [Benchmark]
     public ValueTask<RateLimitDecision> Decision() => _limits.DecideForEndpointAsync(NextRequest());
 
-    /// <summary>The principal the API gives a request whose access token passed (<see cref="SessionPrincipal"/>).</summary>
-    private static SessionPrincipal SignedIn(string userId)
+    /// <summary>
+    /// The claims of a real access token for <paramref name="userId"/>, as validating it yields them, in the principal the
+    /// API gives a request whose token passed (<see cref="SessionPrincipal"/>) or in a plain one, read from its claims
+    /// (<see cref="CallerPrincipal.Claims"/>).
+    /// </summary>
+    private static async Task<ClaimsPrincipal> SignedInAsync(string userId, CallerPrincipal kind)
     {
+        var settings = new AuthOptions { SigningKey = new string('k', 64) };
         var sessionId = Guid.NewGuid().ToString("N");
-        var identity = new ClaimsIdentity([new Claim(AccessTokens.UserIdClaim, userId), new Claim(AccessTokens.SessionIdClaim, sessionId)], "Bearer");
-        return new SessionPrincipal(identity, new SessionReference(userId, sessionId));
+        var (token, _) = new AccessTokens(Options.Create(settings), TimeProvider.System).Issue(userId, sessionId, []);
+        var validated = await new JsonWebTokenHandler().ValidateTokenAsync(token, AccessTokens.ValidationParameters(settings));
+        return kind is CallerPrincipal.Session
+            ? new SessionPrincipal(validated.ClaimsIdentity, new SessionReference(userId, sessionId))
+            : new ClaimsPrincipal(validated.ClaimsIdentity);
     }
 
     private DefaultHttpContext NextRequest()
