@@ -28,7 +28,7 @@ internal sealed class InProcessHost<TEntryPoint>(IReadOnlyDictionary<string, str
             ["ConnectionStrings:redis"] = await fixture.ConnectionStringAsync("redis"),
             ["ConnectionStrings:harmonia"] = await fixture.ConnectionStringAsync("harmonia"),
             ["ConnectionStrings:mail"] = await fixture.ConnectionStringAsync("mail"),
-            // Nothing on the test process's console, for the reason the AppHosts log only errors (AppHostFixture.QuietConsole).
+            // Nothing on the test process's console, for the reason the AppHosts log only errors (TestAppHost.QuietConsole).
             // Tests that read an instance's logs add a provider of their own.
             ["Logging:Console:LogLevel:Default"] = "None",
         };

@@ -149,7 +149,6 @@ public sealed class ClusterTests(ClusterAppHostFixture cluster)
         return keys;
     }
 
-
     /// <summary>The admin role needs a verified address, so the cluster's administrator verifies it through the mail server.</summary>
     private async Task<SignedInUser> AdminAsync(HttpClient api)
     {

@@ -42,7 +42,7 @@ internal static class JobRecoveryScenarios
     {
         var user = await RegisterAndLoginAsync(api);
         var jobs = new List<Job>();
-        for (var i = 0; i < AppHostFixture.WorkerConcurrency + 2; i++)
+        for (var i = 0; i < TestAppHost.WorkerConcurrency + 2; i++)
         {
             jobs.Add(await SubmitSongAsync(api, user.Tokens.AccessToken, $"{prompt} {i}", durationSeconds: 10));
         }

@@ -6,7 +6,7 @@ namespace Harmonia.IntegrationTests.RateLimiting;
 /// small quota gets instances of its own: small quotas, and a key prefix no other instance uses, so its counts
 /// start empty and nobody else's requests land in them. Instances started with the same settings share counts
 /// through Redis exactly as replicas do. Their decisions wait for Redis as long as the AppHost's replicas' do
-/// (<see cref="AppHostFixture.DecisionTimeout"/>): on a busy machine a decision slower than the shipped timeout
+/// (<see cref="TestAppHost.DecisionTimeout"/>): on a busy machine a decision slower than the shipped timeout
 /// falls back to the local limit, where each instance admits the whole quota, and a test counting admissions
 /// would see the outage behaviour instead of the one it asks about. The outage tests ask for the shipped timeout.
 /// </summary>
@@ -17,7 +17,7 @@ internal static class IsolatedQuotas
         var settings = new Dictionary<string, string?>
         {
             ["Harmonia:RateLimiting:KeyPrefix"] = $"rate-test-{Guid.NewGuid():N}",
-            ["Harmonia:RateLimiting:RedisTimeout"] = AppHostFixture.DecisionTimeout,
+            ["Harmonia:RateLimiting:RedisTimeout"] = TestAppHost.DecisionTimeout,
         };
         foreach (var (key, value) in quotas)
         {
