@@ -7,8 +7,9 @@ namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
 /// The distributed decision at in-memory cost for busy callers. A caller seen fewer than
-/// <see cref="MinimumDemand"/> times within a lease duration is decided in Redis request by request, exactly as
-/// every replica's count stands. A busier caller's decision in Redis also leases this replica a share of what
+/// <see cref="MinimumDemand"/> times within a lease duration, or under a policy whose quota cannot sustain that many
+/// (<see cref="Leasable"/>), is decided in Redis request by request, exactly as every replica's count stands. A
+/// busier caller's decision in Redis also leases this replica a share of what
 /// the window has left, sized to the caller's requests here within one lease duration; the replica admits from
 /// it in memory. Once three quarters of a lease are spent, by units or time, one call beside the request asks for the next
 /// lease and settles the previous one (returning what went unused), so a steady caller's requests never wait for
@@ -60,7 +61,7 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
                 taken = caller.TryTake(sentAt, policy, timeProvider, out decision);
                 if (taken)
                 {
-                    if (caller.Demand >= MinimumDemand && caller.ShouldRenew(sentAt))
+                    if (Busy(caller, policy) && caller.ShouldRenew(sentAt))
                     {
                         renewal = BeginRenewal(caller);
                     }
@@ -69,7 +70,7 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
                 {
                     // After waiting once for a lease that had no unit left for this request, it is decided alone, so
                     // near the limit concurrent requests pay one round trip each rather than queueing for another lease.
-                    var want = waited || caller.Demand < MinimumDemand ? 0 : caller.Demand;
+                    var want = waited || !Busy(caller, policy) ? 0 : caller.Demand;
                     pending = want > 0 ? caller.Pending : null;
                     renewing = want > 0 && pending is null ? caller.Renewal : null;
                     if (pending is null && renewing is null)
@@ -182,6 +183,16 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
             done.SetResult();
         }
     }
+
+    private bool Busy(CallerLease caller, RateLimitPolicy policy) => caller.Demand >= MinimumDemand && Leasable(policy);
+
+    /// <summary>
+    /// Whether <paramref name="policy"/>'s quota admits at least <see cref="MinimumDemand"/> requests per lease
+    /// duration. Under a smaller one (the shipped 100 a minute) a caller busy enough for a lease is refused within
+    /// seconds anyway, and a lease would only hold units that the caller's requests on another replica are then
+    /// refused for, if its requests here stop first.
+    /// </summary>
+    private bool Leasable(RateLimitPolicy policy) => policy.Limit * _leaseDuration.Ticks >= MinimumDemand * policy.Window.Ticks;
 
     private CallerLease Arrive(string key)
     {

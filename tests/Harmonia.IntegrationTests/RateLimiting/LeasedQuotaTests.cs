@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net;
 using Harmonia.Api.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,8 @@ public sealed class LeasedQuotaTests(AppHostFixture fixture)
     [Fact]
     public async Task UnderConcurrentLoadOnTwoInstancesNoWindowAdmitsMoreThanTheQuota()
     {
-        const int quota = 30;
+        // Ten per lease duration: enough for leases (LeasedWindow.MinimumDemand), few enough to run out all the time.
+        const int quota = 40;
         var window = TimeSpan.FromSeconds(1);
         var settings = IsolatedQuotas.Settings(("SignedIn:Limit", $"{quota}"), ("SignedIn:Window", "00:00:01"), ("LeaseDuration", "00:00:00.250"));
         await using var instanceA = await InProcessApi.StartAsync(fixture, settings);
@@ -87,6 +89,31 @@ public sealed class LeasedQuotaTests(AppHostFixture fixture)
         Assert.Equal(LeasedWindow.MinimumDemand, scopes.GetValueOrDefault("distributed"));
         Assert.Equal(admitted - LeasedWindow.MinimumDemand, scopes.GetValueOrDefault("leased"));
         Assert.True(admitted > 4 * LeasedWindow.MinimumDemand, $"{admitted} requests in two seconds: too few to spend several leases.");
+    }
+
+    [Fact]
+    public async Task UnderTheShippedQuotaABusyCallerIsDecidedInRedisRequestByRequest()
+    {
+        var shipped = new RateLimitingOptions().SignedIn;
+        var settings = IsolatedQuotas.Settings(("SignedIn:Limit", $"{shipped.Limit}"), ("SignedIn:Window", shipped.Window.ToString("c", CultureInfo.InvariantCulture)));
+        await using var instance = await InProcessApi.StartAsync(fixture, settings);
+        using var decisions = new MetricCollector<long>(instance.Services.GetRequiredService<IMeterFactory>(), RateLimitMetrics.MeterName, RateLimitMetrics.DecisionsName);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        // Busy enough for a lease under a large quota (LeasedWindow.MinimumDemand within a second), but 100 a minute
+        // cannot sustain that: a lease would only hold units the caller's requests elsewhere are refused for.
+        for (var request = 0; request < 3 * LeasedWindow.MinimumDemand; request++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(client, "/users/me", user.Tokens.AccessToken));
+        }
+
+        var scopes = decisions.GetMeasurementSnapshot()
+            .Where(decision => decision.Tags[RateLimitMetrics.PolicyTag] is RateLimitPolicies.SignedInName)
+            .Select(decision => (string)decision.Tags[RateLimitMetrics.ScopeTag]!)
+            .ToList();
+        Assert.Equal(3 * LeasedWindow.MinimumDemand, scopes.Count);
+        Assert.All(scopes, scope => Assert.Equal("distributed", scope));
     }
 
     [Fact]
