@@ -34,6 +34,8 @@ public static class HarmoniaCacheExtensions
         builder.Services.AddSingleton<CachedTypes>();
         builder.Services.AddSingleton<CacheMetrics>();
         builder.Services.AddSingleton<CacheInvalidator>();
+        builder.Services.AddSingleton<InvalidationRepeats>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InvalidationRepeats>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(FusionCacheMeters));
         // Created at start, so its gauges report from the first export on.
         builder.Services.ActivateSingleton<LocalCacheStatistics>();

@@ -35,6 +35,14 @@ public sealed class HarmoniaCacheOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan DistributedCacheTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long after an invalidation or a write-through it is made again (<see cref="InvalidationRepeats"/>), and so
+    /// how long an older value stored by a read that raced the write can last. Longer than such a read takes to store
+    /// what it read: the longest area's <c>FactoryHardTimeout</c> (3 s) and one Redis write (<see cref="DistributedCacheTimeout"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan InvalidationRepeatDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>After an L2 or backplane failure, how long to stop trying Redis before probing it again.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan CircuitBreakerDuration { get; set; } = TimeSpan.FromSeconds(5);

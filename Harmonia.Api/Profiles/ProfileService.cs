@@ -28,10 +28,12 @@ public sealed class ProfileService(
 
     /// <summary>
     /// Caches a new account's profile on every replica. Ids are predictable, so its id may have been looked up
-    /// before it existed; this replaces that cached "not found".
+    /// before it existed; this replaces that cached "not found". A lookup that raced the sign-up can only store a
+    /// "not found" over it, which lives for the area's <see cref="CacheAreaOptions.MissExpiration"/> anyway, so
+    /// this write-through is not repeated (docs/caching.md).
     /// </summary>
     public async Task AddAsync(UserDocument user, CancellationToken cancellationToken) =>
-        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created", cancellationToken);
+        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created", repeat: false, cancellationToken);
 
     /// <summary>Applies the changes; null when the user no longer exists.</summary>
     public async Task<CachedProfile?> UpdateAsync(string userId, UpdateProfileRequest request, CancellationToken cancellationToken)
@@ -63,17 +65,25 @@ public sealed class ProfileService(
         }
 
         var profile = CachedProfile.From(updated);
-        await StoreAsync(userId, profile, "profile-updated", cancellationToken);
+        await StoreAsync(userId, profile, "profile-updated", repeat: true, cancellationToken);
         return profile;
     }
 
-    /// <summary>Writes the profile through, or drops the entry, as the area is configured; on every replica either way.</summary>
-    private async Task StoreAsync(string userId, CachedProfile profile, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the profile through, or drops the entry, as the area is configured; on every replica either way. A
+    /// removal is always made again a few seconds later (<see cref="CacheInvalidator"/>); a write-through when
+    /// <paramref name="repeat"/> says so.
+    /// </summary>
+    private async Task StoreAsync(string userId, CachedProfile profile, string reason, bool repeat, CancellationToken cancellationToken)
     {
         var key = ProfileKeys.Profile(userId);
         if (Area.WriteThrough)
         {
             await cache.SetAsync(key, profile, Area.EntryOptions, cancellationToken: cancellationToken);
+            if (repeat)
+            {
+                invalidator.WroteThrough(ProfileKeys.Area, key);
+            }
         }
         else
         {

@@ -123,6 +123,7 @@ public sealed class CancelledRedisCallTests
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<CacheMetrics>();
         builder.Services.AddSingleton<CacheInvalidator>();
+        builder.Services.AddSingleton<InvalidationRepeats>();
         builder.AddJobProcessing();
         return builder.Build();
     }
