@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
@@ -35,6 +36,7 @@ public static class HarmoniaCacheExtensions
         builder.Services.AddSingleton<CacheMetrics>();
         builder.Services.AddSingleton<CacheInvalidator>();
         builder.Services.AddSingleton<InvalidationRepeats>();
+        builder.Services.AddSingleton<IValidateOptions<CacheAreaOptions>, InvalidationRepeatDelayValidation>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InvalidationRepeats>());
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(FusionCacheMeters));
         // Created at start, so its gauges report from the first export on.

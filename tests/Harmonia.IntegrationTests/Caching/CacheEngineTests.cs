@@ -24,6 +24,8 @@ public sealed class CacheEngineTests(AppHostFixture fixture)
             ["Harmonia:Cache:Backplane"] = "false",
             ["Harmonia:Cache:Areas:profile:LocalExpiration"] = ShortLocalExpiration.ToString(),
             ["Harmonia:Cache:DistributedCacheTimeout"] = "00:00:05",
+            // Repeats must outlast the slowest read, which now includes that Redis wait.
+            ["Harmonia:Cache:InvalidationRepeatDelay"] = "00:00:10",
         });
         using var client = isolated.CreateClient();
         Assert.Equal("Before", await DisplayNameAsync(client, user));
