@@ -5,7 +5,8 @@ namespace Harmonia.Caching;
 /// <summary>
 /// The one way features drop cached data after MongoDB has changed, so every invalidation is counted by area
 /// and reason. With FusionCache the removal reaches every replica's L1 through the Redis backplane. Every
-/// invalidation, and every write-through, is made again a few seconds later (<see cref="InvalidationRepeats"/>).
+/// invalidation, and every write-through reported to <see cref="WroteThrough"/>, is made again a few seconds later
+/// (<see cref="InvalidationRepeats"/>).
 /// </summary>
 public sealed class CacheInvalidator(HybridCache cache, CacheMetrics metrics, InvalidationRepeats repeats)
 {

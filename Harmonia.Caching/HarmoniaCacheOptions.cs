@@ -38,7 +38,8 @@ public sealed class HarmoniaCacheOptions
     /// <summary>
     /// How long after an invalidation or a write-through it is made again (<see cref="InvalidationRepeats"/>), and so
     /// how long an older value stored by a read that raced the write can last. Longer than such a read takes to store
-    /// what it read: the longest area's <c>FactoryHardTimeout</c> (3 s) and one Redis write (<see cref="DistributedCacheTimeout"/>).
+    /// what it read: the longest area's <c>FactoryHardTimeout</c> (3 s) and one Redis write (<see cref="DistributedCacheTimeout"/>),
+    /// checked at start (<see cref="InvalidationRepeatDelayValidation"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan InvalidationRepeatDelay { get; set; } = TimeSpan.FromSeconds(5);
