@@ -21,7 +21,14 @@ namespace Harmonia.IntegrationTests.Caching;
 public sealed class InvalidationRepeatTests(AppHostFixture fixture)
 {
     /// <summary>The shipped repeat delay; the older value must be gone within it, plus room for a busy machine.</summary>
-    private static readonly TimeSpan RepeatDelay = new HarmoniaCacheOptions().InvalidationRepeatDelay;
+    internal static readonly TimeSpan RepeatDelay = new HarmoniaCacheOptions().InvalidationRepeatDelay;
+
+    /// <summary>Waits until this process has repeated one invalidation in <paramref name="area"/>, as <paramref name="invalidations"/> heard it.</summary>
+    internal static Task UntilRepeatedAsync(MetricRecorder invalidations, string area, TimeSpan within) =>
+        Eventually.HoldsAsync(
+            () => Task.FromResult(invalidations.Sum("harmonia.cache.invalidations", ("area", area), ("reason", InvalidationRepeats.Reason)) == 1),
+            within,
+            $"an invalidation in the {area} area is repeated");
 
     [Fact]
     public async Task AnOlderProfileStoredAfterAWriteThroughIsGoneWithinTheRepeatDelay()
@@ -35,9 +42,7 @@ public sealed class InvalidationRepeatTests(AppHostFixture fixture)
 
         using var patched = await SendAsync(client, HttpMethod.Patch, "/users/me", user.Tokens.AccessToken, new { displayName = "After" });
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        var area = instance.Services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>().Get(ProfileKeys.Area);
-        await instance.Services.GetRequiredService<HybridCache>().SetAsync(
-            ProfileKeys.Profile(user.Id), before, area.EntryOptions, cancellationToken: TestContext.Current.CancellationToken);
+        await StoreAsALateReadWouldAsync(instance.Services, ProfileKeys.Area, ProfileKeys.Profile(user.Id), before);
 
         // Without the repeat this would hold until the area's Expiration, on the instance and on every replica.
         Assert.Equal("Before", await DisplayNameAsync(client, user));
@@ -70,10 +75,7 @@ public sealed class InvalidationRepeatTests(AppHostFixture fixture)
             async () => await DisplayNameAsync(cutOffClient, user) == "After",
             TimeSpan.FromSeconds(2),
             "the cut-off instance reads the changed profile from Redis");
-        await Eventually.HoldsAsync(
-            () => Task.FromResult(repeats.Sum("harmonia.cache.invalidations", ("area", ProfileKeys.Area), ("reason", InvalidationRepeats.Reason)) == 1),
-            TimeSpan.FromSeconds(10),
-            "the profile's write-through is repeated");
+        await UntilRepeatedAsync(repeats, ProfileKeys.Area, TimeSpan.FromSeconds(10));
 
         // The repeat's notice reaches the cut-off instance over the backplane; until then its copy is still fresh.
         string? cacheStatus = null;
@@ -104,18 +106,20 @@ public sealed class InvalidationRepeatTests(AppHostFixture fixture)
         Assert.Empty(before.Items);
 
         var added = await library.AddPlaylistAsync("Added during a read");
-        var area = instance.Services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>().Get(LibraryKeys.Area);
-        await instance.Services.GetRequiredService<HybridCache>().SetAsync(
-            LibraryKeys.Page(user.Id, firstPage.NormalizedFilter, firstPage.PageNumber),
-            before,
-            area.EntryOptions,
-            [LibraryKeys.Tag(user.Id)],
-            TestContext.Current.CancellationToken);
+        await StoreAsALateReadWouldAsync(
+            instance.Services, LibraryKeys.Area, LibraryKeys.Page(user.Id, firstPage.NormalizedFilter, firstPage.PageNumber), before, [LibraryKeys.Tag(user.Id)]);
 
         Assert.Empty((await library.GetPageAsync()).Items);
         await Eventually.HoldsAsync(
             async () => (await library.GetPageAsync()).Items.Select(item => item.Id).SequenceEqual([added.Id]),
             RepeatDelay + TimeSpan.FromSeconds(5),
             "the repeated tag invalidation drops the older page, and the next read takes the new one from MongoDB");
+    }
+
+    /// <summary>The race's last step: the value read before the write is stored with the area's options after it.</summary>
+    private static async Task StoreAsALateReadWouldAsync<T>(IServiceProvider services, string area, string key, T value, IEnumerable<string>? tags = null)
+    {
+        var options = services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>().Get(area);
+        await services.GetRequiredService<HybridCache>().SetAsync(key, value, options.EntryOptions, tags, TestContext.Current.CancellationToken);
     }
 }
