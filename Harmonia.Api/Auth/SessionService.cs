@@ -71,17 +71,8 @@ public sealed partial class SessionService(
 
         var expiresAt = RefreshTokenExpiry(session, now);
         var pair = Mint(session, RolesOf(user), expiresAt, now, out var successorHash);
-        var spend = Builders<RefreshTokenDocument>.Update.Set(token => token.UsedAt, now);
-        if (options.Value.RefreshReuseGrace > TimeSpan.Zero)
-        {
-            spend = spend.Set(token => token.Successor, RefreshTokens.Seal(refreshToken, pair));
-        }
-
-        var spent = await store.RefreshTokens.FindOneAndUpdateAsync(
-            Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash) & Builders<RefreshTokenDocument>.Filter.Eq(token => token.UsedAt, null),
-            spend,
-            cancellationToken: cancellationToken);
-        if (spent is null)
+        var successor = options.Value.RefreshReuseGrace > TimeSpan.Zero ? RefreshTokens.Seal(refreshToken, pair) : null;
+        if (!await store.TrySpendRefreshTokenAsync(hash, now, successor, cancellationToken))
         {
             // A concurrent exchange of the same token won; its pair is sealed in the record now.
             return await FindRefreshTokenAsync(hash, cancellationToken) is { } winner

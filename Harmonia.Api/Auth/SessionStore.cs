@@ -16,6 +16,27 @@ public sealed class SessionStore(IMongoDatabase database)
 
     public IMongoCollection<RefreshTokenDocument> RefreshTokens { get; } = database.GetCollection<RefreshTokenDocument>(RefreshTokensName);
 
+    /// <summary>
+    /// Spends the unspent refresh token with <paramref name="hash"/>, sealing <paramref name="successor"/> into its record;
+    /// false when it was spent already. Of concurrent spends exactly one wins. An update rather than a find-and-modify:
+    /// jongodb, the MongoDB-wire server of local runs and tests, lets concurrent find-and-modifies of one document both
+    /// match (docs/infrastructure.md); its updates are atomic, as both are on MongoDB.
+    /// </summary>
+    public async Task<bool> TrySpendRefreshTokenAsync(string hash, DateTime usedAt, byte[]? successor, CancellationToken cancellationToken)
+    {
+        var spend = Builders<RefreshTokenDocument>.Update.Set(token => token.UsedAt, usedAt);
+        if (successor is not null)
+        {
+            spend = spend.Set(token => token.Successor, successor);
+        }
+
+        var spent = await RefreshTokens.UpdateOneAsync(
+            Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash) & Builders<RefreshTokenDocument>.Filter.Eq(token => token.UsedAt, null),
+            spend,
+            cancellationToken: cancellationToken);
+        return spent.ModifiedCount == 1;
+    }
+
     public sealed class Indexes : IMongoIndexes
     {
         public IReadOnlyList<string> Collections => [SessionsName, RefreshTokensName];

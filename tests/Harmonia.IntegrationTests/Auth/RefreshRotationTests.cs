@@ -21,22 +21,32 @@ public sealed class RefreshRotationTests(AppHostFixture fixture)
 
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
+    /// <summary>Several sessions, each exchanging its token several times at once on both replicas; the spend itself is raced in <see cref="RefreshTokenSpendTests"/>.</summary>
     [Fact]
     public async Task ConcurrentRefreshesWithOneTokenOnBothReplicasGetTheSamePair()
     {
+        const int Sessions = 4;
+        const int ExchangesPerReplica = 3;
         var replicas = fixture.CreateApiReplicaClients();
-        var user = await RegisterAndLoginAsync(replicas[0]);
+        var users = await Task.WhenAll(Enumerable.Range(0, Sessions).Select(_ => RegisterAndLoginAsync(replicas[0])));
+        var refreshTokens = users.Select(user => user.Tokens.RefreshToken);
 
-        var responses = await Task.WhenAll(replicas.Select(replica => RefreshAsync(replica, user.Tokens.RefreshToken)));
+        var exchanges = await Task.WhenAll(refreshTokens.Select(refreshToken => Task.WhenAll(
+            replicas.SelectMany(replica => Enumerable.Repeat(replica, ExchangesPerReplica)).Select(replica => RefreshAsync(replica, refreshToken)))));
 
-        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.Status));
-        Assert.Equal(responses[0].Tokens, responses[1].Tokens);
-        foreach (var replica in replicas)
+        foreach (var responses in exchanges)
         {
-            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", responses[0].Tokens!.AccessToken));
+            Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.Status));
+            Assert.All(responses, response => Assert.Equal(responses[0].Tokens, response.Tokens));
         }
 
-        var next = await RefreshAsync(replicas[1], responses[0].Tokens!.RefreshToken);
+        var pair = exchanges[0][0].Tokens!;
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", pair.AccessToken));
+        }
+
+        var next = await RefreshAsync(replicas[1], pair.RefreshToken);
         Assert.Equal(HttpStatusCode.OK, next.Status);
     }
 
