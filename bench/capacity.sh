@@ -5,7 +5,7 @@
 # wrk's maximum; the generator shares the two cores with the API, so that rate can lie beyond what both together
 # carry, and a cell there measures a backlog, not the server. This finds where that edge is.
 # --smoke runs one low rate for a second, to keep the script working (the test suite runs it on every change).
-# Usage: bench/capacity.sh [--rates 8000,12000,16000] [--duration S] [--out DIR] [--smoke]
+# Usage: bench/capacity.sh [--rates 8000,12000,16000] [--duration S] [--out DIR] [--smoke] [--configuration C] [--no-build]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +22,8 @@ while (($#)); do
     --duration) DURATION=$2; shift ;;
     --out) OUT=$2; shift ;;
     --smoke) RATES=500 DURATION=1 WARMUP=1 ;;
+    --configuration) CONFIGURATION=$2; shift ;;
+    --no-build) NO_BUILD=1 ;;
     *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
   shift
@@ -32,11 +34,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 ensure_tool wrk wrk
 
-log "building the API and the load generator (Release)"
-for project in bench/Harmonia.Bench.Api bench/Harmonia.LoadGenerator; do
-  dotnet build "$ROOT/$project" -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || die "build of $project failed; see $OUT/build.log"
-done
-API_DLL=$ROOT/bench/Harmonia.Bench.Api/bin/Release/net10.0/Harmonia.Bench.Api.dll
+build_bench Harmonia.Bench.Api Harmonia.LoadGenerator
+API_DLL=$(bench_dll Harmonia.Bench.Api)
 start_redis "$OUT"
 start_jongodb "$OUT"
 API=http://127.0.0.1:$(free_port)

@@ -15,7 +15,7 @@
 #      three primaries, one after the other, reported as ratios cluster / single.
 #   7. an L1 hit through the HybridCache API (BenchmarkDotNet, in process: time and bytes per read).
 # The report ends with issue 21's goals, each met or not, from the numbers of this one run.
-# It builds Release, starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
+# It builds Release (or runs what --configuration and --no-build name), starts redis-server, jongodb, the API and the worker itself (`dotnet X.dll`, no AppHost), and
 # stops all of them however it ends. The API and the worker are the benchmark hosts in bench/Harmonia.Bench.*: the
 # product's own registrations plus the floor endpoints, unlimited twins of the measured endpoints, switchable cache
 # levels and rate limiting, and a no-op generator.
@@ -68,6 +68,7 @@ usage() {
   echo "         --job-rates N,N --job-seconds S --burst-jobs N --job-warmup N --worker-concurrency N --hashing-rate N --flood-rate N"
   echo "         --job-users N --notify-clients N,N --notify-seconds S"
   echo "         --steps modes,memory,jobs,notify,hashing,cluster,l1 --out DIR (default artifacts/bench/<time>)"
+  echo "         --configuration Debug|Release (default Release) --no-build (run what is built)"
 }
 
 while (($#)); do
@@ -96,6 +97,8 @@ while (($#)); do
     --flood-rate) FLOOD_RATE=$2; shift ;;
     --steps) STEPS=$2 STEPS_GIVEN=1; shift ;;
     --out) OUT=$2; shift ;;
+    --configuration) CONFIGURATION=$2; shift ;;
+    --no-build) NO_BUILD=1 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -115,12 +118,9 @@ ensure_tool curl curl
 log "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 log "results in $OUT"
 
-log "building the API, the worker and the load generator (Release)"
-for project in bench/Harmonia.Bench.Api bench/Harmonia.Bench.Worker bench/Harmonia.LoadGenerator; do
-  dotnet build "$ROOT/$project" -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || die "build of $project failed; see $OUT/build.log"
-done
-API_DLL=$ROOT/bench/Harmonia.Bench.Api/bin/Release/net10.0/Harmonia.Bench.Api.dll
-WORKER_DLL=$ROOT/bench/Harmonia.Bench.Worker/bin/Release/net10.0/Harmonia.Bench.Worker.dll
+build_bench Harmonia.Bench.Api Harmonia.Bench.Worker Harmonia.LoadGenerator
+API_DLL=$(bench_dll Harmonia.Bench.Api)
+WORKER_DLL=$(bench_dll Harmonia.Bench.Worker)
 
 COUNTERS=${XDG_CACHE_HOME:-$HOME/.cache}/harmonia/tools/dotnet-counters
 if [[ ! -x $COUNTERS ]]; then
@@ -588,7 +588,7 @@ fi
 if step l1; then
   log "l1: ProfileReadBenchmarks.L1Hit (BenchmarkDotNet ShortRun, in process)"
   HARMONIA_BENCH_REDIS_PORT=$REDIS_PORT HARMONIA_BENCH_MONGO_PORT=$MONGO_PORT \
-    dotnet run -c Release --project "$ROOT/bench/Harmonia.Benchmarks" -- --artifacts "$OUT/l1" --filter '*ProfileReadBenchmarks.L1Hit*' ${MICRO_JOB:+"$MICRO_JOB"} \
+    dotnet run -c "$CONFIGURATION" ${NO_BUILD:+--no-build} --project "$ROOT/bench/Harmonia.Benchmarks" -- --artifacts "$OUT/l1" --filter '*ProfileReadBenchmarks.L1Hit*' ${MICRO_JOB:+"$MICRO_JOB"} \
     >"$OUT/l1.txt" 2>&1 || die "the L1 hit benchmark failed (see $OUT/l1.txt)"
   # BenchmarkDotNet's CSV report, one row per engine: Mean like "812.3 ns" or "1.234 μs" (anything but ns, ms and s
   # is taken as µs, whichever micro sign it is written with), Allocated like "904 B".

@@ -3,7 +3,7 @@
 # the level that answers them, for both cache engines, FusionCache's own L1 hit below the HybridCache API (the floor
 # under issue 21's goal 4), library page reads with the distributed lock off and on, the JSON of cached values
 # and responses, and the rate-limit decision before every request, with allocations. Starts redis-server and jongodb on free loopback ports for the run and stops them however it ends.
-# Usage: bench/micro.sh [--smoke] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter '*L1Hit*']
+# Usage: bench/micro.sh [--smoke] [--out DIR] [--configuration C] [--no-build] [BenchmarkDotNet arguments, e.g. --filter '*L1Hit*']
 #   --smoke  every benchmark once (BenchmarkDotNet's Dry job), to keep them working
 set -euo pipefail
 
@@ -16,6 +16,8 @@ ARGS=()
 while (($#)); do
   case $1 in
     --out) OUT=$2; shift ;;
+    --configuration) CONFIGURATION=$2; shift ;;
+    --no-build) NO_BUILD=1 ;;
     *) ARGS+=("$1") ;;
   esac
   shift
@@ -31,4 +33,4 @@ log "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); res
 start_redis "$OUT"
 start_jongodb "$OUT"
 export HARMONIA_BENCH_REDIS_PORT=$REDIS_PORT HARMONIA_BENCH_MONGO_PORT=$MONGO_PORT
-dotnet run -c Release --project "$ROOT/bench/Harmonia.Benchmarks" -- --artifacts "$OUT" "${ARGS[@]}"
+dotnet run -c "$CONFIGURATION" ${NO_BUILD:+--no-build} --project "$ROOT/bench/Harmonia.Benchmarks" -- --artifacts "$OUT" "${ARGS[@]}"

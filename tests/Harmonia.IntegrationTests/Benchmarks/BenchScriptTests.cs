@@ -65,11 +65,15 @@ public sealed partial class BenchScriptTests
         }
     }
 
-    /// <summary>Runs the script with its results in <paramref name="output"/>; returns its exit code and the end of what it printed.</summary>
+    /// <summary>
+    /// Runs the script with its results in <paramref name="output"/> on the build these tests were built with (they
+    /// reference the benchmark projects for it); returns its exit code and the end of what it printed.
+    /// </summary>
     private static async Task<(int ExitCode, string LogTail)> RunAsync(string script, DirectoryInfo output, params string[] arguments)
     {
-        var root = typeof(BenchScriptTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
-        var startInfo = new ProcessStartInfo("bash", [Path.Combine(root, script), .. arguments, "--out", output.FullName])
+        var root = Metadata("RepositoryRoot");
+        var startInfo = new ProcessStartInfo(
+            "bash", [Path.Combine(root, script), .. arguments, "--configuration", Metadata("Configuration"), "--no-build", "--out", output.FullName])
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
@@ -95,6 +99,9 @@ public sealed partial class BenchScriptTests
             }
         }
     }
+
+    private static string Metadata(string key) =>
+        typeof(BenchScriptTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(attribute => attribute.Key == key).Value!;
 
     /// <summary>A table cell with nothing in it, or NaN: a measurement the script lost.</summary>
     [GeneratedRegex(@"\|[ \t]+\||\bNaN\b")]
