@@ -21,7 +21,7 @@ public sealed class EagerRefreshTests(AppHostFixture fixture)
 
     private static readonly Dictionary<string, string?> ShortLives = new()
     {
-        ["Harmonia:Cache:Areas:profile:Expiration"] = "00:00:10",
+        ["Harmonia:Cache:Areas:profile:Expiration"] = Expiration.ToString(),
         ["Harmonia:Cache:Areas:profile:LocalExpiration"] = "00:00:08",
         ["Harmonia:Cache:Areas:profile:EagerRefreshThreshold"] = "0.5",
     };
