@@ -31,7 +31,7 @@ source "$ROOT/bench/lib.sh"
 USERS=300            # seeded users; jongodb's writes slow with the square of a collection's size, so keep it modest
 ITEMS=5              # library items per user
 DURATION=10          # seconds measured per mode and endpoint
-PAIRED_ROUNDS=5      # interleaved rounds of the cells goals 1 and 2 compare (measure_paired)
+PAIRED_ROUNDS=6      # interleaved rounds of the cells goals 1 and 2 compare; a multiple of 3 puts each cell in each place alike (measure_paired)
 PAIRED_SECONDS=5     # seconds per cell and round
 PAIRED_LEAD_IN=1     # seconds each paired cell runs unmeasured first, so it measures its steady state (measure_paired)
 WARMUP=10            # seconds each endpoint runs after an API starts, discarded: tier-1 JIT competes for the 2 cores
@@ -323,18 +323,22 @@ paired_ratio() {
 # API processes minutes apart, and the machine's drift alone moved such ratios by more than the goals' margin from
 # one run to the next (docs/benchmarks.md). So the goals compare cells measured in one process instead: each
 # endpoint with limits and its unlimited twins (bench/Harmonia.Bench.Api/UnlimitedTwins.cs), interleaved for
-# PAIRED_ROUNDS rounds, by the median of the rounds' ratios (paired_ratio). Each cell first runs PAIRED_LEAD_IN
+# PAIRED_ROUNDS rounds, by the median of the rounds' ratios (paired_ratio). Each round starts one cell later than the
+# one before it, so whatever a cell's place in a round does to it (the cell after an idle endpoint, the machine's
+# drift within a round) falls on every cell alike instead of always on the same side of a ratio. Each cell first runs PAIRED_LEAD_IN
 # seconds unmeasured: a round leaves each endpoint idle for two cells, long enough for every caller's lease to lapse,
 # and the cell with limits would otherwise also measure 300 callers earning their leases again (about 3,000 Redis
 # calls in its first second, most of the cell's; docs/benchmarks.md), a cold start the other two cells do not have.
 measure_paired() {
-  local round endpoint path cell
+  local round endpoint path cell cells first
   local -A paths=([users]="/users/{id}" [library]="/library")
   warm_up "/bench/unlimited/users/{id}" "/bench/unlimited/library" "/bench/unlimited/floor/users/{id}" "/bench/unlimited/floor/library"
   for round in $(seq "$PAIRED_ROUNDS"); do
     for endpoint in users library; do
       path=${paths[$endpoint]}
-      for cell in "hybrid/$endpoint/on $path" "hybrid/$endpoint/off /bench/unlimited$path" "floor/$endpoint/off /bench/unlimited/floor$path"; do
+      cells=("hybrid/$endpoint/on $path" "hybrid/$endpoint/off /bench/unlimited$path" "floor/$endpoint/off /bench/unlimited/floor$path")
+      first=$(((round - 1) % ${#cells[@]}))
+      for cell in "${cells[@]:first}" "${cells[@]:0:first}"; do
         if ((PAIRED_LEAD_IN > 0)); then WARMUP=$PAIRED_LEAD_IN warm_up "${cell#* }"; fi
         measure_wrk "paired$round/${cell%% *}" "${cell#* }" "$PAIRED_SECONDS"
       done
