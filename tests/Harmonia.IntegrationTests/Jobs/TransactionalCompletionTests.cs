@@ -20,7 +20,7 @@ public sealed class TransactionalCompletionTests(AppHostFixture fixture)
     [Fact]
     public async Task OnAReplicaSetTheSongTheLibraryItemAndTheCompletionAreCommittedTogether()
     {
-        await using var mongo = await ReplicaSetMongo.StartAsync(fixture);
+        await using var mongo = await OwnMongo.StartReplicaSetAsync(fixture);
         var settings = Settings(mongo);
         await using var api = await InProcessApi.StartAsync(fixture, settings);
         await using var worker = await InProcessWorker.StartAsync(fixture, settings);
@@ -40,7 +40,7 @@ public sealed class TransactionalCompletionTests(AppHostFixture fixture)
     [Fact]
     public async Task OnAReplicaSetAnAttemptThatLostItsJobLeavesNoSongLibraryItemOrAudioBehind()
     {
-        await using var mongo = await ReplicaSetMongo.StartAsync(fixture);
+        await using var mongo = await OwnMongo.StartReplicaSetAsync(fixture);
         var settings = Settings(mongo);
         await using var api = await InProcessApi.StartAsync(fixture, settings);
         await using var worker = await InProcessWorker.StartAsync(fixture, settings, new TakenOverWhileGenerating(Database(mongo)));
@@ -61,13 +61,13 @@ public sealed class TransactionalCompletionTests(AppHostFixture fixture)
             Builders<BsonDocument>.Filter.Eq("filename", $"{job.Id}.wav"), cancellationToken: TestContext.Current.CancellationToken));
     }
 
-    private static Dictionary<string, string?> Settings(ReplicaSetMongo mongo) => new()
+    private static Dictionary<string, string?> Settings(OwnMongo mongo) => new()
     {
         ["ConnectionStrings:harmonia"] = mongo.ConnectionString,
         ["Harmonia:Jobs:Queue"] = $"tx-{Guid.NewGuid():N}"[..20],
     };
 
-    private static IMongoDatabase Database(ReplicaSetMongo mongo)
+    private static IMongoDatabase Database(OwnMongo mongo)
     {
         var url = MongoUrl.Create(mongo.ConnectionString);
         return new MongoClient(url).GetDatabase(url.DatabaseName);
