@@ -35,6 +35,11 @@ internal sealed class CacheAreaEntryOptions(IOptions<CacheAreaRegistry> registry
         defaults.FactorySoftTimeout = area.FailSafe ? area.FactorySoftTimeout : Timeout.InfiniteTimeSpan;
         defaults.FactoryHardTimeout = area.FactoryHardTimeout;
         defaults.AllowTimedOutFactoryBackgroundCompletion = true;
+        // FusionCache lets a caller wait for another caller's read of the same key for ever, and a read that outlives
+        // the hard timeout keeps the key's lock until it finishes in the background: with MongoDB hung, every later
+        // read of a key nobody has cached would queue behind it. So a caller waits for that read no longer than it
+        // would wait for its own, then reads MongoDB itself (docs/caching.md#stampede-protection).
+        defaults.MemoryLockTimeout = area.FactoryHardTimeout;
         defaults.EagerRefreshThreshold = area.EagerRefreshThreshold;
         defaults.SkipDistributedLocker = !area.DistributedLocking;
         defaults.DistributedLockTimeout = area.DistributedLockTimeout;

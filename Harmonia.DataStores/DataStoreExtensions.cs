@@ -2,6 +2,7 @@ using Harmonia.ServiceDefaults.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using MongoDB.Driver;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
@@ -11,7 +12,7 @@ namespace Harmonia.DataStores;
 public static class DataStoreExtensions
 {
     private static readonly string[] DataStoreHealthChecks = ["StackExchange.Redis", "MongoDB.Driver"];
-    private static readonly TimeSpan MongoServerSelectionTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MongoWaitBound = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RedisSpanDrainInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RedisCommandTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RedisHeartbeat = TimeSpan.FromMilliseconds(250);
@@ -39,6 +40,23 @@ public static class DataStoreExtensions
         redis.ReconnectRetryPolicy = new LinearRetry((int)RedisReconnectInterval.TotalMilliseconds);
     }
 
+    /// <summary>
+    /// Every MongoDB wait ends within seconds too, so a request turns into a 503 rather than waiting out the driver's
+    /// defaults (30 s to select a server, 30 s to connect, 2 min for a pooled connection, and no bound at all on an
+    /// answer). A server that stops answering on an open connection (a hung process, a network that drops packets)
+    /// is not unreachable, so server selection alone did not cover it: with MongoDB stopped by SIGSTOP, a write
+    /// waited 36 s for the driver's heartbeat to give the server up, and the cache's read that timed out held its
+    /// key for as long as MongoDB stayed silent (docs/resilience.md). The socket bound is far above any single
+    /// operation Harmonia sends.
+    /// </summary>
+    private static void BoundMongoWaits(MongoClientSettings client)
+    {
+        client.ServerSelectionTimeout = MongoWaitBound;
+        client.ConnectTimeout = MongoWaitBound;
+        client.WaitQueueTimeout = MongoWaitBound;
+        client.SocketTimeout = MongoWaitBound;
+    }
+
     public static TBuilder AddHarmoniaDataStores<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddRedisClient(
@@ -59,8 +77,7 @@ public static class DataStoreExtensions
         builder.AddMongoDBClient(ConnectionNames.Database, configureClientSettings: client =>
         {
             client.ClusterConfigurator = MongoCommandMetrics.Subscribe;
-            // When MongoDB is unreachable a request should turn into a 503 within seconds, not the driver's 30.
-            client.ServerSelectionTimeout = MongoServerSelectionTimeout;
+            BoundMongoWaits(client);
         });
 
         builder.Services.AddHostedService<DataStoreMetrics>();
