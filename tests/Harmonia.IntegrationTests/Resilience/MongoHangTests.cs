@@ -19,7 +19,7 @@ public sealed class MongoHangTests(AppHostFixture fixture)
     /// <summary>
     /// The longest shipped wait is a read of a key nobody has cached while another caller's read of it hangs: up to the
     /// 3 s hard timeout for that caller's read, then up to 3 s for its own. A write waits at most MongoDB's 5 s
-    /// socket bound. The rest is margin for a busy machine.
+    /// socket bound (a standalone server, so the driver does not retry it). The rest is margin for a busy machine.
     /// </summary>
     private static readonly TimeSpan AnswerBound = TimeSpan.FromSeconds(10);
 
