@@ -56,6 +56,7 @@ public sealed class MongoHangTests(AppHostFixture fixture)
             await mongo.ThawAsync();
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("; ", answers.Select(answer => $"{answer.Request}: {answer.Status?.ToString() ?? "no answer"} after {answer.Elapsed.TotalSeconds:0.0} s")));
         Assert.All(answers, answer =>
         {
             Assert.True(answer.Status is not null, $"{answer.Request} was still waiting after {GiveUpAfter.TotalSeconds:0} s.");
