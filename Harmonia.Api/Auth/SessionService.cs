@@ -195,12 +195,23 @@ public sealed partial class SessionService(
         // A session that has already expired keeps its expiry: moving it forward to now would only delay its removal.
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var revoke = Builders<SessionDocument>.Update.Set(session => session.RevokedAt, now).Set(session => session.RevokedReason, reason);
-        foreach (var expired in sessions.GroupBy(session => session.ExpiresAt <= now))
+        try
         {
-            await store.Sessions.UpdateManyAsync(
-                Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & active,
-                expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now),
-                cancellationToken: cancellationToken);
+            foreach (var expired in sessions.GroupBy(session => session.ExpiresAt <= now))
+            {
+                await store.Sessions.UpdateManyAsync(
+                    Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & active,
+                    expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now),
+                    cancellationToken: cancellationToken);
+            }
+        }
+        catch (Exception exception) when (exception is MongoConnectionException or TimeoutException)
+        {
+            // MongoDB's answer was lost, not necessarily the write: it may be on record, or land once a hung server
+            // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now; had
+            // the write not landed, the retry the 503 asks for finds them active and ends them for good.
+            await validator.EndAsync(sessions, reason, CancellationToken.None);
+            throw;
         }
 
         await validator.EndAsync(sessions, reason, cancellationToken);
