@@ -208,8 +208,9 @@ public sealed partial class SessionService(
         catch (Exception exception) when (exception is MongoConnectionException or TimeoutException)
         {
             // MongoDB's answer was lost, not necessarily the write: it may be on record, or land once a hung server
-            // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now; had
-            // the write not landed, the retry the 503 asks for finds them active and ends them for good.
+            // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now. Had
+            // the write not landed, they stay active in MongoDB, refused everywhere until their access tokens have
+            // expired, and can be ended again from another session (docs/sessions.md#ending-a-session).
             await validator.EndAsync(sessions, reason, CancellationToken.None);
             throw;
         }
