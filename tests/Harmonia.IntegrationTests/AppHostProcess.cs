@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Harmonia.IntegrationTests;
 
@@ -27,9 +25,9 @@ internal sealed class AppHostProcess : IDisposable
             RedirectStandardError = true,
         };
         // Free ports, so this run never collides with a developer's AppHost or the shared test fixture.
-        startInfo.Environment["ASPNETCORE_URLS"] = $"http://localhost:{FreePort()}";
-        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{FreePort()}";
-        startInfo.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{FreePort()}";
+        startInfo.Environment["ASPNETCORE_URLS"] = $"http://localhost:{LoopbackPort.Free()}";
+        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{LoopbackPort.Free()}";
+        startInfo.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{LoopbackPort.Free()}";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
         startInfo.Environment["DcpPublisher__RandomizePorts"] = "true";
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
@@ -74,12 +72,5 @@ internal sealed class AppHostProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Aspire.Hosting.ApplicationModel;
 using Harmonia.AppHost.Infrastructure.Local;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +50,7 @@ internal sealed class OwnMongo : IAsyncDisposable
     private static async Task<OwnMongo> StartAsync(AppHostFixture fixture, string[] topology, string options)
     {
         var jongodb = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<MongoWireServerResource>().Single().Command;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var process = Process.Start(new ProcessStartInfo(jongodb, ["--host=127.0.0.1", $"--port={port}", .. topology])
         {
             RedirectStandardOutput = true,
@@ -72,12 +70,5 @@ internal sealed class OwnMongo : IAsyncDisposable
         using var kill = Process.Start("kill", [signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
         Assert.Equal(0, kill.ExitCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -108,8 +108,9 @@ internal static class TestUsers
         return profile!["displayName"]?.ToString();
     }
 
-    /// <summary>Sends a request as the holder of <paramref name="accessToken"/>.</summary>
-    public static async Task<HttpResponseMessage> SendAsync(HttpClient api, HttpMethod method, string path, string accessToken, object? body = null)
+    /// <summary>Sends a request as the holder of <paramref name="accessToken"/>; the test's own token cancels it unless one is given.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(
+        HttpClient api, HttpMethod method, string path, string accessToken, object? body = null, CancellationToken? cancellationToken = null)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
@@ -118,7 +119,7 @@ internal static class TestUsers
             request.Content = JsonContent.Create(body);
         }
 
-        return await api.SendAsync(request, TestContext.Current.CancellationToken);
+        return await api.SendAsync(request, cancellationToken ?? TestContext.Current.CancellationToken);
     }
 
     public static Task<HttpResponseMessage> GetAsync(HttpClient api, string path, string accessToken) =>

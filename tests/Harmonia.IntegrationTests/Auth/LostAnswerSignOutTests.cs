@@ -42,15 +42,8 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
         }
 
-        var deadline = Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency);
-        foreach (var replica in everyReplica)
-        {
-            while (await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken) != HttpStatusCode.Unauthorized)
-            {
-                Assert.True(Stopwatch.GetTimestamp() < deadline, $"{replica.BaseAddress} still accepts the session's token a second after its sign-out.");
-                await Task.Delay(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken);
-            }
-        }
+        await TokenRefusal.RefusedEverywhereByAsync(
+            everyReplica, user.Tokens.AccessToken, Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), "the session a second after its sign-out");
 
         Assert.Equal(1, answers.Lost);
     }

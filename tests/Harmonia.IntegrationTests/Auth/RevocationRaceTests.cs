@@ -53,7 +53,7 @@ public sealed class RevocationRaceTests(AppHostFixture fixture)
             await Task.WhenAll(fills);
             foreach (var token in tokens)
             {
-                await RefusedEverywhereByAsync(replicas, token, revokedAt + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), round);
+                await TokenRefusal.RefusedEverywhereByAsync(replicas, token, revokedAt + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), $"round {round}'s session a second after its logout returned");
             }
 
             revokedTokens.AddRange(tokens);
@@ -65,20 +65,6 @@ public sealed class RevocationRaceTests(AppHostFixture fixture)
             foreach (var replica in replicas)
             {
                 Assert.Equal(HttpStatusCode.Unauthorized, await GetStatusAsync(replica, "/users/me", token));
-            }
-        }
-    }
-
-    private static async Task RefusedEverywhereByAsync(IReadOnlyList<HttpClient> replicas, string accessToken, long deadline, int round)
-    {
-        foreach (var replica in replicas)
-        {
-            while (await GetStatusAsync(replica, "/users/me", accessToken) != HttpStatusCode.Unauthorized)
-            {
-                Assert.True(
-                    Stopwatch.GetTimestamp() < deadline,
-                    $"Round {round}: {replica.BaseAddress} still accepts a token of the session a second after its logout returned.");
-                await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken);
             }
         }
     }

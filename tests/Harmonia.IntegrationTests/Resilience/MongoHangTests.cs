@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using MongoDB.Bson;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -73,14 +71,12 @@ public sealed class MongoHangTests(AppHostFixture fixture)
 
     private static async Task<Answer> TimeAsync(HttpClient client, HttpMethod method, string path, string accessToken, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         giveUp.CancelAfter(GiveUpAfter);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await client.SendAsync(request, giveUp.Token);
+            using var response = await SendAsync(client, method, path, accessToken, body, giveUp.Token);
             return new Answer($"{method} {path}", response.StatusCode, Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
