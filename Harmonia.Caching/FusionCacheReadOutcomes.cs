@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Events;
 
 namespace Harmonia.Caching;
 
@@ -26,8 +27,19 @@ namespace Harmonia.Caching;
 /// counted where another outcome was, and goes uncounted only outside a scope (the per-request session check) when
 /// another read of its stripe raised an event at the same moment, or when two reads of one request ran at once.
 /// </para>
+/// <para>
+/// Stale answers come from FusionCache's hit event, which says whether the value it served was stale, but only while
+/// one can be served. A stale value is in memory only after fail-safe has fallen back to it, and then for the area's
+/// <see cref="CacheAreaOptions.FailSafeThrottleDuration"/>, during which every read of the key takes it without asking
+/// MongoDB (and a read that was waiting for the key's lock may still take it once its wait, at most the area's
+/// <see cref="CacheAreaOptions.FactoryHardTimeout"/>, ends). So the fallback subscribes to the hit event, and a hit
+/// after the last such time has passed unsubscribes:
+/// outside an outage no hit pays for the event, and within one every stale answer is counted once (a soft timeout
+/// raises two events for the one fallback, the hit event one).
+/// </para>
 /// </remarks>
-internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> registry, CacheMetrics metrics)
+internal sealed class FusionCacheReadOutcomes(
+    IOptions<CacheAreaRegistry> registry, IOptionsMonitor<CacheAreaOptions> areaOptions, CacheMetrics metrics, TimeProvider timeProvider)
 {
     private const int Stripes = 1024;
 
@@ -36,9 +48,17 @@ internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> regist
     /// <summary>Outcome events raised so far, by stripe of their key.</summary>
     private readonly int[] _raised = new int[Stripes];
 
+    private readonly Lock _staleHitsGate = new();
+    private IFusionCache? _cache;
+    private bool _watchingHits;
+
+    /// <summary>The <see cref="TimeProvider"/> timestamp after which no value fail-safe fell back to is still served.</summary>
+    private long _staleServedUntil;
+
     /// <summary>Subscribes to the cache's events as it is built, so the handlers live exactly as long as the cache.</summary>
     public void Attach(IFusionCache cache)
     {
+        _cache = cache;
         cache.Events.Distributed.Hit += (_, e) =>
         {
             if (!e.IsStale)
@@ -46,9 +66,9 @@ internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> regist
                 Raised(e.Key, CacheResult.DistributedHit);
             }
         };
-        cache.Events.FailSafeActivate += (_, e) => Raised(e.Key, CacheResult.Stale);
-        cache.Events.FactorySyntheticTimeout += (_, e) => Raised(e.Key, CacheResult.Stale);
         cache.Events.Miss += (_, e) => Raised(e.Key, CacheResult.Miss);
+        // The fallback's own answer is counted by the hit FusionCache raises right after it, on the same call.
+        cache.Events.FailSafeActivate += (_, e) => WatchStaleHits(e.Key);
     }
 
     /// <summary>Starts watching a read of <paramref name="key"/>; call just before FusionCache is.</summary>
@@ -65,6 +85,46 @@ internal sealed class FusionCacheReadOutcomes(IOptions<CacheAreaRegistry> regist
         if (Volatile.Read(ref _raised[watch.Stripe]) == watch.RaisedBefore || watch.Scope?.Recorded == watch.RecordedBefore)
         {
             Record(area, CacheResult.LocalHit);
+        }
+    }
+
+    private void WatchStaleHits(string key)
+    {
+        if (_areas.AreaOf(key) is not { } area)
+        {
+            return;
+        }
+
+        var options = areaOptions.Get(area);
+        var served = options.FailSafeThrottleDuration + options.FactoryHardTimeout;
+        var servedUntil = timeProvider.GetTimestamp() + (long)(served.TotalSeconds * timeProvider.TimestampFrequency);
+        lock (_staleHitsGate)
+        {
+            _staleServedUntil = Math.Max(_staleServedUntil, servedUntil);
+            if (!_watchingHits)
+            {
+                _cache!.Events.Hit += OnHit;
+                _watchingHits = true;
+            }
+        }
+    }
+
+    private void OnHit(object? sender, FusionCacheEntryHitEventArgs e)
+    {
+        if (e.IsStale)
+        {
+            Raised(e.Key, CacheResult.Stale);
+        }
+        else if (timeProvider.GetTimestamp() > Volatile.Read(ref _staleServedUntil))
+        {
+            lock (_staleHitsGate)
+            {
+                if (_watchingHits && timeProvider.GetTimestamp() > _staleServedUntil)
+                {
+                    _cache!.Events.Hit -= OnHit;
+                    _watchingHits = false;
+                }
+            }
         }
     }
 

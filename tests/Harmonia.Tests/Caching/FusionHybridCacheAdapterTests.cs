@@ -27,7 +27,8 @@ public sealed class FusionHybridCacheAdapterTests : IDisposable
         var registry = new CacheAreaRegistry();
         registry.Add("test", "cache:test:");
         _metrics = new CacheMetrics(_services.GetRequiredService<IMeterFactory>(), Options.Create(registry));
-        var outcomes = new FusionCacheReadOutcomes(Options.Create(registry), _metrics);
+        var outcomes = new FusionCacheReadOutcomes(
+            Options.Create(registry), _services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>(), _metrics, TimeProvider.System);
         outcomes.Attach(_fusion);
         _cache = new FusionHybridCacheAdapter(_fusion, Options.Create(registry), outcomes);
     }
