@@ -10,7 +10,7 @@ namespace Harmonia.IntegrationTests;
 /// A jongodb of a test's own, started from the AppHost's binary in about a second and stopped when the test ends:
 /// for what the AppHost's shared one cannot do. As a single-node replica set it runs transactions (the AppHost's runs
 /// standalone); it loses write conflicts between transactions silently (docs/scale-out.md), so tests prove a
-/// transaction's commit and abort, never its conflict handling. Standalone, it can be frozen (SIGSTOP): a server
+/// transaction's commit and abort, never its conflict handling. Either kind can be frozen (SIGSTOP): a server
 /// that keeps its connections open and answers nothing, as a hung process or a network dropping packets does.
 /// </summary>
 internal sealed class OwnMongo : IAsyncDisposable
