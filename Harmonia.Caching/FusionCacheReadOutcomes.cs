@@ -33,9 +33,8 @@ namespace Harmonia.Caching;
 /// <see cref="CacheAreaOptions.FailSafeThrottleDuration"/>, during which every read of the key takes it without asking
 /// MongoDB (and a read that was waiting for the key's lock may still take it once its wait, at most the area's
 /// <see cref="CacheAreaOptions.FactoryHardTimeout"/>, ends). So the fallback subscribes to the hit event, and a hit
-/// after the last such time has passed unsubscribes:
-/// outside an outage no hit pays for the event, and within one every stale answer is counted once (a soft timeout
-/// raises two events for the one fallback, the hit event one).
+/// after the last such time has passed unsubscribes: outside an outage no hit pays for the event, and within one every
+/// stale answer is counted once (a soft timeout raises two events for the one fallback, the hit event one).
 /// </para>
 /// </remarks>
 internal sealed class FusionCacheReadOutcomes(
