@@ -1,9 +1,6 @@
-using System.Diagnostics.Metrics;
 using System.Reflection;
 using Harmonia.Caching;
 using Microsoft.Extensions.Caching.Hybrid;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.MicrosoftHybridCache;
 
@@ -17,20 +14,15 @@ public sealed class FusionHybridCacheAdapterTests : IDisposable
 {
     private const string Key = "cache:test:1";
 
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly FusionCache _fusion = new(new FusionCacheOptions { EnableSyncEventHandlersExecution = true });
+    private readonly TestAreaCache _area;
     private readonly CacheMetrics _metrics;
     private readonly FusionHybridCacheAdapter _cache;
 
     public FusionHybridCacheAdapterTests()
     {
-        var registry = new CacheAreaRegistry();
-        registry.Add("test", "cache:test:");
-        _metrics = new CacheMetrics(_services.GetRequiredService<IMeterFactory>(), Options.Create(registry));
-        var outcomes = new FusionCacheReadOutcomes(
-            Options.Create(registry), _services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>(), _metrics, TimeProvider.System);
-        outcomes.Attach(_fusion);
-        _cache = new FusionHybridCacheAdapter(_fusion, Options.Create(registry), outcomes);
+        _area = new TestAreaCache(_fusion, TimeProvider.System);
+        (_metrics, _cache) = (_area.Metrics, _area.Adapter);
     }
 
     public static TheoryData<HybridCacheEntryOptions> CallOptions =>
@@ -99,7 +91,7 @@ public sealed class FusionHybridCacheAdapterTests : IDisposable
     public void Dispose()
     {
         _fusion.Dispose();
-        _services.Dispose();
+        _area.Dispose();
     }
 
     /// <summary>What <c>AsHybridCache()</c> makes of the options; its translation is private, so it is called by name.</summary>

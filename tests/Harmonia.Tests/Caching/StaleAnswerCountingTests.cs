@@ -1,8 +1,5 @@
-using System.Diagnostics.Metrics;
 using Harmonia.Caching;
 using Microsoft.Extensions.Caching.Hybrid;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ZiggyCreatures.Caching.Fusion;
 
@@ -25,7 +22,6 @@ public sealed class StaleAnswerCountingTests : IDisposable
     private static readonly TimeSpan HardTimeout = TimeSpan.FromSeconds(3);
 
     private readonly FakeTimeProvider _time = new();
-    private readonly ServiceProvider _services;
     private readonly FusionCache _fusion = new(new FusionCacheOptions
     {
         EnableSyncEventHandlersExecution = true,
@@ -38,27 +34,19 @@ public sealed class StaleAnswerCountingTests : IDisposable
         },
     });
 
+    private readonly TestAreaCache _area;
     private readonly CacheMetrics _metrics;
     private readonly FusionHybridCacheAdapter _cache;
 
     public StaleAnswerCountingTests()
     {
-        var registry = new CacheAreaRegistry();
-        registry.Add("test", "cache:test:");
-        _services = new ServiceCollection()
-            .AddMetrics()
-            .Configure<CacheAreaOptions>("test", area =>
-            {
-                area.FailSafe = true;
-                area.FailSafeThrottleDuration = Throttle;
-                area.FactoryHardTimeout = HardTimeout;
-            })
-            .BuildServiceProvider();
-        _metrics = new CacheMetrics(_services.GetRequiredService<IMeterFactory>(), Options.Create(registry));
-        var outcomes = new FusionCacheReadOutcomes(
-            Options.Create(registry), _services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>(), _metrics, _time);
-        outcomes.Attach(_fusion);
-        _cache = new FusionHybridCacheAdapter(_fusion, Options.Create(registry), outcomes);
+        _area = new TestAreaCache(_fusion, _time, area =>
+        {
+            area.FailSafe = true;
+            area.FailSafeThrottleDuration = Throttle;
+            area.FactoryHardTimeout = HardTimeout;
+        });
+        (_metrics, _cache) = (_area.Metrics, _area.Adapter);
     }
 
     [Fact]
@@ -88,7 +76,7 @@ public sealed class StaleAnswerCountingTests : IDisposable
     public void Dispose()
     {
         _fusion.Dispose();
-        _services.Dispose();
+        _area.Dispose();
     }
 
     private static ValueTask<string> MongoDown(CancellationToken cancellationToken) =>
