@@ -54,25 +54,18 @@ internal static class JobRecoveryScenarios
             jobs.Add(await SubmitSongAsync(api, user.Tokens.AccessToken, $"{prompt} {i}", durationSeconds: 10));
         }
 
+        async Task<List<string>> StatusesAsync() =>
+            [.. (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.Select(job => job.Status)];
+
         await Eventually.HoldsAsync(
-            async () =>
-            {
-                var statuses = (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.Select(j => j.Status).ToList();
-                return statuses.Contains("running") && statuses.Contains("pending");
-            },
+            async () => await StatusesAsync() is var statuses && statuses.Contains("running") && statuses.Contains("pending"),
             FinishBound,
             "some jobs running while others wait");
 
         await flushRedis();
 
-        await Eventually.HoldsAsync(
-            async () => (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.All(j => j.Status != "pending"),
-            FlushRecoveryBound,
-            "every waiting job taken up again");
-        await Eventually.HoldsAsync(
-            async () => (await ListJobsAsync(api, user.Tokens.AccessToken, page: 1, pageSize: 20)).Items.All(j => j.Status == "completed"),
-            FinishBound,
-            "every job completed");
+        await Eventually.HoldsAsync(async () => !(await StatusesAsync()).Contains("pending"), FlushRecoveryBound, "every waiting job taken up again");
+        await Eventually.HoldsAsync(async () => (await StatusesAsync()).All(status => status == "completed"), FinishBound, "every job completed");
         foreach (var job in jobs)
         {
             Assert.Equal(1, await CountByJobAsync(database, "songs", job.Id));
