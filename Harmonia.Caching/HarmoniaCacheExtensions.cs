@@ -30,6 +30,7 @@ public static class HarmoniaCacheExtensions
             .BindConfiguration(HarmoniaCacheOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HarmoniaCacheOptions>, DistributedCacheTimeoutValidation>();
 
         var options = builder.Configuration.GetSection(HarmoniaCacheOptions.SectionName).Get<HarmoniaCacheOptions>() ?? new();
         builder.Services.AddSingleton<CachedTypes>();

@@ -31,7 +31,10 @@ public sealed class HarmoniaCacheOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan TagLocalExpiration { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an L2 (Redis) call may take before the caller falls back to MongoDB.</summary>
+    /// <summary>
+    /// How long an L2 (Redis) call may take before the caller falls back to MongoDB; at most the Redis client's command
+    /// timeout (<see cref="DistributedCacheTimeoutValidation"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan DistributedCacheTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 

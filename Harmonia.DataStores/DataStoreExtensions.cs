@@ -2,6 +2,7 @@ using Harmonia.ServiceDefaults.MongoDB;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
@@ -14,24 +15,23 @@ public static class DataStoreExtensions
     private static readonly string[] DataStoreHealthChecks = ["StackExchange.Redis", "MongoDB.Driver"];
     private static readonly TimeSpan MongoWaitBound = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RedisSpanDrainInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan RedisCommandTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RedisHeartbeat = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RedisConnectTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RedisReconnectInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Every Redis call fails within about half a second rather than StackExchange.Redis's defaults (5 s), because
-    /// every caller has a fallback (MongoDB, local decisions, the reconciler) and a request must not wait on a
-    /// dead Redis. Measured: with the defaults, a read issued while the connection was down sat in the client's
+    /// Every Redis call fails within <see cref="RedisClientOptions.CommandTimeout"/> (half a second unless set) rather
+    /// than StackExchange.Redis's defaults (5 s), because every caller has a fallback (MongoDB, local decisions, the
+    /// reconciler) and a request must not wait on a dead Redis. Measured: with the defaults, a read issued while the connection was down sat in the client's
     /// backlog until its 5 s timeout, and timeouts are only checked on the 1 s heartbeat, so one read took
     /// 6.2 s after Redis was killed (docs/resilience.md).
     /// </summary>
-    internal static void BoundRedisWaits(ConfigurationOptions redis)
+    internal static void BoundRedisWaits(ConfigurationOptions redis, IOptions<RedisClientOptions> client)
     {
         // While disconnected, fail at once instead of queueing until the timeout.
         redis.BacklogPolicy = BacklogPolicy.FailFast;
-        redis.AsyncTimeout = (int)RedisCommandTimeout.TotalMilliseconds;
-        redis.SyncTimeout = (int)RedisCommandTimeout.TotalMilliseconds;
+        redis.AsyncTimeout = (int)client.Value.CommandTimeout.TotalMilliseconds;
+        redis.SyncTimeout = (int)client.Value.CommandTimeout.TotalMilliseconds;
         // Timeouts are detected, and reconnects attempted, on the heartbeat.
         redis.HeartbeatInterval = RedisHeartbeat;
         redis.ConnectTimeout = (int)RedisConnectTimeout.TotalMilliseconds;
@@ -62,12 +62,14 @@ public static class DataStoreExtensions
         builder.AddRedisClient(
             ConnectionNames.Redis,
             configureSettings: redis => redis.DisableTracing = true,
-            configureOptions: redis =>
-            {
-                // Admin mode lets the metrics poller and the cache statistics read INFO; no code path issues other admin commands.
-                redis.AllowAdmin = true;
-                BoundRedisWaits(redis);
-            });
+            // Admin mode lets the metrics poller and the cache statistics read INFO; no code path issues other admin commands.
+            configureOptions: redis => redis.AllowAdmin = true);
+        builder.Services.AddOptions<RedisClientOptions>()
+            .BindConfiguration(RedisClientOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // Registered after the Redis client's own configuration, so these bounds win over its ConfigurationOptions section.
+        builder.Services.AddOptions<ConfigurationOptions>().Configure<IOptions<RedisClientOptions>>(BoundRedisWaits);
         // Redis spans come from OpenTelemetry's own instrumentation, because Aspire's copy cannot set its drain interval.
         // The instrumentation keeps every traced request's activity and command profiles until it drains them. At the
         // default of 10 s, each request that touched Redis outlived many GCs, and under rate limiting the API's pauses

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Harmonia.Api.RateLimiting;
 
 public static class RateLimitingExtensions
@@ -9,6 +11,7 @@ public static class RateLimitingExtensions
             .BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RateLimitingOptions>, RedisTimeoutValidation>();
 
         services.AddSingleton<RateLimitPolicies>();
         services.AddSingleton<RedisSlidingWindow>();

@@ -15,7 +15,10 @@ public sealed partial class RateLimitingOptions : IValidatableObject
     [Required, RegularExpression("^[A-Za-z0-9._:-]+$")]
     public string KeyPrefix { get; set; } = "rate";
 
-    /// <summary>How long a decision waits for Redis before this replica decides alone; a healthy Redis answers in well under a millisecond.</summary>
+    /// <summary>
+    /// How long a decision waits for Redis before this replica decides alone; a healthy Redis answers in well under a
+    /// millisecond. At most the Redis client's command timeout (<see cref="RedisTimeoutValidation"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 

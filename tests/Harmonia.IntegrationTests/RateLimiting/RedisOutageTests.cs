@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
@@ -22,15 +23,12 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
     /// <summary>How long a replica may take to use a restarted Redis again; StackExchange.Redis reconnects with backoff.</summary>
     private static readonly TimeSpan ReconnectBound = TimeSpan.FromMinutes(1);
 
-    /// <summary>Outages are met with the timeout a replica ships with, not the longer one <see cref="IsolatedQuotas"/> gives.</summary>
-    private static readonly (string, string) ShippedRedisTimeout = ("RedisTimeout", new RateLimitingOptions().RedisTimeout.ToString("c"));
-
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task WithRedisStoppedEveryInstanceStillServesAndLimitsAlone()
     {
-        var settings = IsolatedQuotas.Settings(("SignedIn:Limit", "3"), ShippedRedisTimeout);
+        var settings = IsolatedQuotas.WithShippedRedisWaits(("SignedIn:Limit", "3"));
         await using var instanceA = await InProcessApi.StartAsync(fixture, settings);
         await using var instanceB = await InProcessApi.StartAsync(fixture, settings);
         using var decisionsA = DecisionsOf(instanceA);
@@ -93,7 +91,7 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
     [Fact]
     public async Task WithRedisHangingDecisionsStopWaitingForItAndGoLocal()
     {
-        var settings = IsolatedQuotas.Settings(("Anonymous:Limit", "3"), ShippedRedisTimeout);
+        var settings = IsolatedQuotas.WithShippedRedisWaits(("Anonymous:Limit", "3"));
         await using var instance = await InProcessApi.StartAsync(fixture, settings);
         using var client = instance.CreateClient();
         using var decisions = DecisionsOf(instance);
@@ -121,6 +119,36 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
         // The scripts that timed out still run once Redis resumes; the breaker kept the others from being sent at all.
         await Eventually.HoldsAsync(async () => await redis.GetDatabase().SortedSetLengthAsync(key) > 0, ReconnectBound, "the timed-out scripts run once Redis resumes");
         Assert.InRange(await redis.GetDatabase().SortedSetLengthAsync(key), 1, statuses.Count - 1);
+    }
+
+    [Fact]
+    public async Task ADecisionWaitsForASlowRedisAsLongAsItsTimeoutSaysAndStaysShared()
+    {
+        // The suite's waits: 2 s for the decision and for the Redis client's commands. Redis then holds the script for 1 s,
+        // longer than the client's shipped command timeout (500 ms), which used to end the wait and decide locally.
+        var settings = IsolatedQuotas.Settings(("Anonymous:Limit", "3"));
+        await using var instance = await InProcessApi.StartAsync(fixture, settings);
+        using var client = instance.CreateClient();
+        using var decisions = DecisionsOf(instance);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync(Redis)},allowAdmin=true");
+        var key = $"{settings["Harmonia:RateLimiting:KeyPrefix"]}:{{ip:unknown}}:ip-route:POST:/auth/refresh";
+        // The first request opens the connection and loads the script, so the second only waits for Redis to run it.
+        await RefreshAsync();
+
+        await redis.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1000", "WRITE");
+        var sent = Stopwatch.GetTimestamp();
+        await RefreshAsync();
+        var waited = Stopwatch.GetElapsedTime(sent);
+
+        Assert.True(waited > TimeSpan.FromMilliseconds(500), $"the decision was held by the pause (waited {waited.TotalMilliseconds:F0} ms)");
+        Assert.Equal(["distributed", "distributed"], decisions.GetMeasurementSnapshot().Select(decision => decision.Tags[RateLimitMetrics.ScopeTag]));
+        Assert.Equal(2, await redis.GetDatabase().SortedSetLengthAsync(key));
+
+        async Task RefreshAsync()
+        {
+            using var response = await client.PostAsJsonAsync("/auth/refresh", new { refreshToken = "not a token" }, CancellationToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
     }
 
     private async Task ExecuteAsync(string command)

@@ -1,5 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Harmonia.Api.RateLimiting;
+using Harmonia.DataStores;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Harmonia.Tests.RateLimiting;
 
@@ -45,6 +50,28 @@ public sealed class RateLimitingOptionsTests
         options.Endpoints["jobs-burst"] = new EndpointQuota { Route = "POST /jobs", Limit = 3, Window = TimeSpan.FromSeconds(10) };
 
         Assert.Contains(Errors(options), error => error.Contains("POST /jobs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ADecisionCannotWaitForRedisLongerThanTheRedisClientLetsACommandTake()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { ["Harmonia:RateLimiting:RedisTimeout"] = "00:00:02" }));
+
+        Assert.Contains("Harmonia:RateLimiting:RedisTimeout (00:00:02) cannot be longer than Harmonia:Redis:CommandTimeout (00:00:00.5000000)", error.Message, StringComparison.Ordinal);
+        await StartAsync(new() { ["Harmonia:RateLimiting:RedisTimeout"] = "00:00:02", ["Harmonia:Redis:CommandTimeout"] = "00:00:02" });
+    }
+
+    /// <summary>Starts and stops an app with rate limiting composed as the API composes it, under <paramref name="settings"/>.</summary>
+    private static async Task StartAsync(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddRateLimits();
+        // Bound as AddHarmoniaDataStores binds it, without the clients that would connect at start.
+        builder.Services.AddOptions<RedisClientOptions>().BindConfiguration(RedisClientOptions.SectionName);
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     private static List<string> Errors(RateLimitingOptions options)
