@@ -17,13 +17,15 @@ public sealed class CacheEngineTests(AppHostFixture fixture)
         // The instance below must take the old profile from Redis, not from MongoDB: a read from MongoDB writes it to
         // Redis in the background, and on a busy machine that write can land after replica A's new one and replace it
         // (docs/caching.md, "Invalidation"). So Redis holds the profile first, and the instance's cold first read may
-        // wait for Redis longer than the shipped 500 ms before it would give up and ask MongoDB.
+        // wait for Redis longer than the shipped 500 ms before it would give up and ask MongoDB, which its Redis client's
+        // command timeout must allow too.
         await fixture.UntilInRedisAsync($"cache:user:{user.Id}", "replica A's write-through of the new account's profile");
         await using var isolated = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
         {
             ["Harmonia:Cache:Backplane"] = "false",
             ["Harmonia:Cache:Areas:profile:LocalExpiration"] = ShortLocalExpiration.ToString(),
             ["Harmonia:Cache:DistributedCacheTimeout"] = "00:00:05",
+            ["Harmonia:Redis:CommandTimeout"] = "00:00:05",
             // Repeats must outlast the slowest read, which now includes that Redis wait.
             ["Harmonia:Cache:InvalidationRepeatDelay"] = "00:00:10",
         });
