@@ -17,4 +17,11 @@ public static class MongoExceptionExtensions
         MongoCommandException command => command.Code == DuplicateKeyCode,
         _ => false,
     };
+
+    /// <summary>
+    /// Whether MongoDB's answer was lost, not necessarily the operation: the connection failed, or a wait ran out,
+    /// after the command may have been sent. A write that failed so may be on record, or land once a hung server
+    /// resumes, so whatever mirrors it (a cache, other replicas) must be told as if it had landed.
+    /// </summary>
+    public static bool IsLostAnswer(this Exception exception) => exception is MongoConnectionException or TimeoutException;
 }

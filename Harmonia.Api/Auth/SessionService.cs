@@ -1,4 +1,5 @@
 using Harmonia.Api.Users;
+using Harmonia.DataStores;
 using Harmonia.Notifications;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -205,7 +206,7 @@ public sealed partial class SessionService(
                     cancellationToken: cancellationToken);
             }
         }
-        catch (Exception exception) when (exception is MongoConnectionException or TimeoutException)
+        catch (Exception exception) when (exception.IsLostAnswer())
         {
             // MongoDB's answer was lost, not necessarily the write: it may be on record, or land once a hung server
             // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now. Had

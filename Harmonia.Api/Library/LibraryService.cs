@@ -1,4 +1,5 @@
 using Harmonia.Caching;
+using Harmonia.DataStores;
 using Harmonia.Music;
 using Harmonia.Notifications;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -54,7 +55,7 @@ public sealed class LibraryService(
             SongId = songId,
             CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
         };
-        await library.Documents.InsertOneAsync(item, cancellationToken: cancellationToken);
+        await WriteAsync(userId, () => library.Documents.InsertOneAsync(item, cancellationToken: cancellationToken));
         await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added", cancellationToken);
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId));
         return LibraryItemResponse.From(item);
@@ -63,7 +64,7 @@ public sealed class LibraryService(
     /// <summary>Removes one of the user's items; false when the user has no such item.</summary>
     public async Task<bool> RemoveAsync(string userId, string itemId, CancellationToken cancellationToken)
     {
-        var deleted = await library.Documents.DeleteOneAsync(item => item.Id == itemId && item.UserId == userId, cancellationToken);
+        var deleted = await WriteAsync(userId, () => library.Documents.DeleteOneAsync(item => item.Id == itemId && item.UserId == userId, cancellationToken));
         if (deleted.DeletedCount == 0)
         {
             return false;
@@ -72,6 +73,32 @@ public sealed class LibraryService(
         await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed", cancellationToken);
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Removed, itemId));
         return true;
+    }
+
+    /// <summary>
+    /// Runs a write of the user's library. When MongoDB's answer is lost the write may be on record, or land once a
+    /// hung server resumes, while the caller gets a 503 and a retry may find nothing left to do (a removal then answers
+    /// 404): every cached page of the library is dropped anyway (and again a few seconds later).
+    /// </summary>
+    private async Task WriteAsync(string userId, Func<Task> write) =>
+        await WriteAsync(userId, async () =>
+        {
+            await write();
+            return true;
+        });
+
+    /// <inheritdoc cref="WriteAsync(string, Func{Task})"/>
+    private async Task<T> WriteAsync<T>(string userId, Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (Exception exception) when (exception.IsLostAnswer())
+        {
+            await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-write-unconfirmed", CancellationToken.None);
+            throw;
+        }
     }
 
     /// <summary>Tells the user's other devices; the change is in MongoDB already, so a failure here is only logged.</summary>

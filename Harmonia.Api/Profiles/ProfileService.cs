@@ -1,5 +1,6 @@
 using Harmonia.Api.Users;
 using Harmonia.Caching;
+using Harmonia.DataStores;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -54,11 +55,23 @@ public sealed class ProfileService(
             update = update.Set(user => user.AvatarUrl, EmptyAsNull(request.AvatarUrl));
         }
 
-        var updated = await users.Documents.FindOneAndUpdateAsync(
-            user => user.Id == userId,
-            update,
-            new FindOneAndUpdateOptions<UserDocument> { ReturnDocument = ReturnDocument.After },
-            cancellationToken);
+        UserDocument? updated;
+        try
+        {
+            updated = await users.Documents.FindOneAndUpdateAsync(
+                user => user.Id == userId,
+                update,
+                new FindOneAndUpdateOptions<UserDocument> { ReturnDocument = ReturnDocument.After },
+                cancellationToken);
+        }
+        catch (Exception exception) when (exception.IsLostAnswer())
+        {
+            // The change may be on record, or land once a hung server resumes, while the caller gets a 503: every replica
+            // drops its copy (and again a few seconds later), so the next read shows what MongoDB holds.
+            await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), "profile-update-unconfirmed", CancellationToken.None);
+            throw;
+        }
+
         if (updated is null)
         {
             return null;

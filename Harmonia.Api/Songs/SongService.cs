@@ -1,4 +1,5 @@
 using Harmonia.Caching;
+using Harmonia.DataStores;
 using Harmonia.Music;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
@@ -36,8 +37,26 @@ public sealed class SongService(
             return false;
         }
 
-        // Library entries first, the song record last: an interrupted delete leaves nothing pointing at a missing song.
-        await library.Documents.DeleteManyAsync(item => item.UserId == userId && item.SongId == songId, cancellationToken);
+        try
+        {
+            await DeleteRecordsAsync(song, cancellationToken);
+        }
+        catch (Exception exception) when (exception.IsLostAnswer())
+        {
+            // The song may be gone already, or go once a hung server resumes, while the caller gets a 503 and a retry
+            // finds no song to delete (404): the caches drop it anyway.
+            await DropCachedAsync(userId, songId, "song-delete-unconfirmed", CancellationToken.None);
+            throw;
+        }
+
+        await DropCachedAsync(userId, songId, "song-deleted", cancellationToken);
+        return true;
+    }
+
+    /// <summary>Library entries first, the song record last: an interrupted delete leaves nothing pointing at a missing song.</summary>
+    private async Task DeleteRecordsAsync(SongDocument song, CancellationToken cancellationToken)
+    {
+        await library.Documents.DeleteManyAsync(item => item.UserId == song.OwnerId && item.SongId == song.Id, cancellationToken);
         if (song.AudioFileId is { } audio)
         {
             try
@@ -50,9 +69,12 @@ public sealed class SongService(
             }
         }
 
-        await songs.Documents.DeleteOneAsync(candidate => candidate.Id == songId, cancellationToken);
-        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(songId), "song-deleted", cancellationToken);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "song-deleted", cancellationToken);
-        return true;
+        await songs.Documents.DeleteOneAsync(candidate => candidate.Id == song.Id, cancellationToken);
+    }
+
+    private async Task DropCachedAsync(string userId, string songId, string reason, CancellationToken cancellationToken)
+    {
+        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(songId), reason, cancellationToken);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, cancellationToken);
     }
 }

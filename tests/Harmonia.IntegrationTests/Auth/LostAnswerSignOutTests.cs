@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Reflection;
-using System.Runtime.ExceptionServices;
 using Harmonia.Api.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Driver;
@@ -24,7 +21,7 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
     [Fact]
     public async Task ASignOutWhoseAnswerIsLostStillEndsTheSessionOnEveryReplicaWithinOneSecond()
     {
-        var answers = new LostAnswers();
+        var answers = new LostMongoAnswers();
         await using var instance = await InProcessApi.StartAsync(
             fixture,
             services: services => services.AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
@@ -36,7 +33,7 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
         }
 
-        answers.LoseNext = true;
+        answers.LoseNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync));
         using (var signOut = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
@@ -46,67 +43,5 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
             everyReplica, user.Tokens.AccessToken, Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), "the session a second after its sign-out");
 
         Assert.Equal(1, answers.Lost);
-    }
-
-    /// <summary>
-    /// Wraps a database so that its <c>sessions</c> collection, once <see cref="LoseNext"/> is set, makes its next
-    /// <c>UpdateMany</c> and then throws <see cref="TimeoutException"/> instead of returning the result.
-    /// </summary>
-    private sealed class LostAnswers
-    {
-        public volatile bool LoseNext;
-
-        private int _lost;
-
-        public int Lost => Volatile.Read(ref _lost);
-
-        public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this);
-
-        public object? Intercept(MethodInfo method, object? result) =>
-            result switch
-            {
-                IMongoCollection<SessionDocument> sessions => Forwarding.Create(sessions, this),
-                Task<UpdateResult> update when method.Name == nameof(IMongoCollection<SessionDocument>.UpdateManyAsync) && LoseNext => LoseAsync(update),
-                _ => result,
-            };
-
-        private async Task<UpdateResult> LoseAsync(Task<UpdateResult> update)
-        {
-            LoseNext = false;
-            await update;
-            Interlocked.Increment(ref _lost);
-            throw new TimeoutException("The answer to the sessions' update was lost (test).");
-        }
-    }
-
-    /// <summary>Forwards every call to the object it wraps, and lets <see cref="LostAnswers"/> replace what comes back.</summary>
-    [SuppressMessage("Performance", "CA1852:Seal internal types", Justification = "DispatchProxy derives the proxy from it at run time.")]
-    private class Forwarding : DispatchProxy
-    {
-        private object _target = null!;
-        private LostAnswers _answers = null!;
-
-        public static T Create<T>(T target, LostAnswers answers)
-            where T : class
-        {
-            var proxy = DispatchProxy.Create<T, Forwarding>();
-            var forwarding = (Forwarding)(object)proxy;
-            (forwarding._target, forwarding._answers) = (target, answers);
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            ArgumentNullException.ThrowIfNull(targetMethod);
-            try
-            {
-                return _answers.Intercept(targetMethod, targetMethod.Invoke(_target, args));
-            }
-            catch (TargetInvocationException exception) when (exception.InnerException is not null)
-            {
-                ExceptionDispatchInfo.Throw(exception.InnerException);
-                throw;
-            }
-        }
     }
 }
