@@ -109,6 +109,25 @@ public sealed partial class UnverifiedAccountRemoval(
             return;
         }
 
+        try
+        {
+            await DeleteRecordsAsync(userId, cancellationToken);
+        }
+        catch (Exception exception) when (exception.IsLostAnswer())
+        {
+            // The account may be gone already, or go once a hung server resumes, and then no later sweep finds it to
+            // finish: the caches drop it now.
+            await DropCachedAsync(userId, "unverified-account-removal-unconfirmed", CancellationToken.None);
+            throw;
+        }
+
+        await DropCachedAsync(userId, "unverified-account-removed", cancellationToken);
+        LogRemoved(logger, userId);
+    }
+
+    /// <summary>What the account made first, the account itself last, so a removal cut short is found by the next sweep.</summary>
+    private async Task DeleteRecordsAsync(string userId, CancellationToken cancellationToken)
+    {
         await library.Documents.DeleteManyAsync(item => item.UserId == userId, cancellationToken);
         foreach (var song in await songs.Documents.Find(song => song.OwnerId == userId).ToListAsync(cancellationToken))
         {
@@ -130,10 +149,12 @@ public sealed partial class UnverifiedAccountRemoval(
         await sessionStore.RefreshTokens.DeleteManyAsync(token => token.UserId == userId, cancellationToken);
         await sessionStore.Sessions.DeleteManyAsync(session => session.UserId == userId, cancellationToken);
         await users.Documents.DeleteOneAsync(user => user.Id == userId && user.Removing, cancellationToken);
+    }
 
-        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), "unverified-account-removed", cancellationToken);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "unverified-account-removed", cancellationToken);
-        LogRemoved(logger, userId);
+    private async Task DropCachedAsync(string userId, string reason, CancellationToken cancellationToken)
+    {
+        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), reason, cancellationToken);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed account {UserId}: its address was never verified.")]

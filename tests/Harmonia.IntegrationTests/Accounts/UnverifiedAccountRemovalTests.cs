@@ -1,6 +1,8 @@
 using System.Net;
+using Harmonia.Api.Users;
 using Harmonia.IntegrationTests.Caching;
 using Harmonia.Music;
+using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Driver;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -10,18 +12,22 @@ namespace Harmonia.IntegrationTests.Accounts;
 public sealed class UnverifiedAccountRemovalTests(AppHostFixture fixture)
 {
     private static readonly TimeSpan RemovalBound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CoherenceBound = TimeSpan.FromSeconds(1);
+
+    /// <summary>An instance's settings: unverified accounts it signs up are removed within seconds.</summary>
+    private static readonly Dictionary<string, string?> Sweeping = new()
+    {
+        // Long enough to sign in and add to the library on a busy machine, short enough for a test.
+        ["Harmonia:Accounts:UnverifiedAccountLifetime"] = "00:00:08",
+        ["Harmonia:Accounts:RemovalSweepInterval"] = "00:00:01",
+    };
 
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task AnAccountNeverVerifiedIsRemovedWithItsLibraryAndSessionsAndItsAddressIsFreeAgain()
     {
-        await using var instance = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
-        {
-            // Long enough to sign in and add to the library on a busy machine, short enough for a test.
-            ["Harmonia:Accounts:UnverifiedAccountLifetime"] = "00:00:08",
-            ["Harmonia:Accounts:RemovalSweepInterval"] = "00:00:01",
-        });
+        await using var instance = await InProcessApi.StartAsync(fixture, Sweeping);
         using var api = instance.CreateClient();
         using var mailbox = fixture.CreateMailbox();
         var squatter = await RegisterAndLoginAsync(api);
@@ -35,5 +41,38 @@ public sealed class UnverifiedAccountRemovalTests(AppHostFixture fixture)
         // The address is free again for whoever owns it.
         await RegisterAsync(api, squatter.Email);
         await mailbox.WaitForAsync(squatter.Email, Mailbox.Subjects.Verification, count: 2);
+    }
+
+    [Fact]
+    public async Task ARemovalWhoseLastAnswerIsLostStillLeavesNoReplicaServingTheAccount()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await InProcessApi.StartAsync(
+            fixture,
+            Sweeping,
+            services => services.AddSingleton(provider => new UserStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+        using var api = instance.CreateClient();
+        var replicas = fixture.CreateApiReplicaClients();
+        var squatter = await RegisterAndLoginAsync(api);
+        // Signed up on a replica, so the account has the shipped lifetime and outlives the test.
+        var reader = await RegisterAndLoginAsync(replicas[0]);
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, $"/users/{squatter.Id}", reader.Tokens.AccessToken));
+        }
+
+        // The account is deleted last; its answer lost, the next sweep would find no account left to finish.
+        answers.LoseNext(nameof(IMongoCollection<UserDocument>.DeleteOneAsync));
+        await Eventually.HoldsAsync(async () => await AccountStore.FindAsync(fixture, squatter.Email) is null, RemovalBound, "the unverified account is removed");
+
+        foreach (var replica in replicas)
+        {
+            await Eventually.HoldsAsync(
+                async () => await GetStatusAsync(replica, $"/users/{squatter.Id}", reader.Tokens.AccessToken) == HttpStatusCode.NotFound,
+                CoherenceBound,
+                "no replica serves the removed account's profile");
+        }
+
+        Assert.Equal(1, answers.Lost);
     }
 }
