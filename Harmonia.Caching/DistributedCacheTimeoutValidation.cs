@@ -9,13 +9,6 @@ namespace Harmonia.Caching;
 /// </summary>
 internal sealed class DistributedCacheTimeoutValidation(IOptions<RedisClientOptions> client) : IValidateOptions<HarmoniaCacheOptions>
 {
-    public ValidateOptionsResult Validate(string? name, HarmoniaCacheOptions options)
-    {
-        var commandTimeout = client.Value.CommandTimeout;
-        return options.DistributedCacheTimeout <= commandTimeout
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
-                $"{HarmoniaCacheOptions.SectionName}:{nameof(HarmoniaCacheOptions.DistributedCacheTimeout)} ({options.DistributedCacheTimeout}) cannot be longer than "
-                + $"{RedisClientOptions.SectionName}:{nameof(RedisClientOptions.CommandTimeout)} ({commandTimeout}), which ends every Redis call first.");
-    }
+    public ValidateOptionsResult Validate(string? name, HarmoniaCacheOptions options) =>
+        client.Value.Allows($"{HarmoniaCacheOptions.SectionName}:{nameof(HarmoniaCacheOptions.DistributedCacheTimeout)}", options.DistributedCacheTimeout);
 }

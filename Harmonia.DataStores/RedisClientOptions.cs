@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Harmonia.DataStores;
 
@@ -14,4 +15,11 @@ public sealed class RedisClientOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Checks a feature's own wait for Redis, the setting <paramref name="setting"/>, against <see cref="CommandTimeout"/>.</summary>
+    public ValidateOptionsResult Allows(string setting, TimeSpan wait) =>
+        wait <= CommandTimeout
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"{setting} ({wait}) cannot be longer than {SectionName}:{nameof(CommandTimeout)} ({CommandTimeout}), which ends every Redis call first.");
 }

@@ -10,13 +10,6 @@ namespace Harmonia.Api.RateLimiting;
 /// </summary>
 internal sealed class RedisTimeoutValidation(IOptions<RedisClientOptions> client) : IValidateOptions<RateLimitingOptions>
 {
-    public ValidateOptionsResult Validate(string? name, RateLimitingOptions options)
-    {
-        var commandTimeout = client.Value.CommandTimeout;
-        return options.RedisTimeout <= commandTimeout
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
-                $"{RateLimitingOptions.SectionName}:{nameof(RateLimitingOptions.RedisTimeout)} ({options.RedisTimeout}) cannot be longer than "
-                + $"{RedisClientOptions.SectionName}:{nameof(RedisClientOptions.CommandTimeout)} ({commandTimeout}), which ends every Redis call first.");
-    }
+    public ValidateOptionsResult Validate(string? name, RateLimitingOptions options) =>
+        client.Value.Allows($"{RateLimitingOptions.SectionName}:{nameof(RateLimitingOptions.RedisTimeout)}", options.RedisTimeout);
 }
