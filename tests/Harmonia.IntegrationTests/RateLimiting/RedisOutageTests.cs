@@ -95,8 +95,8 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
         await using var instance = await InProcessApi.StartAsync(fixture, settings);
         using var client = instance.CreateClient();
         using var decisions = DecisionsOf(instance);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync(Redis)},allowAdmin=true");
-        var key = $"{settings["Harmonia:RateLimiting:KeyPrefix"]}:{{ip:unknown}}:ip-route:POST:/auth/refresh";
+        await using var redis = await ConnectAdminAsync();
+        var key = RefreshCountKey(settings);
 
         // Redis accepts the decision scripts but runs none until unpaused: a hung server rather than a dead one.
         await redis.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "30000", "WRITE");
@@ -105,8 +105,7 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
         {
             for (var request = 0; request < 10; request++)
             {
-                using var response = await client.PostAsJsonAsync("/auth/refresh", new { refreshToken = "not a token" }, CancellationToken);
-                statuses.Add(response.StatusCode);
+                statuses.Add(await RefreshAsync(client));
             }
         }
         finally
@@ -130,26 +129,36 @@ public sealed class RedisOutageTests(AppHostFixture fixture)
         await using var instance = await InProcessApi.StartAsync(fixture, settings);
         using var client = instance.CreateClient();
         using var decisions = DecisionsOf(instance);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync(Redis)},allowAdmin=true");
-        var key = $"{settings["Harmonia:RateLimiting:KeyPrefix"]}:{{ip:unknown}}:ip-route:POST:/auth/refresh";
+        await using var redis = await ConnectAdminAsync();
+        var key = RefreshCountKey(settings);
         // The first request opens the connection and loads the script, so the second only waits for Redis to run it.
-        await RefreshAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, await RefreshAsync(client));
 
         await redis.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1000", "WRITE");
         var sent = Stopwatch.GetTimestamp();
-        await RefreshAsync();
+        var status = await RefreshAsync(client);
         var waited = Stopwatch.GetElapsedTime(sent);
 
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.True(waited > TimeSpan.FromMilliseconds(500), $"the decision was held by the pause (waited {waited.TotalMilliseconds:F0} ms)");
         Assert.Equal(["distributed", "distributed"], decisions.GetMeasurementSnapshot().Select(decision => decision.Tags[RateLimitMetrics.ScopeTag]));
         Assert.Equal(2, await redis.GetDatabase().SortedSetLengthAsync(key));
-
-        async Task RefreshAsync()
-        {
-            using var response = await client.PostAsJsonAsync("/auth/refresh", new { refreshToken = "not a token" }, CancellationToken);
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        }
     }
+
+    /// <summary>An anonymous refresh with a token that is no token: one decision under <c>ip-route</c>, then 401 (or 429).</summary>
+    private static async Task<HttpStatusCode> RefreshAsync(HttpClient client)
+    {
+        using var response = await client.PostAsJsonAsync("/auth/refresh", new { refreshToken = "not a token" }, CancellationToken);
+        return response.StatusCode;
+    }
+
+    /// <summary>The Redis key counting <see cref="RefreshAsync"/>'s decisions for an instance started with <paramref name="settings"/>.</summary>
+    private static string RefreshCountKey(Dictionary<string, string?> settings) =>
+        $"{settings["Harmonia:RateLimiting:KeyPrefix"]}:{{ip:unknown}}:ip-route:POST:/auth/refresh";
+
+    /// <summary>A connection of the test's own that may pause Redis; the shared one may still be reconnecting after a stop.</summary>
+    private async Task<ConnectionMultiplexer> ConnectAdminAsync() =>
+        await ConnectionMultiplexer.ConnectAsync($"{await fixture.ConnectionStringAsync(Redis)},allowAdmin=true");
 
     private async Task ExecuteAsync(string command)
     {
