@@ -22,9 +22,9 @@ public static class DataStoreExtensions
     /// <summary>
     /// Every Redis call fails within <see cref="RedisClientOptions.CommandTimeout"/> (half a second unless set) rather
     /// than StackExchange.Redis's defaults (5 s), because every caller has a fallback (MongoDB, local decisions, the
-    /// reconciler) and a request must not wait on a dead Redis. Measured: with the defaults, a read issued while the connection was down sat in the client's
-    /// backlog until its 5 s timeout, and timeouts are only checked on the 1 s heartbeat, so one read took
-    /// 6.2 s after Redis was killed (docs/resilience.md).
+    /// reconciler) and a request must not wait on a dead Redis. Measured: with the defaults, a read issued while the
+    /// connection was down sat in the client's backlog until its 5 s timeout, and timeouts are only checked on the 1 s
+    /// heartbeat, so one read took 6.2 s after Redis was killed (docs/resilience.md).
     /// </summary>
     internal static void BoundRedisWaits(ConfigurationOptions redis, IOptions<RedisClientOptions> client)
     {
