@@ -41,7 +41,13 @@ internal static class InProcessWorker
     public static Task<InProcessHost<JobWorkerOptions>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?> settings, ISongGenerator? generator = null) =>
         InProcessHost<JobWorkerOptions>.StartAsync(
             fixture,
-            new Dictionary<string, string?>(),
+            new Dictionary<string, string?>
+            {
+                // Its Redis client waits as long as the AppHost's replicas' do (TestAppHost.DecisionTimeout), for the
+                // same reason: at the start of the parallel suite a command once sat 500 ms unsent, and the read a test
+                // polled the queue with failed instead of answering late (CI, 2026-12-07).
+                ["Harmonia:Redis:CommandTimeout"] = TestAppHost.DecisionTimeout,
+            },
             settings,
             generator is null ? null : services => services.AddSingleton(generator));
 }
