@@ -2,8 +2,8 @@ namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
 /// One caller's count as this replica sees it: the lease it admits from, the next lease it asked for ahead of need,
-/// the spent lease still to be settled, how busy the caller is here, and the calls in flight. Every member is read
-/// and written under a lock on the instance.
+/// the spent lease still to be settled, what Redis last said of the count, how busy the caller is here, and the calls
+/// in flight. Every member is read and written under a lock on the instance.
 /// </summary>
 /// <remarks>
 /// Forgetting a lease without settling it is always safe: Redis counts all its units as used from its deadline.
@@ -15,7 +15,9 @@ public sealed class CallerLease
     private HeldLease _next;
     private HeldLease _retired;
     private bool _renewalStarted;
+    private bool _answered;
     private int _freeElsewhere;
+    private long _answeredAt;
     private long _resetAt;
     private long _bucketStart;
     private int _bucket;
@@ -122,24 +124,35 @@ public sealed class CallerLease
         Retire(_current);
         _current = HeldLease.From(grant, sentAt, duration);
         _renewalStarted = false;
-        Note(grant, receivedAt, timeProvider);
+        Remember(grant, receivedAt, timeProvider);
     }
 
     /// <summary>Keeps a lease granted by a renewal for when the current one is spent; its deadline counts from the send likewise.</summary>
     public void HoldNext(LeaseGrant grant, long sentAt, long receivedAt, long duration, TimeProvider timeProvider)
     {
         _next = HeldLease.From(grant, sentAt, duration);
-        Note(grant, receivedAt, timeProvider);
+        Remember(grant, receivedAt, timeProvider);
     }
 
-    /// <summary>Nothing held, nothing in flight, and no request within <paramref name="idle"/>: safe to forget.</summary>
+    /// <summary>
+    /// Nothing held, nothing in flight, no request within <paramref name="idle"/>, and no unit of Redis's last answer
+    /// still in the window (<see cref="LastKnown"/> would be needed if Redis went away now): safe to forget.
+    /// </summary>
     public bool IsIdle(long now, long idle) =>
-        Pending is null && Renewal is null && !_current.IsLive(now) && !_next.IsLive(now) && now - LastSeen >= idle;
+        Pending is null && Renewal is null && !_current.IsLive(now) && !_next.IsLive(now) && now - LastSeen >= idle && now >= _resetAt;
 
-    /// <summary>What Redis said with the latest grant: free for anyone besides this replica's leases, and when the oldest unit leaves the window.</summary>
-    private void Note(LeaseGrant grant, long receivedAt, TimeProvider timeProvider)
+    /// <summary>What Redis last said of the count, for deciding alone while it cannot answer; null before its first answer.</summary>
+    public LastKnownCount? LastKnown => _answered ? new LastKnownCount(_freeElsewhere, _answeredAt, _resetAt) : null;
+
+    /// <summary>
+    /// Keeps what Redis said with a decision, a lease or not: free for anyone besides this replica's leases, and when
+    /// the oldest unit leaves the window.
+    /// </summary>
+    public void Remember(LeaseGrant grant, long receivedAt, TimeProvider timeProvider)
     {
+        _answered = true;
         _freeElsewhere = grant.Decision.Remaining - grant.Leased;
+        _answeredAt = receivedAt;
         _resetAt = receivedAt + (long)(grant.Decision.ResetAfter.TotalSeconds * timeProvider.TimestampFrequency);
     }
 

@@ -120,11 +120,18 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
             try
             {
                 var grant = await redis.TryDecideAsync(key, policy, exchange);
-                if (grant is { Lease: not null } granted)
+                if (grant is { } answered)
                 {
                     lock (caller)
                     {
-                        caller.Hold(granted, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                        if (answered.Lease is not null)
+                        {
+                            caller.Hold(answered, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                        }
+                        else
+                        {
+                            caller.Remember(answered, timeProvider.GetTimestamp(), timeProvider);
+                        }
                     }
                 }
 
@@ -165,11 +172,18 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
         try
         {
             var grant = await redis.TryDecideAsync(key, policy, exchange);
-            if (grant is { Lease: not null } granted)
+            if (grant is { } answered)
             {
                 lock (caller)
                 {
-                    caller.HoldNext(granted, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                    if (answered.Lease is not null)
+                    {
+                        caller.HoldNext(answered, sentAt, timeProvider.GetTimestamp(), _duration, timeProvider);
+                    }
+                    else
+                    {
+                        caller.Remember(answered, timeProvider.GetTimestamp(), timeProvider);
+                    }
                 }
             }
         }
@@ -181,6 +195,20 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
             }
 
             done.SetResult();
+        }
+    }
+
+    /// <summary>What Redis last told this replica of the caller's count, for deciding alone while it cannot answer; null if nothing is known.</summary>
+    public LastKnownCount? LastKnown(string key)
+    {
+        if (!_callers.TryGetValue(key, out var caller))
+        {
+            return null;
+        }
+
+        lock (caller)
+        {
+            return caller.LastKnown;
         }
     }
 
@@ -229,7 +257,8 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
         {
             lock (caller)
             {
-                // A lease past its deadline needs no settling: Redis counts all its units from the deadline.
+                // A lease past its deadline needs no settling: Redis counts all its units from the deadline. A caller
+                // is kept while units of Redis's last answer stay in the window: at most one window of the policy.
                 if (caller.IsIdle(now, 2 * _duration))
                 {
                     caller.Removed = true;

@@ -4,8 +4,10 @@ namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
 /// The sliding window of <see cref="RedisSlidingWindow"/>, kept in this process for while Redis cannot answer.
-/// It counts only this replica's requests, so N replicas then admit up to N times each quota: limits stay in
-/// force (none fails open) at a looser bound, rather than failing every request while Redis is away.
+/// It counts this replica's requests, starting from what Redis last told this replica of the caller's count
+/// (<see cref="LastKnownCount"/>), so N replicas then admit at most N times what each last saw free: limits stay
+/// in force (none fails open) at a looser bound, rather than failing every request while Redis is away, and a
+/// caller who had spent the quota stays refused by the replicas it used until its units would have left.
 /// </summary>
 public sealed class LocalSlidingWindow(TimeProvider timeProvider)
 {
@@ -18,7 +20,8 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
     /// <summary>How many callers have requests in their window; what memory holds.</summary>
     public int Count => _logs.Count;
 
-    public RateLimitDecision Decide(string key, RateLimitPolicy policy)
+    /// <param name="known">What Redis last said of the caller's count here; a log keeps the latest it was given.</param>
+    public RateLimitDecision Decide(string key, RateLimitPolicy policy, LastKnownCount? known = null)
     {
         var now = timeProvider.GetTimestamp();
         SweepIfDue(now);
@@ -36,14 +39,22 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
                 }
 
                 log.Forget(now);
-                var admitted = log.Times.Count < policy.Limit;
+                log.Adopt(known);
+                var shared = log.SharedTaken(now, policy);
+                var admitted = shared + log.Times.Count < policy.Limit;
                 if (admitted)
                 {
                     log.Times.Enqueue(now);
                 }
 
-                var resetAfter = log.Times.TryPeek(out var oldest) ? timeProvider.GetElapsedTime(now, oldest + window) : TimeSpan.Zero;
-                return new RateLimitDecision(policy, admitted, Math.Max(policy.Limit - log.Times.Count, 0), resetAfter, Distributed: false);
+                var reset = log.Times.TryPeek(out var oldest) ? oldest + window : long.MaxValue;
+                if (shared > 0)
+                {
+                    reset = Math.Min(reset, log.Shared.Until);
+                }
+
+                var resetAfter = reset == long.MaxValue ? TimeSpan.Zero : timeProvider.GetElapsedTime(now, reset);
+                return new RateLimitDecision(policy, admitted, Math.Max(policy.Limit - shared - log.Times.Count, 0), resetAfter, Distributed: false);
             }
         }
     }
@@ -61,7 +72,7 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
             lock (log)
             {
                 log.Forget(now);
-                if (log.Times.Count == 0)
+                if (log.Times.Count == 0 && now >= log.Shared.Until)
                 {
                     log.Removed = true;
                     _logs.TryRemove(key, out _);
@@ -73,12 +84,32 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
     private static long Ticks(TimeSpan duration, TimeProvider timeProvider) =>
         (long)(duration.TotalSeconds * timeProvider.TimestampFrequency);
 
-    /// <summary>The admission times of one caller's requests still in the window, oldest first.</summary>
+    /// <summary>
+    /// The admission times of one caller's requests here still in the window, oldest first, and the shared count it
+    /// started from.
+    /// </summary>
     private sealed class Log(long window)
     {
         public Queue<long> Times { get; } = new();
 
         public bool Removed { get; set; }
+
+        public LastKnownCount Shared { get; private set; }
+
+        /// <summary>
+        /// Takes a later answer of Redis's in place of the one held. Requests admitted here stay counted: Redis never
+        /// saw them, so no answer of its includes them.
+        /// </summary>
+        public void Adopt(LastKnownCount? known)
+        {
+            if (known is { } answer && answer.At > Shared.At)
+            {
+                Shared = answer;
+            }
+        }
+
+        /// <summary>The units of the shared count still held against this caller: all of them until the oldest would have left, then none.</summary>
+        public int SharedTaken(long now, RateLimitPolicy policy) => now < Shared.Until ? Shared.Taken(policy) : 0;
 
         public void Forget(long now)
         {

@@ -55,7 +55,7 @@ public sealed partial class RateLimitService(
 
     private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, string key, RateLimitPolicy policy)
     {
-        var decision = await distributed.TryDecideAsync(key, policy) ?? local.Decide(key, policy);
+        var decision = await distributed.TryDecideAsync(key, policy) ?? local.Decide(key, policy, distributed.LastKnown(key));
         NoteScope(decision.Distributed);
         metrics.Record(decision);
         RateLimitResponse.Remember(context, decision);

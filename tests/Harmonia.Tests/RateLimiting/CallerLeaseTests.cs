@@ -126,6 +126,25 @@ public sealed class CallerLeaseTests
         Assert.Equal(1, caller.Demand);
     }
 
+    [Fact]
+    public void RedisLastAnswerIsKeptWithOrWithoutALeaseUntilItsOldestUnitWouldLeaveTheWindow()
+    {
+        var caller = Holding(units: 4, freeElsewhere: 2, resetAfter: TimeSpan.FromSeconds(30));
+        var leased = caller.LastKnown;
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var answeredAt = _time.GetTimestamp();
+        caller.Remember(Grant(units: 0, freeElsewhere: 1, lease: null, TimeSpan.FromSeconds(20)), answeredAt, _time);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var idleBeforeItsUnitsLeft = caller.IsIdle(_time.GetTimestamp(), Second);
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        // The lease's own units count as taken: the shared count holds them until the lease is settled.
+        Assert.Equal(2, leased?.Free);
+        Assert.Equal(new LastKnownCount(1, answeredAt, answeredAt + 20 * Second), caller.LastKnown);
+        Assert.False(idleBeforeItsUnitsLeft);
+        Assert.True(caller.IsIdle(_time.GetTimestamp(), Second));
+    }
+
     /// <summary>A caller holding a lease of <paramref name="units"/> just granted, its call sent now and lasting one second.</summary>
     private CallerLease Holding(int units, int freeElsewhere, TimeSpan resetAfter)
     {
@@ -135,7 +154,7 @@ public sealed class CallerLeaseTests
         return caller;
     }
 
-    private static LeaseGrant Grant(int units, int freeElsewhere, string lease, TimeSpan? resetAfter = null) =>
+    private static LeaseGrant Grant(int units, int freeElsewhere, string? lease, TimeSpan? resetAfter = null) =>
         new(new RateLimitDecision(TenPerMinute, Admitted: true, freeElsewhere + units, resetAfter ?? TimeSpan.FromSeconds(30), Distributed: true), units, lease);
 
     private static (string? Lease, int Used) Settled((int Want, string? Settle, int Used) renewal) => (renewal.Settle, renewal.Used);

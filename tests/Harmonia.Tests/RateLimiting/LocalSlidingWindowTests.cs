@@ -33,6 +33,39 @@ public sealed class LocalSlidingWindowTests
     }
 
     [Fact]
+    public void ItStartsFromWhatRedisLastSaidUntilTheOldestOfThoseUnitsWouldHaveLeft()
+    {
+        var window = new LocalSlidingWindow(_time);
+        var known = Known(free: 1, until: TimeSpan.FromSeconds(20));
+
+        var last = window.Decide("caller", ThreePerMinute, known);
+        var refused = window.Decide("caller", ThreePerMinute, known);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var afterThemAll = window.Decide("caller", ThreePerMinute, known);
+
+        Assert.Equal((true, 0, TimeSpan.FromSeconds(20)), (last.Admitted, last.Remaining, last.ResetAfter));
+        Assert.Equal((false, 0, TimeSpan.FromSeconds(20)), (refused.Admitted, refused.Remaining, refused.ResetAfter));
+        // From then on only what this replica admitted counts, as if Redis had never answered.
+        Assert.Equal((true, 1, TimeSpan.FromSeconds(40)), (afterThemAll.Admitted, afterThemAll.Remaining, afterThemAll.ResetAfter));
+    }
+
+    [Fact]
+    public void ALaterAnswerTakesThePlaceOfTheOneHeldAndWhatWasAdmittedHereStaysCounted()
+    {
+        var window = new LocalSlidingWindow(_time);
+        var first = Known(free: 3, until: TimeSpan.FromSeconds(60));
+        window.Decide("caller", ThreePerMinute, first);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var later = Known(free: 1, until: TimeSpan.FromSeconds(30));
+
+        var withTheLaterAnswer = window.Decide("caller", ThreePerMinute, later);
+        var withTheOlderAgain = window.Decide("caller", ThreePerMinute, first);
+
+        Assert.Equal((false, 0), (withTheLaterAnswer.Admitted, withTheLaterAnswer.Remaining));
+        Assert.Equal((false, 0), (withTheOlderAgain.Admitted, withTheOlderAgain.Remaining));
+    }
+
+    [Fact]
     public void NoWindowEverHoldsMoreThanTheLimitNotEvenAcrossAnEdge()
     {
         var window = new LocalSlidingWindow(_time);
@@ -91,5 +124,12 @@ public sealed class LocalSlidingWindowTests
         window.Decide("still here", ThreePerMinute);
 
         Assert.Equal(1, window.Count);
+    }
+
+    /// <summary>Redis's answer, given now: <paramref name="free"/> units free, none leaving the window before <paramref name="until"/> from now.</summary>
+    private LastKnownCount Known(int free, TimeSpan until)
+    {
+        var now = _time.GetTimestamp();
+        return new LastKnownCount(free, now, now + (long)(until.TotalSeconds * _time.TimestampFrequency));
     }
 }
