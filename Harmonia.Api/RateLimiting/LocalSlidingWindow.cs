@@ -40,21 +40,14 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
 
                 log.Forget(now);
                 log.Adopt(known);
-                var shared = log.SharedTaken(now, policy);
-                var admitted = shared + log.Times.Count < policy.Limit;
+                var admitted = log.Counted(now, policy) < policy.Limit;
                 if (admitted)
                 {
                     log.Times.Enqueue(now);
                 }
 
-                var reset = log.Times.TryPeek(out var oldest) ? oldest + window : long.MaxValue;
-                if (shared > 0)
-                {
-                    reset = Math.Min(reset, log.Shared.Until);
-                }
-
-                var resetAfter = reset == long.MaxValue ? TimeSpan.Zero : timeProvider.GetElapsedTime(now, reset);
-                return new RateLimitDecision(policy, admitted, Math.Max(policy.Limit - shared - log.Times.Count, 0), resetAfter, Distributed: false);
+                var resetAfter = log.NextLeaving(now, policy) is { } leaving ? timeProvider.GetElapsedTime(now, leaving) : TimeSpan.Zero;
+                return new RateLimitDecision(policy, admitted, Math.Max(policy.Limit - log.Counted(now, policy), 0), resetAfter, Distributed: false);
             }
         }
     }
@@ -108,8 +101,17 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
             }
         }
 
-        /// <summary>The units of the shared count still held against this caller: all of them until the oldest would have left, then none.</summary>
-        public int SharedTaken(long now, RateLimitPolicy policy) => now < Shared.Until ? Shared.Taken(policy) : 0;
+        /// <summary>The units counted against the caller: those admitted here, and the shared count's until the oldest of them would have left.</summary>
+        public int Counted(long now, RateLimitPolicy policy) => Times.Count + SharedTaken(now, policy);
+
+        /// <summary>When the next counted unit leaves the window; null when none is counted.</summary>
+        public long? NextLeaving(long now, RateLimitPolicy policy)
+        {
+            long? local = Times.TryPeek(out var oldest) ? oldest + window : null;
+            return SharedTaken(now, policy) > 0 && (local is null || Shared.Until < local) ? Shared.Until : local;
+        }
+
+        private int SharedTaken(long now, RateLimitPolicy policy) => now < Shared.Until ? Shared.Taken(policy) : 0;
 
         public void Forget(long now)
         {
