@@ -34,7 +34,7 @@ public sealed class ProfileService(
     /// this write-through is not repeated (docs/caching.md).
     /// </summary>
     public async Task AddAsync(UserDocument user, CancellationToken cancellationToken) =>
-        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created", repeat: false, cancellationToken);
+        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created", cancellationToken);
 
     /// <summary>Applies the changes; null when the user no longer exists.</summary>
     public async Task<CachedProfile?> UpdateAsync(string userId, UpdateProfileRequest request, CancellationToken cancellationToken)
@@ -78,30 +78,30 @@ public sealed class ProfileService(
         }
 
         var profile = CachedProfile.From(updated);
-        await StoreAsync(userId, profile, "profile-updated", repeat: true, cancellationToken);
+        if (await StoreAsync(userId, profile, "profile-updated", cancellationToken))
+        {
+            // A read that started before the change may still store the older profile over this one.
+            invalidator.WroteThrough(ProfileKeys.Area, ProfileKeys.Profile(userId));
+        }
+
         return profile;
     }
 
     /// <summary>
     /// Writes the profile through, or drops the entry, as the area is configured; on every replica either way. A
-    /// removal is always made again a few seconds later (<see cref="CacheInvalidator"/>); a write-through when
-    /// <paramref name="repeat"/> says so.
+    /// removal is made again a few seconds later by <see cref="CacheInvalidator"/> itself. True when written through.
     /// </summary>
-    private async Task StoreAsync(string userId, CachedProfile profile, string reason, bool repeat, CancellationToken cancellationToken)
+    private async Task<bool> StoreAsync(string userId, CachedProfile profile, string reason, CancellationToken cancellationToken)
     {
         var key = ProfileKeys.Profile(userId);
-        if (Area.WriteThrough)
-        {
-            await cache.SetAsync(key, profile, Area.EntryOptions, cancellationToken: cancellationToken);
-            if (repeat)
-            {
-                invalidator.WroteThrough(ProfileKeys.Area, key);
-            }
-        }
-        else
+        if (!Area.WriteThrough)
         {
             await invalidator.RemoveAsync(ProfileKeys.Area, key, reason, cancellationToken);
+            return false;
         }
+
+        await cache.SetAsync(key, profile, Area.EntryOptions, cancellationToken: cancellationToken);
+        return true;
     }
 
     private CacheAreaOptions Area => areas.Get(ProfileKeys.Area);
