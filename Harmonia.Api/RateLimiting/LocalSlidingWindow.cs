@@ -17,7 +17,7 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
     private readonly ConcurrentDictionary<string, Log> _logs = new(StringComparer.Ordinal);
     private long _nextSweep = timeProvider.GetTimestamp() + Ticks(SweepInterval, timeProvider);
 
-    /// <summary>How many callers have requests in their window; what memory holds.</summary>
+    /// <summary>How many callers a count is held for (requests in their window, or units of a Redis answer not yet gone); what memory holds.</summary>
     public int Count => _logs.Count;
 
     /// <param name="known">What Redis last said of the caller's count here; a log keeps the latest it was given.</param>

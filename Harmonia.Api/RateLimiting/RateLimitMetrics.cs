@@ -25,7 +25,7 @@ public sealed class RateLimitMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _decisions = meter.CreateCounter<long>(DecisionsName, unit: "{decision}", description: "Rate-limit decisions by policy, outcome (admitted, rejected) and scope (distributed, leased, local).");
-        meter.CreateObservableUpDownCounter(LocalPartitionsName, () => local.Count, unit: "{partition}", description: "Callers with requests in this replica's fallback window.");
+        meter.CreateObservableUpDownCounter(LocalPartitionsName, () => local.Count, unit: "{partition}", description: "Callers this replica's fallback window holds a count for.");
     }
 
     public void Record(in RateLimitDecision decision) => _decisions.Add(1, new TagList
