@@ -15,10 +15,6 @@ public sealed class CallerLease
     private HeldLease _next;
     private HeldLease _retired;
     private bool _renewalStarted;
-    private bool _answered;
-    private int _freeElsewhere;
-    private long _answeredAt;
-    private long _resetAt;
     private long _bucketStart;
     private int _bucket;
     private int _previousBucket;
@@ -74,8 +70,10 @@ public sealed class CallerLease
 
         _current.Left--;
         _current.Used++;
-        var resetAfter = _resetAt > now ? timeProvider.GetElapsedTime(now, _resetAt) : TimeSpan.Zero;
-        decision = new RateLimitDecision(policy, Admitted: true, _freeElsewhere + _current.Left + _next.Left, resetAfter, Distributed: true, Leased: true);
+        // A lease is held only after Redis answered with it.
+        var answer = LastKnown.GetValueOrDefault();
+        var resetAfter = answer.Until > now ? timeProvider.GetElapsedTime(now, answer.Until) : TimeSpan.Zero;
+        decision = new RateLimitDecision(policy, Admitted: true, answer.Free + _current.Left + _next.Left, resetAfter, Distributed: true, Leased: true);
         return true;
     }
 
@@ -139,10 +137,10 @@ public sealed class CallerLease
     /// still in the window (<see cref="LastKnown"/> would be needed if Redis went away now): safe to forget.
     /// </summary>
     public bool IsIdle(long now, long idle) =>
-        Pending is null && Renewal is null && !_current.IsLive(now) && !_next.IsLive(now) && now - LastSeen >= idle && now >= _resetAt;
+        Pending is null && Renewal is null && !_current.IsLive(now) && !_next.IsLive(now) && now - LastSeen >= idle && (LastKnown is null || now >= LastKnown.Value.Until);
 
     /// <summary>What Redis last said of the count, for deciding alone while it cannot answer; null before its first answer.</summary>
-    public LastKnownCount? LastKnown => _answered ? new LastKnownCount(_freeElsewhere, _answeredAt, _resetAt) : null;
+    public LastKnownCount? LastKnown { get; private set; }
 
     /// <summary>
     /// Keeps what Redis said with a decision, a lease or not: free for anyone besides this replica's leases, and when
@@ -150,10 +148,8 @@ public sealed class CallerLease
     /// </summary>
     public void Remember(LeaseGrant grant, long receivedAt, TimeProvider timeProvider)
     {
-        _answered = true;
-        _freeElsewhere = grant.Decision.Remaining - grant.Leased;
-        _answeredAt = receivedAt;
-        _resetAt = receivedAt + (long)(grant.Decision.ResetAfter.TotalSeconds * timeProvider.TimestampFrequency);
+        LastKnown = new LastKnownCount(
+            grant.Decision.Remaining - grant.Leased, receivedAt, receivedAt + (long)(grant.Decision.ResetAfter.TotalSeconds * timeProvider.TimestampFrequency));
     }
 
     /// <summary>Keeps a lease that admits no more for settling with the next call; a lease still waiting is dropped.</summary>
