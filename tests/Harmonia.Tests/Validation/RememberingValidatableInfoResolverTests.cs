@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Harmonia.Api.Validation;
@@ -7,7 +8,10 @@ namespace Harmonia.Tests.Validation;
 
 #pragma warning disable ASP0029 // The resolver API under test is experimental in .NET 10.
 
-/// <summary>The validation resolvers are asked about a type once; their answers, and their order, are kept.</summary>
+/// <summary>
+/// The validation resolvers are asked about a type once; their answers, and their order, are kept. A parameter that
+/// can never fail validation is not handed to the validation filter.
+/// </summary>
 public sealed class RememberingValidatableInfoResolverTests
 {
     [Fact]
@@ -33,9 +37,41 @@ public sealed class RememberingValidatableInfoResolverTests
         Assert.Same(second.Described.Single(), number);
     }
 
+    [Theory]
+    [InlineData("service", false)] // a sealed class with no validatable members: a service the handler takes
+    [InlineData("id", false)] // a struct
+    [InlineData("optionalId", false)]
+    [InlineData("bounded", true)] // a validation attribute of its own
+    [InlineData("request", true)] // a sealed type with validatable members
+    [InlineData("open", true)] // a value may be of a derived type that has some
+    [InlineData("items", true)] // each item is validated
+    public void OnlyAParameterThatCouldFailIsValidated(string parameter, bool validated)
+    {
+        // Describes every parameter it is asked about, as .NET 10's resolver does for any class type.
+        var options = new ValidationOptions();
+        options.Resolvers.Add(new DescribingResolver(typeof(Request)) { DescribesEveryParameter = true });
+        RememberingValidatableInfoResolver.Wrap(options);
+        var parameterInfo = typeof(RememberingValidatableInfoResolverTests).GetMethod(nameof(Handler), BindingFlags.NonPublic | BindingFlags.Static)!
+            .GetParameters().Single(candidate => candidate.Name == parameter);
+
+        Assert.Equal(validated, options.TryGetValidatableParameterInfo(parameterInfo, out _));
+    }
+
+    private static void Handler(Service service, Guid id, Guid? optionalId, [Range(1, 10)] int bounded, Request request, OpenType open, List<Request> items)
+    {
+    }
+
+    private sealed class Service;
+
+    private sealed class Request;
+
+    private abstract class OpenType;
+
     /// <summary>Describes its types anew on every call, as the source-generated resolver does.</summary>
     private sealed class DescribingResolver(params Type[] known) : IValidatableInfoResolver
     {
+        public bool DescribesEveryParameter { get; init; }
+
         public List<Type> Asked { get; } = [];
 
         public List<IValidatableInfo> Described { get; } = [];
@@ -54,8 +90,8 @@ public sealed class RememberingValidatableInfoResolverTests
 
         public bool TryGetValidatableParameterInfo(ParameterInfo parameterInfo, [NotNullWhen(true)] out IValidatableInfo? validatableInfo)
         {
-            validatableInfo = null;
-            return false;
+            validatableInfo = DescribesEveryParameter ? new Description() : null;
+            return validatableInfo is not null;
         }
     }
 
