@@ -149,7 +149,7 @@ public sealed class CallerLease
     public void Remember(LeaseGrant grant, long receivedAt, TimeProvider timeProvider)
     {
         LastKnown = new LastKnownCount(
-            grant.Decision.Remaining - grant.Leased, receivedAt, receivedAt + (long)(grant.Decision.ResetAfter.TotalSeconds * timeProvider.TimestampFrequency));
+            grant.Decision.Remaining - grant.Leased, receivedAt, receivedAt + timeProvider.Ticks(grant.Decision.ResetAfter));
     }
 
     /// <summary>Keeps a lease that admits no more for settling with the next call; a lease still waiting is dropped.</summary>

@@ -28,14 +28,14 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, CallerLease> _callers = new(StringComparer.Ordinal);
-    private readonly long _duration = Ticks(options.Value.LeaseDuration, timeProvider);
+    private readonly long _duration = timeProvider.Ticks(options.Value.LeaseDuration);
     private readonly TimeSpan _leaseDuration = options.Value.LeaseDuration;
 
     /// <summary>Names this process in lease ids, so ids from different replicas never meet.</summary>
     private readonly string _replica = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
     private long _calls;
-    private long _nextSweep = timeProvider.GetTimestamp() + Ticks(SweepInterval, timeProvider);
+    private long _nextSweep = timeProvider.GetTimestamp() + timeProvider.Ticks(SweepInterval);
 
     /// <summary>How many callers this replica keeps demand or a lease for; what memory holds.</summary>
     public int Count => _callers.Count;
@@ -248,7 +248,7 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
     private void SweepIfDue(long now)
     {
         var due = Volatile.Read(ref _nextSweep);
-        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + Ticks(SweepInterval, timeProvider), due) != due)
+        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + timeProvider.Ticks(SweepInterval), due) != due)
         {
             return;
         }
@@ -267,7 +267,4 @@ public sealed class LeasedWindow(RedisSlidingWindow redis, IOptions<RateLimiting
             }
         }
     }
-
-    private static long Ticks(TimeSpan duration, TimeProvider timeProvider) =>
-        (long)(duration.TotalSeconds * timeProvider.TimestampFrequency);
 }

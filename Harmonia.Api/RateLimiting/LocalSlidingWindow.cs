@@ -15,7 +15,7 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, Log> _logs = new(StringComparer.Ordinal);
-    private long _nextSweep = timeProvider.GetTimestamp() + Ticks(SweepInterval, timeProvider);
+    private long _nextSweep = timeProvider.GetTimestamp() + timeProvider.Ticks(SweepInterval);
 
     /// <summary>How many callers a count is held for (requests in their window, or units of a Redis answer not yet gone); what memory holds.</summary>
     public int Count => _logs.Count;
@@ -26,7 +26,7 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
         var now = timeProvider.GetTimestamp();
         SweepIfDue(now);
 
-        var window = Ticks(policy.Window, timeProvider);
+        var window = timeProvider.Ticks(policy.Window);
         while (true)
         {
             var log = _logs.GetOrAdd(key, static (_, window) => new Log(window), window);
@@ -55,7 +55,7 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
     private void SweepIfDue(long now)
     {
         var due = Volatile.Read(ref _nextSweep);
-        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + Ticks(SweepInterval, timeProvider), due) != due)
+        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + timeProvider.Ticks(SweepInterval), due) != due)
         {
             return;
         }
@@ -73,9 +73,6 @@ public sealed class LocalSlidingWindow(TimeProvider timeProvider)
             }
         }
     }
-
-    private static long Ticks(TimeSpan duration, TimeProvider timeProvider) =>
-        (long)(duration.TotalSeconds * timeProvider.TimestampFrequency);
 
     /// <summary>
     /// The admission times of one caller's requests here still in the window, oldest first, and the shared count it
