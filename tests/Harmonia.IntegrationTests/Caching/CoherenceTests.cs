@@ -9,20 +9,12 @@ namespace Harmonia.IntegrationTests.Caching;
 /// </summary>
 public sealed class CoherenceTests(AppHostFixture fixture)
 {
-    private static readonly TimeSpan CoherenceBound = TimeSpan.FromSeconds(1);
-
     [Fact]
     public async Task ProfileUpdateOnOneReplicaIsSeenOnTheOther()
     {
         using var replicaA = fixture.CreateApiReplicaClient(0);
         using var replicaB = fixture.CreateApiReplicaClient(1);
-        var user = await RegisterAndLoginAsync(replicaA, displayName: "Before");
-        Assert.Equal("Before", await DisplayNameAsync(replicaB, user));
-
-        using var patched = await SendAsync(replicaA, HttpMethod.Patch, "/users/me", user.Tokens.AccessToken, new { displayName = "After" });
-
-        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        await Eventually.HoldsAsync(async () => await DisplayNameAsync(replicaB, user) == "After", CoherenceBound, "replica B shows the new display name");
+        await CoherenceScenarios.ProfileUpdateIsSeenOnTheOtherReplicaAsync(replicaA, replicaB);
     }
 
     [Fact]
@@ -38,7 +30,7 @@ public sealed class CoherenceTests(AppHostFixture fixture)
 
         await Eventually.HoldsAsync(
             async () => (await libraryOnB.GetPageAsync()).Items.Any(item => item.Id == added.Id),
-            CoherenceBound,
+            CoherenceScenarios.Bound,
             "replica B's library page shows the new item");
     }
 
@@ -56,7 +48,7 @@ public sealed class CoherenceTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         await Eventually.HoldsAsync(
             async () => await GetStatusAsync(replicaB, $"/songs/{song.Id}", user.Tokens.AccessToken) == HttpStatusCode.NotFound,
-            CoherenceBound,
+            CoherenceScenarios.Bound,
             "replica B no longer serves the deleted song");
     }
 }
