@@ -38,24 +38,24 @@ public static class AccountsApi
     public static string? Account(string? email) => email is null ? null : EmailAddress.Normalize(email);
 
     private static async Task<Results<NoContent, ValidationProblem>> VerifyAsync(
-        VerifyEmailRequest request, EmailVerification verification, CancellationToken cancellationToken) =>
-        await verification.VerifyAsync(request, cancellationToken) ? TypedResults.NoContent() : TypedResults.ValidationProblem(InvalidCode);
+        VerifyEmailRequest request, EmailVerification verification) =>
+        await verification.VerifyAsync(request) ? TypedResults.NoContent() : TypedResults.ValidationProblem(InvalidCode);
 
     private static async Task<Accepted<MailAcceptedResponse>> ResendAsync(
-        EmailRequest request, EmailVerification verification, CancellationToken cancellationToken)
+        EmailRequest request, EmailVerification verification)
     {
-        await verification.ResendAsync(request.Email, cancellationToken);
+        await verification.ResendAsync(request.Email);
         return TypedResults.Accepted((string?)null, MailAcceptedResponse.Instance);
     }
 
     private static async Task<Accepted<MailAcceptedResponse>> ForgotAsync(
-        EmailRequest request, PasswordReset reset, CancellationToken cancellationToken)
+        EmailRequest request, PasswordReset reset)
     {
-        await reset.RequestAsync(request.Email, cancellationToken);
+        await reset.RequestAsync(request.Email);
         return TypedResults.Accepted((string?)null, MailAcceptedResponse.Instance);
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> ResetAsync(
-        ResetPasswordRequest request, PasswordReset reset, CancellationToken cancellationToken) =>
-        await reset.ResetAsync(request, cancellationToken) ? TypedResults.NoContent() : TypedResults.ValidationProblem(InvalidCode);
+        ResetPasswordRequest request, PasswordReset reset) =>
+        await reset.ResetAsync(request) ? TypedResults.NoContent() : TypedResults.ValidationProblem(InvalidCode);
 }

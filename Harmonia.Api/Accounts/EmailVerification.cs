@@ -8,7 +8,8 @@ namespace Harmonia.Api.Accounts;
 /// <summary>
 /// Proving that an account's owner receives mail at its address: codes mailed at registration and on request,
 /// and the check that records the proof. A verified address is what the admin role needs, and what keeps the
-/// account from being removed.
+/// account from being removed. Like every change, these take no <see cref="CancellationToken"/>: once one starts it
+/// runs to its end, mail included, whether or not the caller is still there (docs/resilience.md).
 /// </summary>
 public sealed class EmailVerification(
     UserStore users,
@@ -23,54 +24,53 @@ public sealed class EmailVerification(
     /// address that already has one, a note that someone tried (with the way back in), so the request's answer
     /// can be the same either way.
     /// </summary>
-    public async Task AfterRegistrationAsync(string email, UserDocument? created, CancellationToken cancellationToken)
+    public async Task AfterRegistrationAsync(string email, UserDocument? created)
     {
         if (created is not null)
         {
-            await SendCodeAsync(created, cancellationToken);
+            await SendCodeAsync(created);
         }
-        else if (await users.FindByEmailAsync(email, cancellationToken) is { Removing: false } existing)
+        else if (await users.FindByEmailAsync(email, CancellationToken.None) is { Removing: false } existing)
         {
-            await outbox.EnqueueAsync(mail.AlreadyRegistered(existing.Email, existing.DisplayName), cancellationToken);
+            await outbox.EnqueueAsync(mail.AlreadyRegistered(existing.Email, existing.DisplayName), CancellationToken.None);
         }
     }
 
     /// <summary>Mails a new code, replacing the last one, when the address has an unverified account; otherwise nothing.</summary>
-    public async Task ResendAsync(string email, CancellationToken cancellationToken)
+    public async Task ResendAsync(string email)
     {
-        if (await users.FindByEmailAsync(email, cancellationToken) is { EmailVerifiedAt: null, Removing: false } user)
+        if (await users.FindByEmailAsync(email, CancellationToken.None) is { EmailVerifiedAt: null, Removing: false } user)
         {
-            await SendCodeAsync(user, cancellationToken);
+            await SendCodeAsync(user);
         }
     }
 
     /// <summary>Records the proof; false for a wrong, used or expired code and for an address without an unverified account alike.</summary>
-    public async Task<bool> VerifyAsync(VerifyEmailRequest request, CancellationToken cancellationToken)
+    public async Task<bool> VerifyAsync(VerifyEmailRequest request)
     {
-        var user = await users.FindByEmailAsync(request.Email, cancellationToken);
+        var user = await users.FindByEmailAsync(request.Email, CancellationToken.None);
         if (user is not { Removing: false } || !await codes.TryConsumeAsync(CodePurpose.VerifyEmail, user.Id, request.Proof))
         {
             return false;
         }
 
-        await MarkVerifiedAsync(user.Id, cancellationToken);
+        await MarkVerifiedAsync(user.Id);
         return true;
     }
 
     /// <summary>Records that the address receives mail (a code sent there came back), unless removal has begun.</summary>
-    public Task MarkVerifiedAsync(string userId, CancellationToken cancellationToken) =>
+    public Task MarkVerifiedAsync(string userId) =>
         users.Documents.UpdateOneAsync(
             user => user.Id == userId && user.EmailVerifiedAt == null && !user.Removing,
             Builders<UserDocument>.Update
                 .Set(user => user.EmailVerifiedAt, timeProvider.GetUtcNow().UtcDateTime)
-                .Set(user => user.RemoveUnverifiedAt, null),
-            cancellationToken: cancellationToken);
+                .Set(user => user.RemoveUnverifiedAt, null));
 
-    private async Task SendCodeAsync(UserDocument user, CancellationToken cancellationToken)
+    private async Task SendCodeAsync(UserDocument user)
     {
         if (await codes.IssueAsync(CodePurpose.VerifyEmail, user.Id, options.Value.VerificationCodeLifetime) is { } issued)
         {
-            await outbox.EnqueueAsync(mail.VerifyEmail(user.Email, user.DisplayName, issued), cancellationToken);
+            await outbox.EnqueueAsync(mail.VerifyEmail(user.Email, user.DisplayName, issued), CancellationToken.None);
         }
     }
 }

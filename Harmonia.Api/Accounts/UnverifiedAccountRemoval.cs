@@ -19,7 +19,9 @@ namespace Harmonia.Api.Accounts;
 /// library, songs and jobs, and deletes the account last. Each step is idempotent: a removal that fails midway is
 /// handed back to the next sweep at once, and the claim expires, so a replica that dies midway leaves the rest to
 /// the sweep after the claim. An account with unfinished jobs is left for a
-/// later sweep after asking them to cancel, so no job writes a song for an account that is gone.
+/// later sweep after asking them to cancel, so no job writes a song for an account that is gone. Shutdown stops the
+/// sweep between accounts, never inside a removal: once an account is claimed, its removal runs to its end, caches
+/// included, as every change does (docs/resilience.md); each wait is bounded by the clients' own timeouts.
 /// </summary>
 public sealed partial class UnverifiedAccountRemoval(
     UserStore users,
@@ -58,18 +60,19 @@ public sealed partial class UnverifiedAccountRemoval(
             .ToListAsync(cancellationToken);
         foreach (var user in due)
         {
-            if (await ClaimAsync(user.Id, now, cancellationToken))
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await ClaimAsync(user.Id, now))
             {
                 try
                 {
-                    await RemoveAsync(user.Id, cancellationToken);
+                    await RemoveAsync(user.Id);
                 }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception)
                 {
                     // Every step is idempotent, so a removal cut short by a failed call (a Redis or MongoDB timeout)
                     // goes back to the next sweep rather than waiting out its claim. If even this fails, the claim's
                     // expiry still hands it on.
-                    await ReleaseAsync(user.Id, cancellationToken);
+                    await ReleaseAsync(user.Id);
                     throw;
                 }
             }
@@ -77,32 +80,30 @@ public sealed partial class UnverifiedAccountRemoval(
     }
 
     /// <summary>Makes a claimed account due again; it stays unable to sign in, as claimed accounts are.</summary>
-    private async Task ReleaseAsync(string userId, CancellationToken cancellationToken) =>
+    private async Task ReleaseAsync(string userId) =>
         await users.Documents.UpdateOneAsync(
             user => user.Id == userId && user.Removing,
-            Builders<UserDocument>.Update.Set(user => user.RemoveUnverifiedAt, timeProvider.GetUtcNow().UtcDateTime),
-            cancellationToken: cancellationToken);
+            Builders<UserDocument>.Update.Set(user => user.RemoveUnverifiedAt, timeProvider.GetUtcNow().UtcDateTime));
 
     /// <summary>Takes the account for removal unless it was verified or another replica took it meanwhile.</summary>
-    private async Task<bool> ClaimAsync(string userId, DateTime now, CancellationToken cancellationToken)
+    private async Task<bool> ClaimAsync(string userId, DateTime now)
     {
         var claimed = await users.Documents.UpdateOneAsync(
             user => user.Id == userId && user.EmailVerifiedAt == null && user.RemoveUnverifiedAt != null && user.RemoveUnverifiedAt <= now,
-            Builders<UserDocument>.Update.Set(user => user.Removing, true).Set(user => user.RemoveUnverifiedAt, now + ClaimDuration),
-            cancellationToken: cancellationToken);
+            Builders<UserDocument>.Update.Set(user => user.Removing, true).Set(user => user.RemoveUnverifiedAt, now + ClaimDuration));
         return claimed.ModifiedCount == 1;
     }
 
-    private async Task RemoveAsync(string userId, CancellationToken cancellationToken)
+    private async Task RemoveAsync(string userId)
     {
-        await sessions.EndAllAsync(userId, keepSessionId: null, "unverified-account-removed", cancellationToken);
+        await sessions.EndAllAsync(userId, keepSessionId: null, "unverified-account-removed");
 
-        var unfinished = await jobs.Documents.Find(job => job.UserId == userId && Unfinished.Contains(job.Status)).ToListAsync(cancellationToken);
+        var unfinished = await jobs.Documents.Find(job => job.UserId == userId && Unfinished.Contains(job.Status)).ToListAsync();
         if (unfinished.Count > 0)
         {
             foreach (var job in unfinished.Where(job => !job.CancelRequested))
             {
-                await jobs.RequestCancelAsync(job.Id, userId, cancellationToken);
+                await jobs.RequestCancelAsync(job.Id, userId, CancellationToken.None);
             }
 
             LogWaitingForJobs(logger, userId, unfinished.Count);
@@ -111,31 +112,31 @@ public sealed partial class UnverifiedAccountRemoval(
 
         try
         {
-            await DeleteRecordsAsync(userId, cancellationToken);
+            await DeleteRecordsAsync(userId);
         }
         catch (Exception exception) when (exception.IsLostAnswer())
         {
             // The account may be gone already, or go once a hung server resumes, and then no later sweep finds it to
             // finish: the caches drop it now.
-            await DropCachedAsync(userId, "unverified-account-removal-unconfirmed", CancellationToken.None);
+            await DropCachedAsync(userId, "unverified-account-removal-unconfirmed");
             throw;
         }
 
-        await DropCachedAsync(userId, "unverified-account-removed", cancellationToken);
+        await DropCachedAsync(userId, "unverified-account-removed");
         LogRemoved(logger, userId);
     }
 
     /// <summary>What the account made first, the account itself last, so a removal cut short is found by the next sweep.</summary>
-    private async Task DeleteRecordsAsync(string userId, CancellationToken cancellationToken)
+    private async Task DeleteRecordsAsync(string userId)
     {
-        await library.Documents.DeleteManyAsync(item => item.UserId == userId, cancellationToken);
-        foreach (var song in await songs.Documents.Find(song => song.OwnerId == userId).ToListAsync(cancellationToken))
+        await library.Documents.DeleteManyAsync(item => item.UserId == userId);
+        foreach (var song in await songs.Documents.Find(song => song.OwnerId == userId).ToListAsync())
         {
             if (song.AudioFileId is { } audio)
             {
                 try
                 {
-                    await songs.Audio.DeleteAsync(ObjectId.Parse(audio), cancellationToken);
+                    await songs.Audio.DeleteAsync(ObjectId.Parse(audio));
                 }
                 catch (GridFSFileNotFoundException)
                 {
@@ -144,17 +145,17 @@ public sealed partial class UnverifiedAccountRemoval(
             }
         }
 
-        await songs.Documents.DeleteManyAsync(song => song.OwnerId == userId, cancellationToken);
-        await jobs.Documents.DeleteManyAsync(job => job.UserId == userId, cancellationToken);
-        await sessionStore.RefreshTokens.DeleteManyAsync(token => token.UserId == userId, cancellationToken);
-        await sessionStore.Sessions.DeleteManyAsync(session => session.UserId == userId, cancellationToken);
-        await users.Documents.DeleteOneAsync(user => user.Id == userId && user.Removing, cancellationToken);
+        await songs.Documents.DeleteManyAsync(song => song.OwnerId == userId);
+        await jobs.Documents.DeleteManyAsync(job => job.UserId == userId);
+        await sessionStore.RefreshTokens.DeleteManyAsync(token => token.UserId == userId);
+        await sessionStore.Sessions.DeleteManyAsync(session => session.UserId == userId);
+        await users.Documents.DeleteOneAsync(user => user.Id == userId && user.Removing);
     }
 
-    private async Task DropCachedAsync(string userId, string reason, CancellationToken cancellationToken)
+    private async Task DropCachedAsync(string userId, string reason)
     {
-        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), reason, cancellationToken);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, cancellationToken);
+        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), reason, CancellationToken.None);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, CancellationToken.None);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed account {UserId}: its address was never verified.")]

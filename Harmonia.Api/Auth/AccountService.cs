@@ -8,7 +8,11 @@ using MongoDB.Driver;
 
 namespace Harmonia.Api.Auth;
 
-/// <summary>Accounts: creating them, checking their passwords, changing them.</summary>
+/// <summary>
+/// Accounts: creating them, checking their passwords, changing them. Changes take no <see cref="CancellationToken"/>:
+/// once one starts writing it runs to its end, the cache and the sessions included, whether or not the caller is still
+/// there (docs/resilience.md).
+/// </summary>
 public sealed class AccountService(
     UserStore users,
     SessionService sessions,
@@ -24,7 +28,7 @@ public sealed class AccountService(
     /// Creates the account, unverified, due for removal unless verified in time; null when the email already has
     /// one. The password is hashed either way, so both outcomes take as long.
     /// </summary>
-    public async Task<UserDocument?> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken)
+    public async Task<UserDocument?> RegisterAsync(RegisterRequest request)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var user = new UserDocument
@@ -41,8 +45,8 @@ public sealed class AccountService(
 
         try
         {
-            await users.Documents.InsertOneAsync(user, cancellationToken: cancellationToken);
-            await profiles.AddAsync(user, cancellationToken);
+            await users.Documents.InsertOneAsync(user);
+            await profiles.AddAsync(user);
             return user;
         }
         catch (MongoException exception) when (exception.IsDuplicateKey())
@@ -52,53 +56,66 @@ public sealed class AccountService(
     }
 
     /// <summary>Signs in; null for a wrong email or a wrong password alike, so callers cannot tell which.</summary>
-    public async Task<TokenResponse?> LoginAsync(LoginRequest request, string device, CancellationToken cancellationToken)
+    public async Task<TokenResponse?> LoginAsync(LoginRequest request, string device)
     {
         var normalizedEmail = EmailAddress.Normalize(request.Email);
-        var user = await users.Documents.Find(user => user.NormalizedEmail == normalizedEmail).FirstOrDefaultAsync(cancellationToken);
+        var user = await users.Documents.Find(user => user.NormalizedEmail == normalizedEmail).FirstOrDefaultAsync();
         if (user is null or { Removing: true })
         {
             passwordHasher.VerifyHashedPassword(null!, _unknownUserHash.Value, request.Password);
             return null;
         }
 
-        if (!await VerifyAsync(user, request.Password, cancellationToken))
+        if (!await VerifyAsync(user, request.Password))
         {
             return null;
         }
 
-        return await sessions.StartAsync(user, device, cancellationToken);
+        return await sessions.StartAsync(user, device);
     }
 
     /// <summary>Changes the password and ends every other session; false when the current password is wrong.</summary>
-    public async Task<bool> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request, CancellationToken cancellationToken)
+    public async Task<bool> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request)
     {
-        var user = await users.Documents.Find(user => user.Id == userId).FirstOrDefaultAsync(cancellationToken);
-        if (user is null || !await VerifyAsync(user, request.CurrentPassword, cancellationToken))
+        var user = await users.Documents.Find(user => user.Id == userId).FirstOrDefaultAsync();
+        if (user is null || !await VerifyAsync(user, request.CurrentPassword))
         {
             return false;
         }
 
-        await users.Documents.UpdateOneAsync(
-            candidate => candidate.Id == userId,
-            Builders<UserDocument>.Update
-                .Set(candidate => candidate.PasswordHash, passwordHasher.HashPassword(user, request.NewPassword))
-                .Set(candidate => candidate.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime),
-            cancellationToken: cancellationToken);
-        await sessions.EndAllAsync(userId, keepSessionId: currentSessionId, "password-changed", cancellationToken);
+        await SetPasswordAsync(user, request.NewPassword, keepSessionId: currentSessionId, "password-changed");
         return true;
     }
 
+    /// <summary>
+    /// Replaces the password and ends every session of the user but <paramref name="keepSessionId"/>. The sessions end
+    /// before the new hash is written, so no failure (a timeout, an election, a lost answer) can leave the new password
+    /// in place with the old sessions alive, where a retry could not help: the reset code is spent by then, and the
+    /// current password no longer matches. They end again after it, so a sign-in that checked the old password in
+    /// between is ended too. A failure before the hash write leaves the old password with the sessions ended, which
+    /// errs the safe way.
+    /// </summary>
+    public async Task SetPasswordAsync(UserDocument user, string newPassword, string? keepSessionId, string reason)
+    {
+        var hash = passwordHasher.HashPassword(user, newPassword);
+        await sessions.EndAllAsync(user.Id, keepSessionId, reason);
+        await users.Documents.UpdateOneAsync(
+            candidate => candidate.Id == user.Id,
+            Builders<UserDocument>.Update
+                .Set(candidate => candidate.PasswordHash, hash)
+                .Set(candidate => candidate.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime));
+        await sessions.EndAllAsync(user.Id, keepSessionId, reason);
+    }
+
     /// <summary>Checks a password, upgrading its stored hash when it was made with weaker settings than today's.</summary>
-    private async Task<bool> VerifyAsync(UserDocument user, string password, CancellationToken cancellationToken)
+    private async Task<bool> VerifyAsync(UserDocument user, string password)
     {
         var result = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (result is PasswordVerificationResult.SuccessRehashNeeded)
         {
             await users.Documents.UpdateOneAsync(
                 candidate => candidate.Id == user.Id,
-                Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, passwordHasher.HashPassword(user, password)),
-                cancellationToken: cancellationToken);
+                Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, passwordHasher.HashPassword(user, password)));
         }
 
         return result is not PasswordVerificationResult.Failed;

@@ -39,40 +39,40 @@ public static class AuthApi
 
     /// <summary>The same 202 whether or not the address has an account: only its owner learns which, by mail.</summary>
     private static async Task<Accepted<MailAcceptedResponse>> RegisterAsync(
-        RegisterRequest request, AccountService accounts, EmailVerification verification, CancellationToken cancellationToken)
+        RegisterRequest request, AccountService accounts, EmailVerification verification)
     {
-        var user = await accounts.RegisterAsync(request, cancellationToken);
-        await verification.AfterRegistrationAsync(request.Email, user, cancellationToken);
+        var user = await accounts.RegisterAsync(request);
+        await verification.AfterRegistrationAsync(request.Email, user);
         return TypedResults.Accepted((string?)null, MailAcceptedResponse.Instance);
     }
 
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, AccountService accounts, HttpContext context, CancellationToken cancellationToken)
+        LoginRequest request, AccountService accounts, HttpContext context)
     {
-        var tokens = await accounts.LoginAsync(request, DeviceOf(context), cancellationToken);
+        var tokens = await accounts.LoginAsync(request, DeviceOf(context));
         return tokens is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The email or password is incorrect.")
             : TypedResults.Ok(tokens);
     }
 
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, SessionService sessions, CancellationToken cancellationToken)
+        RefreshRequest request, SessionService sessions)
     {
-        var tokens = await sessions.RefreshAsync(request.RefreshToken, cancellationToken);
+        var tokens = await sessions.RefreshAsync(request.RefreshToken);
         return tokens is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is invalid, expired or already used.")
             : TypedResults.Ok(tokens);
     }
 
-    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, SessionService sessions)
     {
-        await sessions.EndAsync(user.GetUserId(), user.GetSessionId(), "logout", cancellationToken);
+        await sessions.EndAsync(user.GetUserId(), user.GetSessionId(), "logout");
         return TypedResults.NoContent();
     }
 
-    private static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<NoContent> LogoutAllAsync(ClaimsPrincipal user, SessionService sessions)
     {
-        await sessions.EndAllAsync(user.GetUserId(), keepSessionId: null, "logout-all", cancellationToken);
+        await sessions.EndAllAsync(user.GetUserId(), keepSessionId: null, "logout-all");
         return TypedResults.NoContent();
     }
 
@@ -81,14 +81,14 @@ public static class AuthApi
         TypedResults.Ok(await sessions.ListAsync(user.GetUserId(), user.GetSessionId(), cancellationToken));
 
     private static async Task<Results<NoContent, NotFound>> EndSessionAsync(
-        ObjectId id, ClaimsPrincipal user, SessionService sessions, CancellationToken cancellationToken) =>
-        await sessions.EndAsync(user.GetUserId(), id.ToString(), "ended-by-user", cancellationToken)
+        ObjectId id, ClaimsPrincipal user, SessionService sessions) =>
+        await sessions.EndAsync(user.GetUserId(), id.ToString(), "ended-by-user")
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
-        ChangePasswordRequest request, ClaimsPrincipal user, AccountService accounts, CancellationToken cancellationToken) =>
-        await accounts.ChangePasswordAsync(user.GetUserId(), user.GetSessionId(), request, cancellationToken)
+        ChangePasswordRequest request, ClaimsPrincipal user, AccountService accounts) =>
+        await accounts.ChangePasswordAsync(user.GetUserId(), user.GetSessionId(), request)
             ? TypedResults.NoContent()
             : TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {

@@ -8,7 +8,10 @@ namespace Harmonia.Api.Auth;
 
 /// <summary>
 /// Sessions and their refresh-token families. MongoDB is the record; the cache only mirrors whether a
-/// session is active, and every change here writes MongoDB first, then updates the cache.
+/// session is active, and every change here writes MongoDB first, then updates the cache. Changes take no
+/// <see cref="CancellationToken"/>: once one starts writing it runs to its end, the cache and every replica's set of
+/// ended sessions included, whether or not the caller is still there (docs/resilience.md). A logout whose caller hung
+/// up mid-write must still end the session everywhere.
 /// </summary>
 public sealed partial class SessionService(
     SessionStore store,
@@ -20,7 +23,12 @@ public sealed partial class SessionService(
     TimeProvider timeProvider,
     ILogger<SessionService> logger)
 {
-    public async Task<TokenResponse> StartAsync(UserDocument user, string device, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a session. Its refresh token's record is written first, under the session's id: a sign-in that fails
+    /// between the two writes leaves a token nobody was given, for a session that does not exist, rather than an
+    /// active session listed in GET /auth/sessions that nobody holds.
+    /// </summary>
+    public async Task<TokenResponse> StartAsync(UserDocument user, string device)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var session = new SessionDocument
@@ -31,30 +39,30 @@ public sealed partial class SessionService(
             LastActivityAt = now,
         };
         session.ExpiresAt = RefreshTokenExpiry(session, now);
-        await store.Sessions.InsertOneAsync(session, cancellationToken: cancellationToken);
-
         var pair = Mint(session, RolesOf(user), session.ExpiresAt, now, out var refreshTokenHash);
         await store.RefreshTokens.InsertOneAsync(
-            new RefreshTokenDocument { Hash = refreshTokenHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = session.ExpiresAt },
-            cancellationToken: cancellationToken);
-        await validator.RememberAsync(session, cancellationToken);
+            new RefreshTokenDocument { Hash = refreshTokenHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = session.ExpiresAt });
+        await store.Sessions.InsertOneAsync(session);
+        await validator.RememberAsync(session);
         return pair;
     }
 
     /// <summary>
-    /// Exchanges a refresh token for a new pair. The new pair is minted first and then the old token is spent and the
-    /// pair sealed into its record in one atomic update, so of concurrent exchanges exactly one wins and the others
-    /// return its pair (within the grace window). A spent token presented after the window means it leaked: its
-    /// whole session ends.
+    /// Exchanges a refresh token for a new pair. The new pair is minted, its token recorded and the session extended
+    /// first; then the old token is spent and the pair sealed into its record in one atomic update, so of concurrent
+    /// exchanges exactly one wins and the others return its pair (within the grace window). Spending last means a pair
+    /// is only ever handed out, or sealed for a retry, once everything it needs is on record: a failure before the
+    /// spend leaves the old token unspent for the retry, and a losing exchange leaves only a token record nobody was
+    /// given, which expires. A spent token presented after the window means it leaked: its whole session ends.
     /// </summary>
-    public async Task<TokenResponse?> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
+    public async Task<TokenResponse?> RefreshAsync(string refreshToken)
     {
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var hash = RefreshTokens.Hash(refreshToken);
-        var presented = await FindRefreshTokenAsync(hash, cancellationToken);
+        var presented = await FindRefreshTokenAsync(hash);
         if (presented?.UsedAt is not null)
         {
-            return await RepeatOrEndAsync(presented, refreshToken, now, cancellationToken);
+            return await RepeatOrEndAsync(presented, refreshToken, now);
         }
 
         if (presented is null || presented.ExpiresAt <= now)
@@ -62,9 +70,9 @@ public sealed partial class SessionService(
             return null;
         }
 
-        var session = await FindActiveAsync(presented.SessionId, now, cancellationToken);
+        var session = await FindActiveAsync(presented.SessionId, now);
         // Roles are read afresh so a refreshed token carries the user's current roles.
-        var user = session is null ? null : await users.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, session.UserId)).FirstOrDefaultAsync(cancellationToken);
+        var user = session is null ? null : await users.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, session.UserId)).FirstOrDefaultAsync();
         if (session is null || user is null)
         {
             return null;
@@ -72,29 +80,28 @@ public sealed partial class SessionService(
 
         var expiresAt = RefreshTokenExpiry(session, now);
         var pair = Mint(session, RolesOf(user), expiresAt, now, out var successorHash);
-        var successor = options.Value.RefreshReuseGrace > TimeSpan.Zero ? RefreshTokens.Seal(refreshToken, pair) : null;
-        if (!await store.TrySpendRefreshTokenAsync(hash, now, successor, cancellationToken))
-        {
-            // A concurrent exchange of the same token won; its pair is sealed in the record now.
-            return await FindRefreshTokenAsync(hash, cancellationToken) is { } winner
-                ? await RepeatOrEndAsync(winner, refreshToken, now, cancellationToken)
-                : null;
-        }
-
         await store.RefreshTokens.InsertOneAsync(
-            new RefreshTokenDocument { Hash = successorHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = expiresAt },
-            cancellationToken: cancellationToken);
+            new RefreshTokenDocument { Hash = successorHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = expiresAt });
+        // A losing exchange extends the session too: to the same expiry, give or take the moments between them.
         var extended = await store.Sessions.FindOneAndUpdateAsync(
             ActiveFilter(session.Id, now),
             Builders<SessionDocument>.Update.Set(session => session.ExpiresAt, expiresAt).Set(session => session.LastActivityAt, now),
-            new FindOneAndUpdateOptions<SessionDocument> { ReturnDocument = ReturnDocument.After },
-            cancellationToken);
+            new FindOneAndUpdateOptions<SessionDocument> { ReturnDocument = ReturnDocument.After });
         if (extended is null)
         {
             return null;
         }
 
-        await validator.RememberAsync(extended, cancellationToken);
+        var successor = options.Value.RefreshReuseGrace > TimeSpan.Zero ? RefreshTokens.Seal(refreshToken, pair) : null;
+        if (!await store.TrySpendRefreshTokenAsync(hash, now, successor))
+        {
+            // A concurrent exchange of the same token won; its pair is sealed in the record now.
+            return await FindRefreshTokenAsync(hash) is { } winner
+                ? await RepeatOrEndAsync(winner, refreshToken, now)
+                : null;
+        }
+
+        await validator.RememberAsync(extended);
         return pair;
     }
 
@@ -115,18 +122,12 @@ public sealed partial class SessionService(
     }
 
     /// <summary>Ends one of the user's sessions; false when the user has no such active session.</summary>
-    public async Task<bool> EndAsync(string userId, string sessionId, string reason, CancellationToken cancellationToken) =>
-        await RevokeAsync(
-            Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id == sessionId),
-            reason,
-            cancellationToken) > 0;
+    public async Task<bool> EndAsync(string userId, string sessionId, string reason) =>
+        await RevokeAsync(Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id == sessionId), reason) > 0;
 
     /// <summary>Ends every session of the user except <paramref name="keepSessionId"/> (none when null).</summary>
-    public Task<int> EndAllAsync(string userId, string? keepSessionId, string reason, CancellationToken cancellationToken) =>
-        RevokeAsync(
-            Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id != keepSessionId),
-            reason,
-            cancellationToken);
+    public Task<int> EndAllAsync(string userId, string? keepSessionId, string reason) =>
+        RevokeAsync(Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id != keepSessionId), reason);
 
     /// <summary>A new pair for the session: an access token, and a refresh token of which only the hash is kept.</summary>
     /// <param name="now">When the caller started, before it read the session; see <see cref="AccessTokens.Issue"/>.</param>
@@ -156,27 +157,27 @@ public sealed partial class SessionService(
     /// A spent token presented again: within the grace window, while its session lasts, it gets the pair it was
     /// exchanged for; otherwise it leaked, and its whole session ends.
     /// </summary>
-    private async Task<TokenResponse?> RepeatOrEndAsync(RefreshTokenDocument spent, string refreshToken, DateTime now, CancellationToken cancellationToken)
+    private async Task<TokenResponse?> RepeatOrEndAsync(RefreshTokenDocument spent, string refreshToken, DateTime now)
     {
         if (now - spent.UsedAt <= options.Value.RefreshReuseGrace
             && spent.Successor is { } successor
             && RefreshTokens.Open(refreshToken, successor) is { } pair
-            && await FindActiveAsync(spent.SessionId, now, cancellationToken) is not null)
+            && await FindActiveAsync(spent.SessionId, now) is not null)
         {
             LogRepeat(logger, spent.SessionId, spent.UserId);
             return pair;
         }
 
         LogReuse(logger, spent.SessionId, spent.UserId);
-        await EndAsync(spent.UserId, spent.SessionId, "refresh-token-reuse", cancellationToken);
+        await EndAsync(spent.UserId, spent.SessionId, "refresh-token-reuse");
         return null;
     }
 
-    private async Task<RefreshTokenDocument?> FindRefreshTokenAsync(string hash, CancellationToken cancellationToken) =>
-        await store.RefreshTokens.Find(Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash)).FirstOrDefaultAsync(cancellationToken);
+    private async Task<RefreshTokenDocument?> FindRefreshTokenAsync(string hash) =>
+        await store.RefreshTokens.Find(Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash)).FirstOrDefaultAsync();
 
-    private async Task<SessionDocument?> FindActiveAsync(string sessionId, DateTime now, CancellationToken cancellationToken) =>
-        await store.Sessions.Find(ActiveFilter(sessionId, now)).FirstOrDefaultAsync(cancellationToken);
+    private async Task<SessionDocument?> FindActiveAsync(string sessionId, DateTime now) =>
+        await store.Sessions.Find(ActiveFilter(sessionId, now)).FirstOrDefaultAsync();
 
     private static FilterDefinition<SessionDocument> ActiveFilter(string sessionId, DateTime now) =>
         Builders<SessionDocument>.Filter.Eq(session => session.Id, sessionId)
@@ -184,10 +185,10 @@ public sealed partial class SessionService(
         & Builders<SessionDocument>.Filter.Gt(session => session.ExpiresAt, now);
 
     /// <summary>Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can only see the end.</summary>
-    private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason, CancellationToken cancellationToken)
+    private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason)
     {
         var active = filter & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
-        var sessions = await store.Sessions.Find(active).ToListAsync(cancellationToken);
+        var sessions = await store.Sessions.Find(active).ToListAsync();
         if (sessions.Count == 0)
         {
             return 0;
@@ -202,8 +203,7 @@ public sealed partial class SessionService(
             {
                 await store.Sessions.UpdateManyAsync(
                     Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & active,
-                    expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now),
-                    cancellationToken: cancellationToken);
+                    expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now));
             }
         }
         catch (Exception exception) when (exception.IsLostAnswer())
@@ -212,11 +212,11 @@ public sealed partial class SessionService(
             // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now. Had
             // the write not landed, they stay active in MongoDB, refused everywhere until their access tokens have
             // expired, and can be ended again from another session (docs/sessions.md#ending-a-session).
-            await validator.EndAsync(sessions, reason, CancellationToken.None);
+            await validator.EndAsync(sessions, reason);
             throw;
         }
 
-        await validator.EndAsync(sessions, reason, cancellationToken);
+        await validator.EndAsync(sessions, reason);
         foreach (var ofUser in sessions.GroupBy(session => session.UserId))
         {
             await notifications.TryAppendAsync(

@@ -22,7 +22,7 @@ public sealed class SessionStore(IMongoDatabase database)
     /// jongodb, the MongoDB-wire server of local runs and tests, lets concurrent find-and-modifies of one document both
     /// match (docs/infrastructure.md); its updates are atomic, as both are on MongoDB.
     /// </summary>
-    public async Task<bool> TrySpendRefreshTokenAsync(string hash, DateTime usedAt, byte[]? successor, CancellationToken cancellationToken)
+    public async Task<bool> TrySpendRefreshTokenAsync(string hash, DateTime usedAt, byte[]? successor)
     {
         var spend = Builders<RefreshTokenDocument>.Update.Set(token => token.UsedAt, usedAt);
         if (successor is not null)
@@ -32,8 +32,7 @@ public sealed class SessionStore(IMongoDatabase database)
 
         var spent = await RefreshTokens.UpdateOneAsync(
             Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash) & Builders<RefreshTokenDocument>.Filter.Eq(token => token.UsedAt, null),
-            spend,
-            cancellationToken: cancellationToken);
+            spend);
         return spent.ModifiedCount == 1;
     }
 

@@ -47,19 +47,19 @@ public sealed class SessionValidator(
     }
 
     /// <summary>Caches a session known to be active (just signed in or refreshed), so its first request is an L1 hit.</summary>
-    public ValueTask RememberAsync(SessionDocument session, CancellationToken cancellationToken) =>
-        cache.SetAsync(SessionKeys.Validity(session.UserId, session.Id), SessionState.Of(session), EntryOptions, cancellationToken: cancellationToken);
+    public ValueTask RememberAsync(SessionDocument session) =>
+        cache.SetAsync(SessionKeys.Validity(session.UserId, session.Id), SessionState.Of(session), EntryOptions);
 
     /// <summary>
     /// After MongoDB has recorded the ends: makes them final on every replica, then drops the cached states, so
     /// that the next read of each anywhere finds the end rather than an entry no longer needed.
     /// </summary>
-    public async Task EndAsync(IReadOnlyCollection<SessionDocument> sessions, string reason, CancellationToken cancellationToken)
+    public async Task EndAsync(IReadOnlyCollection<SessionDocument> sessions, string reason)
     {
         await revocations.PublishAsync([.. sessions.Select(session => session.Id)]);
         foreach (var session in sessions)
         {
-            await invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(session.UserId, session.Id), reason, cancellationToken);
+            await invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(session.UserId, session.Id), reason, CancellationToken.None);
         }
     }
 

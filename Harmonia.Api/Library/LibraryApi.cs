@@ -25,7 +25,7 @@ public static class LibraryApi
         pages.Ok(await library.GetPageAsync(user.GetUserId(), query, cancellationToken));
 
     private static async Task<Results<Created<LibraryItemResponse>, ValidationProblem>> AddAsync(
-        AddLibraryItemRequest request, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken)
+        AddLibraryItemRequest request, ClaimsPrincipal user, LibraryService library)
     {
         ObjectId? songId = null;
         if (request.SongId is not null)
@@ -38,14 +38,14 @@ public static class LibraryApi
             songId = parsed;
         }
 
-        return await library.AddAsync(user.GetUserId(), request, songId?.ToString(), cancellationToken) is { } item
+        return await library.AddAsync(user.GetUserId(), request, songId?.ToString()) is { } item
             ? TypedResults.Created((string?)null, item)
             : NoSuchSong();
     }
 
     private static async Task<Results<NoContent, NotFound>> RemoveAsync(
-        ObjectId id, ClaimsPrincipal user, LibraryService library, CancellationToken cancellationToken) =>
-        await library.RemoveAsync(user.GetUserId(), id.ToString(), cancellationToken)
+        ObjectId id, ClaimsPrincipal user, LibraryService library) =>
+        await library.RemoveAsync(user.GetUserId(), id.ToString())
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 

@@ -10,7 +10,9 @@ namespace Harmonia.Api.Library;
 
 /// <summary>
 /// Library pages through the cache, each tagged with its owner so that one invalidation drops every page of
-/// that user's library (no key scans). Writes go to MongoDB first.
+/// that user's library (no key scans). Writes go to MongoDB first, then to the cache, and take no
+/// <see cref="CancellationToken"/>: once a change starts, it runs to its end whether or not the caller is still there
+/// (docs/resilience.md).
 /// </summary>
 public sealed class LibraryService(
     HybridCache cache,
@@ -32,13 +34,13 @@ public sealed class LibraryService(
 
     /// <summary>Adds the item; null when a song item names a song that is not the user's.</summary>
     /// <param name="songId">The request's song id in its canonical form, for a song item.</param>
-    public async Task<LibraryItemResponse?> AddAsync(string userId, AddLibraryItemRequest request, string? songId, CancellationToken cancellationToken)
+    public async Task<LibraryItemResponse?> AddAsync(string userId, AddLibraryItemRequest request, string? songId)
     {
         var type = LibraryItemTypes.Parse(request.Type);
         var title = request.Title?.Trim();
         if (type is LibraryItemType.Song)
         {
-            var song = await songs.FindOwnedAsync(songId!, userId, cancellationToken);
+            var song = await songs.FindOwnedAsync(songId!, userId, CancellationToken.None);
             if (song is null)
             {
                 return null;
@@ -55,22 +57,22 @@ public sealed class LibraryService(
             SongId = songId,
             CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
         };
-        await WriteAsync(userId, () => library.Documents.InsertOneAsync(item, cancellationToken: cancellationToken));
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added", cancellationToken);
+        await WriteAsync(userId, () => library.Documents.InsertOneAsync(item));
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added", CancellationToken.None);
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId));
         return LibraryItemResponse.From(item);
     }
 
     /// <summary>Removes one of the user's items; false when the user has no such item.</summary>
-    public async Task<bool> RemoveAsync(string userId, string itemId, CancellationToken cancellationToken)
+    public async Task<bool> RemoveAsync(string userId, string itemId)
     {
-        var deleted = await WriteAsync(userId, () => library.Documents.DeleteOneAsync(item => item.Id == itemId && item.UserId == userId, cancellationToken));
+        var deleted = await WriteAsync(userId, () => library.Documents.DeleteOneAsync(item => item.Id == itemId && item.UserId == userId));
         if (deleted.DeletedCount == 0)
         {
             return false;
         }
 
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed", cancellationToken);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed", CancellationToken.None);
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Removed, itemId));
         return true;
     }

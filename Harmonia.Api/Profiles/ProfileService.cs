@@ -7,7 +7,11 @@ using MongoDB.Driver;
 
 namespace Harmonia.Api.Profiles;
 
-/// <summary>Profiles read through the two-level cache; MongoDB is written first, then the cache follows.</summary>
+/// <summary>
+/// Profiles read through the two-level cache; MongoDB is written first, then the cache follows. Writes take no
+/// <see cref="CancellationToken"/>: a change, once it starts writing, runs to its end whether or not the caller is still
+/// there, so a caller who hangs up cannot leave MongoDB changed and the caches unchanged (docs/resilience.md).
+/// </summary>
 public sealed class ProfileService(
     HybridCache cache,
     CacheInvalidator invalidator,
@@ -33,11 +37,11 @@ public sealed class ProfileService(
     /// "not found" over it, which lives for the area's <see cref="CacheAreaOptions.MissExpiration"/> anyway, so
     /// this write-through is not repeated (docs/caching.md).
     /// </summary>
-    public async Task AddAsync(UserDocument user, CancellationToken cancellationToken) =>
-        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created", cancellationToken);
+    public async Task AddAsync(UserDocument user) =>
+        await StoreAsync(user.Id, CachedProfile.From(user), "profile-created");
 
     /// <summary>Applies the changes; null when the user no longer exists.</summary>
-    public async Task<CachedProfile?> UpdateAsync(string userId, UpdateProfileRequest request, CancellationToken cancellationToken)
+    public async Task<CachedProfile?> UpdateAsync(string userId, UpdateProfileRequest request)
     {
         var update = Builders<UserDocument>.Update.Set(user => user.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime);
         if (request.DisplayName is not null)
@@ -61,8 +65,7 @@ public sealed class ProfileService(
             updated = await users.Documents.FindOneAndUpdateAsync(
                 user => user.Id == userId,
                 update,
-                new FindOneAndUpdateOptions<UserDocument> { ReturnDocument = ReturnDocument.After },
-                cancellationToken);
+                new FindOneAndUpdateOptions<UserDocument> { ReturnDocument = ReturnDocument.After });
         }
         catch (Exception exception) when (exception.IsLostAnswer())
         {
@@ -78,7 +81,7 @@ public sealed class ProfileService(
         }
 
         var profile = CachedProfile.From(updated);
-        if (await StoreAsync(userId, profile, "profile-updated", cancellationToken))
+        if (await StoreAsync(userId, profile, "profile-updated"))
         {
             // A read that started before the change may still store the older profile over this one.
             invalidator.WroteThrough(ProfileKeys.Area, ProfileKeys.Profile(userId));
@@ -91,16 +94,16 @@ public sealed class ProfileService(
     /// Writes the profile through, or drops the entry, as the area is configured; on every replica either way. A
     /// removal is made again a few seconds later by <see cref="CacheInvalidator"/> itself. True when written through.
     /// </summary>
-    private async Task<bool> StoreAsync(string userId, CachedProfile profile, string reason, CancellationToken cancellationToken)
+    private async Task<bool> StoreAsync(string userId, CachedProfile profile, string reason)
     {
         var key = ProfileKeys.Profile(userId);
         if (!Area.WriteThrough)
         {
-            await invalidator.RemoveAsync(ProfileKeys.Area, key, reason, cancellationToken);
+            await invalidator.RemoveAsync(ProfileKeys.Area, key, reason, CancellationToken.None);
             return false;
         }
 
-        await cache.SetAsync(key, profile, Area.EntryOptions, cancellationToken: cancellationToken);
+        await cache.SetAsync(key, profile, Area.EntryOptions);
         return true;
     }
 

@@ -26,8 +26,8 @@ public static class ProfilesApi
             : TypedResults.NotFound();
 
     private static async Task<Results<Ok<ProfileResponse>, NotFound>> UpdateOwnAsync(
-        UpdateProfileRequest request, ClaimsPrincipal user, ProfileService profiles, CancellationToken cancellationToken) =>
-        await profiles.UpdateAsync(user.GetUserId(), request, cancellationToken) is { } profile
+        UpdateProfileRequest request, ClaimsPrincipal user, ProfileService profiles) =>
+        await profiles.UpdateAsync(user.GetUserId(), request) is { } profile
             ? TypedResults.Ok(ProfileResponse.From(profile))
             : TypedResults.NotFound();
 

@@ -8,7 +8,11 @@ using MongoDB.Driver;
 
 namespace Harmonia.Api.Songs;
 
-/// <summary>Song metadata through the cache; deleting a song removes it, its audio and its library entries.</summary>
+/// <summary>
+/// Song metadata through the cache; deleting a song removes it, its audio and its library entries. A deletion takes
+/// no <see cref="CancellationToken"/>: once it starts, it runs to its end, caches included, whether or not the caller
+/// is still there (docs/resilience.md).
+/// </summary>
 public sealed class SongService(
     HybridCache cache,
     CacheInvalidator invalidator,
@@ -29,9 +33,9 @@ public sealed class SongService(
             cancellationToken);
 
     /// <summary>Deletes one of the user's songs; false when the user has no such song.</summary>
-    public async Task<bool> DeleteAsync(string userId, string songId, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(string userId, string songId)
     {
-        var song = await songs.FindOwnedAsync(songId, userId, cancellationToken);
+        var song = await songs.FindOwnedAsync(songId, userId, CancellationToken.None);
         if (song is null)
         {
             return false;
@@ -39,29 +43,29 @@ public sealed class SongService(
 
         try
         {
-            await DeleteRecordsAsync(song, cancellationToken);
+            await DeleteRecordsAsync(song);
         }
         catch (Exception exception) when (exception.IsLostAnswer())
         {
             // The song may be gone already, or go once a hung server resumes, while the caller gets a 503 and a retry
             // finds no song to delete (404): the caches drop it anyway.
-            await DropCachedAsync(userId, songId, "song-delete-unconfirmed", CancellationToken.None);
+            await DropCachedAsync(userId, songId, "song-delete-unconfirmed");
             throw;
         }
 
-        await DropCachedAsync(userId, songId, "song-deleted", cancellationToken);
+        await DropCachedAsync(userId, songId, "song-deleted");
         return true;
     }
 
     /// <summary>Library entries first, the song record last: an interrupted delete leaves nothing pointing at a missing song.</summary>
-    private async Task DeleteRecordsAsync(SongDocument song, CancellationToken cancellationToken)
+    private async Task DeleteRecordsAsync(SongDocument song)
     {
-        await library.Documents.DeleteManyAsync(item => item.UserId == song.OwnerId && item.SongId == song.Id, cancellationToken);
+        await library.Documents.DeleteManyAsync(item => item.UserId == song.OwnerId && item.SongId == song.Id);
         if (song.AudioFileId is { } audio)
         {
             try
             {
-                await songs.Audio.DeleteAsync(ObjectId.Parse(audio), cancellationToken);
+                await songs.Audio.DeleteAsync(ObjectId.Parse(audio));
             }
             catch (MongoDB.Driver.GridFS.GridFSFileNotFoundException)
             {
@@ -69,12 +73,12 @@ public sealed class SongService(
             }
         }
 
-        await songs.Documents.DeleteOneAsync(candidate => candidate.Id == song.Id, cancellationToken);
+        await songs.Documents.DeleteOneAsync(candidate => candidate.Id == song.Id);
     }
 
-    private async Task DropCachedAsync(string userId, string songId, string reason, CancellationToken cancellationToken)
+    private async Task DropCachedAsync(string userId, string songId, string reason)
     {
-        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(songId), reason, cancellationToken);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, cancellationToken);
+        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(songId), reason, CancellationToken.None);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, CancellationToken.None);
     }
 }

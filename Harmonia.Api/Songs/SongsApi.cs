@@ -27,8 +27,8 @@ public static class SongsApi
             : TypedResults.NotFound();
 
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        ObjectId id, ClaimsPrincipal user, SongService songs, CancellationToken cancellationToken) =>
-        await songs.DeleteAsync(user.GetUserId(), id.ToString(), cancellationToken)
+        ObjectId id, ClaimsPrincipal user, SongService songs) =>
+        await songs.DeleteAsync(user.GetUserId(), id.ToString())
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 }

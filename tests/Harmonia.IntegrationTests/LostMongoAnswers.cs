@@ -6,61 +6,88 @@ using MongoDB.Driver;
 namespace Harmonia.IntegrationTests;
 
 /// <summary>
-/// Wraps a database so that, once <see cref="LoseNext"/> names a collection method, the next call of it on any of the
-/// database's collections is made and then throws <see cref="TimeoutException"/> instead of answering: a write that
-/// lands while its answer is lost (a hung server that resumes, a connection cut on the way back).
+/// Wraps a database so that the next call of a collection method a test names fails the way MongoDB calls fail in
+/// production, on any of the database's collections (or only on the one named):
+/// <list type="bullet">
+/// <item><see cref="LoseNext"/>: the call is made and then throws <see cref="TimeoutException"/> instead of answering, a
+/// write that lands while its answer is lost (a hung server that resumes, a connection cut on the way back).</item>
+/// <item><see cref="FailNext"/>: the call throws <see cref="TimeoutException"/> without being made, a write that never
+/// reached the server.</item>
+/// <item><see cref="HangUpDuringNext"/>: the call is made, and once it has landed the caller hangs up; the call then
+/// throws <see cref="OperationCanceledException"/> if the token it was given is cancelled by that, as MongoDB.Driver does,
+/// and answers otherwise.</item>
+/// </list>
 /// </summary>
 internal sealed class LostMongoAnswers
 {
-    private static readonly MethodInfo LoseResultAsyncMethod = typeof(LostMongoAnswers).GetMethod(nameof(LoseResultAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
+    private static readonly MethodInfo FaultResultAsyncMethod = typeof(LostMongoAnswers).GetMethod(nameof(FaultResultAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
-    private string? _next;
+    private Fault? _next;
     private int _lost;
 
-    /// <summary>How many answers were lost so far.</summary>
+    /// <summary>How many calls the armed faults took so far.</summary>
     public int Lost => Volatile.Read(ref _lost);
 
     /// <summary>Loses the answer to the next call of <paramref name="method"/>, a method of <see cref="IMongoCollection{TDocument}"/>.</summary>
-    public void LoseNext(string method) => Volatile.Write(ref _next, method);
+    /// <param name="collection">Only a call on this collection; any collection when null.</param>
+    public void LoseNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null));
 
-    public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this);
+    /// <summary>Fails the next call of <paramref name="method"/> before it reaches the server.</summary>
+    /// <inheritdoc cref="LoseNext" path="/param"/>
+    public void FailNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: true, HangUp: null));
 
-    private object? Intercept(MethodInfo method, object? result)
+    /// <summary>Runs <paramref name="hangUp"/> (which ends the caller's request) once the next call of <paramref name="method"/> has landed.</summary>
+    public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp));
+
+    public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
+
+    /// <summary>The armed fault, disarmed, if it is for this call; exchanging the very instance read, so only one call takes it.</summary>
+    private Fault? Take(MethodInfo method, string? collection)
     {
-        if (result is not null && method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(IMongoCollection<>))
-        {
-            return Forwarding.Create(method.ReturnType, result, this);
-        }
-
-        // Disarmed by exchanging the very string read, because the exchange compares references, not text.
         var next = Volatile.Read(ref _next);
-        if (result is not Task task || next != method.Name || Interlocked.CompareExchange(ref _next, null, next) != next)
-        {
-            return result;
-        }
+        return next is not null
+            && typeof(Task).IsAssignableFrom(method.ReturnType)
+            && next.Method == method.Name
+            && (next.Collection is null || next.Collection == collection)
+            && Interlocked.CompareExchange(ref _next, null, next) == next
+                ? next
+                : null;
+    }
 
+    private object? Faulted(Fault fault, MethodInfo method, Func<object?> call, object?[]? args)
+    {
+        var token = args?.OfType<CancellationToken>().FirstOrDefault() ?? CancellationToken.None;
         return method.ReturnType.IsGenericType
-            ? LoseResultAsyncMethod.MakeGenericMethod(method.ReturnType.GetGenericArguments()).Invoke(this, [task])
-            : LoseAsync(task);
+            ? FaultResultAsyncMethod.MakeGenericMethod(method.ReturnType.GetGenericArguments()).Invoke(this, [fault, call, token])
+            : FaultResultAsync<bool>(fault, () => AnsweredAsync((Task)call()!), token);
     }
 
-    private async Task LoseAsync(Task write)
+    private static async Task<bool> AnsweredAsync(Task call)
     {
-        await write;
-        throw Losing();
+        await call;
+        return true;
     }
 
-    private async Task<TResult> LoseResultAsync<TResult>(Task<TResult> write)
-    {
-        await write;
-        throw Losing();
-    }
-
-    private TimeoutException Losing()
+    private async Task<TResult> FaultResultAsync<TResult>(Fault fault, Func<object?> call, CancellationToken token)
     {
         Interlocked.Increment(ref _lost);
-        return new TimeoutException("The answer to the write was lost (test).");
+        if (fault.Unsent)
+        {
+            throw new TimeoutException("The write never reached the server (test).");
+        }
+
+        var result = await (Task<TResult>)call()!;
+        if (fault.HangUp is not { } hangUp)
+        {
+            throw new TimeoutException("The answer to the write was lost (test).");
+        }
+
+        hangUp();
+        token.ThrowIfCancellationRequested();
+        return result;
     }
+
+    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp);
 
     /// <summary>Forwards every call to the object it wraps, and lets <see cref="LostMongoAnswers"/> replace what comes back.</summary>
     [SuppressMessage("Performance", "CA1852:Seal internal types", Justification = "DispatchProxy derives the proxy from it at run time.")]
@@ -68,24 +95,38 @@ internal sealed class LostMongoAnswers
     {
         private object _target = null!;
         private LostMongoAnswers _answers = null!;
+        private string? _collection;
 
-        public static T Create<T>(T target, LostMongoAnswers answers)
-            where T : class => (T)Create(typeof(T), target, answers);
+        public static T Create<T>(T target, LostMongoAnswers answers, string? collection)
+            where T : class => (T)Create(typeof(T), target, answers, collection);
 
-        public static object Create(Type contract, object target, LostMongoAnswers answers)
+        public static object Create(Type contract, object target, LostMongoAnswers answers, string? collection)
         {
             var proxy = DispatchProxy.Create(contract, typeof(Forwarding));
             var forwarding = (Forwarding)proxy;
-            (forwarding._target, forwarding._answers) = (target, answers);
+            (forwarding._target, forwarding._answers, forwarding._collection) = (target, answers, collection);
             return proxy;
         }
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             ArgumentNullException.ThrowIfNull(targetMethod);
+            if (_answers.Take(targetMethod, _collection) is { } fault)
+            {
+                return _answers.Faulted(fault, targetMethod, () => Call(targetMethod, args), args);
+            }
+
+            var result = Call(targetMethod, args);
+            return result is not null && targetMethod.ReturnType.IsGenericType && targetMethod.ReturnType.GetGenericTypeDefinition() == typeof(IMongoCollection<>)
+                ? Create(targetMethod.ReturnType, result, _answers, (string)args![0]!)
+                : result;
+        }
+
+        private object? Call(MethodInfo method, object?[]? args)
+        {
             try
             {
-                return _answers.Intercept(targetMethod, targetMethod.Invoke(_target, args));
+                return method.Invoke(_target, args);
             }
             catch (TargetInvocationException exception) when (exception.InnerException is not null)
             {

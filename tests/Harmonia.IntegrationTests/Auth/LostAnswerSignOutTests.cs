@@ -44,4 +44,35 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
 
         Assert.Equal(1, answers.Lost);
     }
+
+    /// <summary>
+    /// The caller hangs up once the revoking write has landed. When its token went on to the write (whose driver then
+    /// throws although the write landed) and to the replicas' step after it, MongoDB held the end while every replica
+    /// kept the session's state cached as active, and its access tokens passed until they expired.
+    /// </summary>
+    [Fact]
+    public async Task ASignOutWhoseCallerHangsUpStillEndsTheSessionOnEveryReplicaWithinOneSecond()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await InProcessApi.StartAsync(
+            fixture,
+            services: services => services
+                .AddHttpContextAccessor()
+                .AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+        using var client = instance.CreateClient();
+        HttpClient[] everyReplica = [client, .. fixture.CreateApiReplicaClients()];
+        var user = await RegisterAndLoginAsync(client);
+        foreach (var replica in everyReplica)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+        }
+
+        answers.HangUpDuringNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync), HungUpCallers.AbortTheRequest(instance.Services));
+        await HungUpCallers.SendAsync(() => SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken));
+
+        await TokenRefusal.RefusedEverywhereByAsync(
+            everyReplica, user.Tokens.AccessToken, Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), "the session a second after its sign-out");
+
+        Assert.Equal(1, answers.Lost);
+    }
 }

@@ -35,7 +35,7 @@ public sealed class RefreshTokenSpendTests(AppHostFixture fixture)
                 cancellationToken: cancellationToken);
 
             var wins = await Task.WhenAll(Enumerable.Range(0, Contenders).Select(contender => Task.Run(
-                () => store.TrySpendRefreshTokenAsync(hash, DateTime.UtcNow, [(byte)contender], cancellationToken), cancellationToken)));
+                () => store.TrySpendRefreshTokenAsync(hash, DateTime.UtcNow, [(byte)contender]), cancellationToken)));
 
             var winner = Assert.Single(Enumerable.Range(0, Contenders), contender => wins[contender]);
             var record = await store.RefreshTokens.Find(token => token.Hash == hash).SingleAsync(cancellationToken);
