@@ -4,7 +4,7 @@ namespace Harmonia.Api.Auth;
 
 /// <summary>
 /// Harmonia's password policy, after NIST SP 800-63B: length over composition rules. A password has 10 to
-/// 128 characters, at least 5 of them different, and does not contain the part of the email before the '@'.
+/// 128 characters, at least 5 of them different, and does not contain the part of the email before the '@' (as the account keeps it: without surrounding white space).
 /// </summary>
 public static class PasswordPolicy
 {
@@ -27,7 +27,7 @@ public static class PasswordPolicy
         {
             yield return new($"Use at least {MinimumDistinctCharacters} different characters.", [memberName]);
         }
-        else if (email?.Split('@')[0] is { Length: >= 3 } localPart && password.Contains(localPart, StringComparison.OrdinalIgnoreCase))
+        else if (email?.Trim().Split('@')[0] is { Length: >= 3 } localPart && password.Contains(localPart, StringComparison.OrdinalIgnoreCase))
         {
             yield return new("Do not build the password from your email address.", [memberName]);
         }

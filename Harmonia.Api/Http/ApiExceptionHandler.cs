@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using MongoDB.Driver;
+using StackExchange.Redis;
 
 namespace Harmonia.Api.Http;
 
 /// <summary>
 /// Turns the failures a client can cause or wait out into 4xx/503 ProblemDetails: unreadable requests
-/// (malformed JSON, oversized bodies) keep their 400/413, and an unreachable MongoDB answers 503 with
+/// (malformed JSON, oversized bodies) keep their 400/413, and an unreachable MongoDB or Redis answers 503 with
 /// Retry-After. Anything else stays a 500 with a trace id.
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
@@ -23,11 +24,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
                 Title = badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
                 Detail = badRequest.Message,
             },
-            MongoConnectionException or TimeoutException or MongoExecutionTimeoutException => new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The data store is unavailable; try again shortly.",
-            },
+            MongoConnectionException or TimeoutException or MongoExecutionTimeoutException or RedisConnectionException => Unavailable(),
+            RedisServerException server when IsWaitingRedis(server) => Unavailable(),
             _ => null,
         };
         if (problem is null)
@@ -43,4 +41,18 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
         context.Response.StatusCode = problem.Status!.Value;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, Exception = exception, ProblemDetails = problem });
     }
+
+    private static ProblemDetails Unavailable() => new()
+    {
+        Status = StatusCodes.Status503ServiceUnavailable,
+        Title = "The data store is unavailable; try again shortly.",
+    };
+
+    /// <summary>
+    /// Errors by which a reachable Redis says "not now": still loading its data set, busy with a script, a replica cut
+    /// off from its primary, a cluster without all its slots or in the middle of moving one. Any other error reply
+    /// (a script's bug, a wrong type) is the API's fault and stays a 500.
+    /// </summary>
+    private static bool IsWaitingRedis(RedisServerException exception) =>
+        exception.Message.Split(' ', 2)[0] is "LOADING" or "BUSY" or "MASTERDOWN" or "CLUSTERDOWN" or "TRYAGAIN";
 }

@@ -71,6 +71,9 @@ public sealed partial class RateLimitingOptions : IValidatableObject
     public Dictionary<string, EndpointQuota> Endpoints { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["login"] = new() { Route = "POST /auth/login", Limit = 20, Window = TimeSpan.FromMinutes(1) },
+        // One mail per registration, like resend and forgot; the per-account quota cannot stop one address mailing
+        // many addresses once each.
+        ["register"] = new() { Route = "POST /auth/register", Limit = 10, Window = TimeSpan.FromMinutes(1) },
         ["jobs-create"] = new() { Route = "POST /jobs", Limit = 10, Window = TimeSpan.FromMinutes(1) },
         ["email-verify"] = new() { Route = "POST /auth/email/verify", Limit = 20, Window = TimeSpan.FromMinutes(1) },
         ["email-resend"] = new() { Route = "POST /auth/email/verify/resend", Limit = 10, Window = TimeSpan.FromMinutes(1) },

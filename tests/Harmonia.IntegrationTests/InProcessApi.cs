@@ -25,6 +25,7 @@ internal static class InProcessApi
                 // unless a test sets its own.
                 ["Harmonia:RateLimiting:SignedIn:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Anonymous:Limit"] = "1000000",
+                ["Harmonia:RateLimiting:Endpoints:register:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Endpoints:login:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Endpoints:email-verify:Limit"] = "1000000",
                 ["Harmonia:RateLimiting:Endpoints:email-resend:Limit"] = "1000000",

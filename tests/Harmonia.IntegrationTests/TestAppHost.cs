@@ -76,12 +76,13 @@ public abstract class TestAppHost : IAsyncLifetime
         appHost.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
 
         // Rate limits: every test signs users up and in from 127.0.0.1, so the policies keyed by client address
-        // (ip-route, login) get room for the whole suite. The policies keyed by user and by account keep their
+        // (ip-route, register, login) get room for the whole suite. The policies keyed by user and by account keep their
         // defaults, because every test has users of its own. RateLimiting/ tests the address-keyed policies on
         // in-process instances with small quotas and a key prefix of their own (IsolatedQuotas). Decisions wait
         // longer for Redis than the shipped 250 ms (DecisionTimeout), and the Redis client lets them.
         appHost.CreateResourceBuilder<ProjectResource>("api")
             .WithEnvironment("Harmonia__RateLimiting__Anonymous__Limit", "1000000")
+            .WithEnvironment("Harmonia__RateLimiting__Endpoints__register__Limit", "1000000")
             .WithEnvironment("Harmonia__RateLimiting__Endpoints__login__Limit", "1000000")
             .WithEnvironment("Harmonia__RateLimiting__RedisTimeout", DecisionTimeout)
             .WithEnvironment("Harmonia__Redis__CommandTimeout", DecisionTimeout);

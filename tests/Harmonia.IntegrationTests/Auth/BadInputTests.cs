@@ -36,6 +36,8 @@ public sealed class BadInputTests(AppHostFixture fixture)
         { new { email = "not-an-email", password = Password, displayName = "Ann" }, "Email" },
         { new { email = "ann@localhost", password = Password, displayName = "Ann" }, "Email" },
         { new { email = "Ann <ann@example.com>", password = Password, displayName = "Ann" }, "Email" },
+        { new { email = "\"ann\"@example.com", password = Password, displayName = "Ann" }, "Email" },
+        { new { email = "ann@\uFF45xample.com", password = Password, displayName = "Ann" }, "Email" },
         { new { email = NewEmail(), password = "short1!", displayName = "Ann" }, "Password" },
         { new { email = NewEmail(), password = "aaaaaaaaaaaaaaaa", displayName = "Ann" }, "Password" },
         { new { email = "dorothea@example.com", password = "dorothea-1234567", displayName = "Ann" }, "Password" },
@@ -43,6 +45,8 @@ public sealed class BadInputTests(AppHostFixture fixture)
         { new { email = NewEmail(), password = Password, displayName = "" }, "DisplayName" },
         { new { email = NewEmail(), password = Password, displayName = new string('a', 51) }, "DisplayName" },
         { new { email = NewEmail(), password = Password, displayName = "bell\u0007" }, "DisplayName" },
+        { new { email = NewEmail(), password = Password, displayName = "\u200B" }, "DisplayName" },
+        { new { email = NewEmail(), password = Password, displayName = "Ann\u202Eeve" }, "DisplayName" },
     };
 
     [Theory]
@@ -55,6 +59,21 @@ public sealed class BadInputTests(AppHostFixture fixture)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains($"\"{field}\"", problem, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Accounts are keyed by one spelling of an address, so a mail server's other spellings of it are refused.</summary>
+    [Fact]
+    public async Task AQuotedSpellingOfARegisteredAddressIsAValidationProblem()
+    {
+        using var api = fixture.CreateApiClient();
+        var localPart = $"user-{Guid.NewGuid():N}";
+        await RegisterAsync(api, $"{localPart}@example.com");
+
+        using var response = await api.PostAsJsonAsync(
+            "/auth/register", new { email = $"\"{localPart}\"@example.com", password = Password, displayName = "Ann" }, CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("\"Email\"", problem, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Asked twice: the second answer comes from the description of the query type the API remembered.</summary>

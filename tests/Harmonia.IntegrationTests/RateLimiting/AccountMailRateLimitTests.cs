@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Harmonia.Api.RateLimiting;
 using static Harmonia.IntegrationTests.RateLimiting.RateLimitFields;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -8,7 +9,7 @@ namespace Harmonia.IntegrationTests.RateLimiting;
 /// <summary>
 /// The account policies of the mail flows on the AppHost's replicas, at their defaults (account-mail: 3 mails
 /// to one address in 15 minutes; account-code: 10 code attempts on one account in 15 minutes), and the
-/// per-address endpoint policies on in-process instances with small quotas of their own.
+/// per-address endpoint policies on in-process instances with quotas and counts of their own.
 /// </summary>
 public sealed class AccountMailRateLimitTests(AppHostFixture fixture)
 {
@@ -82,5 +83,30 @@ public sealed class AccountMailRateLimitTests(AppHostFixture fixture)
         }
 
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    /// <summary>At the shipped quota: one address cannot mail a stream of strangers by registering them.</summary>
+    [Fact]
+    public async Task RegistrationsFromOneAddressAreLimitedWhateverTheAddressesRegistered()
+    {
+        var limit = new RateLimitingOptions().Endpoints["register"].Limit;
+        var settings = IsolatedQuotas.Settings(("Endpoints:register:Limit", $"{limit}"));
+        await using var instanceA = await InProcessApi.StartAsync(fixture, settings);
+        await using var instanceB = await InProcessApi.StartAsync(fixture, settings);
+        HttpClient[] clients = [instanceA.CreateClient(), instanceB.CreateClient()];
+
+        var statuses = new List<HttpStatusCode>();
+        for (var request = 0; request <= limit; request++)
+        {
+            using var response = await clients[request % 2].PostAsJsonAsync(
+                "/auth/register", new { email = NewEmail(), password = Password, displayName = "Test user" }, CancellationToken);
+            statuses.Add(response.StatusCode);
+            if (request == limit)
+            {
+                await AssertQuotaExceededAsync(response, "register");
+            }
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Accepted, limit), HttpStatusCode.TooManyRequests], statuses);
     }
 }
