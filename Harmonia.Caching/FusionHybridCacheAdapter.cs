@@ -13,9 +13,10 @@ namespace Harmonia.Caching;
 /// docs/caching.md); this one keeps one translation per area and options value. Sharing them is safe: FusionCache
 /// copies options before a factory may adapt them (they are not marked safe for adaptive caching), and every call
 /// without options shares its one <see cref="IFusionCache.DefaultEntryOptions"/> instance the same way. It also counts L1 hits
-/// (<see cref="FusionCacheReadOutcomes"/>).
+/// (<see cref="FusionCacheReadOutcomes"/>), and stores an absence for its area's miss durations (<see cref="StoredAsAbsenceWhenNullAsync"/>).
 /// </summary>
-internal sealed class FusionHybridCacheAdapter(IFusionCache fusion, IOptions<CacheAreaRegistry> registry, FusionCacheReadOutcomes outcomes) : HybridCache
+internal sealed class FusionHybridCacheAdapter(
+    IFusionCache fusion, IOptions<CacheAreaRegistry> registry, IOptionsMonitor<CacheAreaOptions> areaOptions, FusionCacheReadOutcomes outcomes) : HybridCache
 {
     /// <summary>
     /// Areas hand out one options value for their entries and one for their misses, so this holds a few translations;
@@ -36,8 +37,9 @@ internal sealed class FusionHybridCacheAdapter(IFusionCache fusion, IOptions<Cac
         var area = _areas.AreaOf(key);
         var translation = Translate(key, area, options);
         var watch = outcomes.Watch(key);
+        var absence = translation.Absence;
         var read = translation.AllowFactory
-            ? fusion.GetOrSetAsync<T>(key, (_, token) => factory(state, token).AsTask(), default, translation.Options, tags, cancellationToken)
+            ? fusion.GetOrSetAsync<T>(key, (context, token) => StoredAsAbsenceWhenNullAsync(context, factory(state, token), absence), default, translation.Options, tags, cancellationToken)
             : GetOnlyAsync<T>(key, translation.Options, cancellationToken);
         if (area is null)
         {
@@ -58,6 +60,27 @@ internal sealed class FusionHybridCacheAdapter(IFusionCache fusion, IOptions<Cac
     {
         var value = await read;
         outcomes.Completed(area, watch);
+        return value;
+    }
+
+    /// <summary>
+    /// A factory's null is an entity's absence (<see cref="HybridCacheLookups"/>): it is cached only for its area's
+    /// <see cref="CacheAreaOptions.MissExpiration"/>, whichever read runs the factory. Storing the miss again after the
+    /// call is not enough: FusionCache also runs the factory after the call returned (an eager refresh, a read that
+    /// outlived the soft timeout) and stores that result with the call's options, the area's hour in Redis, which would hide
+    /// an entity created since for that long. So a null changes the options it is stored with (adaptive caching:
+    /// <c>context.Options</c> is FusionCache's own copy of the call's), in L1 and in the Redis entry other replicas read.
+    /// </summary>
+    private static async Task<T> StoredAsAbsenceWhenNullAsync<T>(FusionCacheFactoryExecutionContext<T> context, ValueTask<T> read, FusionCacheEntryOptions? absence)
+    {
+        var value = await read;
+        if (value is null && absence is not null)
+        {
+            var options = context.Options;
+            options.Duration = absence.Duration;
+            options.MemoryCacheDuration = absence.MemoryCacheDuration;
+        }
+
         return value;
     }
 
@@ -91,7 +114,10 @@ internal sealed class FusionHybridCacheAdapter(IFusionCache fusion, IOptions<Cac
             return translation;
         }
 
-        translation = Translate(fusion.CreateEntryOptions(key), options);
+        translation = Translate(fusion.CreateEntryOptions(key), options) with
+        {
+            Absence = area is null ? null : Translate(fusion.CreateEntryOptions(key), areaOptions.Get(area).MissEntryOptions).Options,
+        };
         return _translations.Count < MaximumTranslations ? _translations.GetOrAdd(translationKey, translation) : translation;
     }
 
@@ -116,5 +142,6 @@ internal sealed class FusionHybridCacheAdapter(IFusionCache fusion, IOptions<Cac
     /// <summary>The entry options depend on the key only through its area (null: none).</summary>
     private readonly record struct TranslationKey(string? Area, TimeSpan? Expiration, TimeSpan? LocalCacheExpiration, HybridCacheEntryFlags? Flags);
 
-    internal readonly record struct Translation(FusionCacheEntryOptions? Options, bool AllowFactory);
+    /// <param name="Absence">The entry options of a null the factory returns: the area's miss durations (null: keys of no area).</param>
+    internal readonly record struct Translation(FusionCacheEntryOptions? Options, bool AllowFactory, FusionCacheEntryOptions? Absence = null);
 }

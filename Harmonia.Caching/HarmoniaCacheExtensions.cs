@@ -22,6 +22,13 @@ public static class HarmoniaCacheExtensions
 {
     private const string FusionCacheMeters = "ZiggyCreatures.Caching.Fusion*";
 
+    /// <summary>
+    /// How long L1 keeps a tag's last known invalidation time after reading it. With Redis unreachable, fail-safe answers
+    /// a tag from this copy rather than as never invalidated; the entries it guards (library pages) are fresh in L1 for their
+    /// area's L1 duration (30 s as shipped), so an hour outlives them many times over.
+    /// </summary>
+    private static readonly TimeSpan TagLocalFailSafe = TimeSpan.FromHours(1);
+
     /// <remarks>Each feature declares what it caches with <see cref="AddCachedTypes"/>.</remarks>
     public static TBuilder AddHarmoniaCache<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -93,6 +100,7 @@ public static class HarmoniaCacheExtensions
                 fusion.BackplaneCircuitBreakerDuration = options.CircuitBreakerDuration;
                 fusion.TagsDefaultEntryOptions.MemoryCacheDuration = options.TagLocalExpiration;
                 fusion.TagsDefaultEntryOptions.DistributedCacheHardTimeout = options.DistributedCacheTimeout;
+                BoundTagsInMemory(fusion.TagsDefaultEntryOptions);
             })
             .WithDefaultEntryOptions(entry =>
             {
@@ -120,6 +128,21 @@ public static class HarmoniaCacheExtensions
 
         services.AddSingleton<FusionCacheReadOutcomes>();
         services.AddSingleton<HybridCache, FusionHybridCacheAdapter>();
+    }
+
+    /// <summary>
+    /// FusionCache keeps each tag's invalidation time in L1 outside the size limit (size 0), never compacts it, and keeps
+    /// it by fail-safe for ten days: every <c>library:{userId}</c> tag a replica ever read would stay in its memory that
+    /// long, whatever <see cref="HarmoniaCacheOptions.LocalCacheSizeLimit"/> says. So a tag counts and leaves L1 like any
+    /// entry, and L1 keeps it for <see cref="TagLocalFailSafe"/>; Redis keeps FusionCache's ten days. A tag L1 no longer
+    /// holds is read from Redis again (docs/caching.md#bounds).
+    /// </summary>
+    private static void BoundTagsInMemory(FusionCacheEntryOptions tags)
+    {
+        tags.Size = 1;
+        tags.Priority = CacheItemPriority.Normal;
+        tags.DistributedCacheFailSafeMaxDuration ??= tags.FailSafeMaxDuration;
+        tags.FailSafeMaxDuration = TagLocalFailSafe;
     }
 
     private static void AddMicrosoftHybridCache(IServiceCollection services, HarmoniaCacheOptions options)

@@ -6,9 +6,11 @@ public static class HybridCacheLookups
 {
     /// <summary>
     /// Reads an entity that may not exist through the cache: a found value lives for the area's durations, a miss
-    /// only for its <see cref="CacheAreaOptions.MissExpiration"/>. <see cref="HybridCache"/> takes the entry's
-    /// options before the factory runs, so the caller whose lookup found nothing stores the miss again with the short
-    /// options; until then (one write) the miss has the long ones. Concurrent callers still share one lookup.
+    /// only for its <see cref="CacheAreaOptions.MissExpiration"/>. With FusionCache the adapter stores a null with the
+    /// short options from the start, also when FusionCache runs the lookup again after the call returned (eager refresh).
+    /// Microsoft's engine takes the entry's options before the factory runs, so the caller whose lookup found nothing
+    /// stores the miss again with the short options; until then (one write) the miss has the long ones there.
+    /// Concurrent callers still share one lookup.
     /// </summary>
     public static async ValueTask<T?> GetOrLookUpAsync<TState, T>(
         this HybridCache cache,

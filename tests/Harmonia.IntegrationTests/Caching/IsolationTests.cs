@@ -1,4 +1,5 @@
 using System.Net;
+using MongoDB.Bson;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Caching;
@@ -36,6 +37,26 @@ public sealed class IsolationTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, deleteAttempt.StatusCode);
         using var addAttempt = await SendAsync(api, HttpMethod.Post, "/library", stranger.Tokens.AccessToken, new { type = "song", songId = song.Id });
         Assert.Equal(HttpStatusCode.BadRequest, addAttempt.StatusCode);
+    }
+
+    [Fact]
+    public async Task AStrangersReadOfASongSaysNothingOfHowTheCacheServedIt()
+    {
+        using var replica = fixture.CreateApiReplicaClient(0);
+        var owner = await RegisterAndLoginAsync(replica);
+        var stranger = await RegisterAndLoginAsync(replica);
+        var song = await TestData.InsertSongAsync(fixture, owner.Id);
+        // The owner's read caches the song on this replica, so the stranger's read of it is an L1 hit, and the read of an
+        // unknown id a miss: a header saying so would tell the stranger which one exists.
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, $"/songs/{song.Id}", owner.Tokens.AccessToken));
+
+        using var someoneElses = await GetAsync(replica, $"/songs/{song.Id}", stranger.Tokens.AccessToken);
+        using var unknown = await GetAsync(replica, $"/songs/{ObjectId.GenerateNewId()}", stranger.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, someoneElses.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.False(someoneElses.Headers.Contains("Cache-Status"), "someone else's song answers as if it did not exist");
+        Assert.False(unknown.Headers.Contains("Cache-Status"), "an unknown song answers without the header too");
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class NegativeCacheTests(AppHostFixture fixture)
 {
     private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(1);
 
+    /// <summary>Room for a busy machine beyond a bound the test counts from a step it took itself.</summary>
+    private static readonly TimeSpan BusyMachine = TimeSpan.FromSeconds(3);
+
     /// <summary>How many of the ids this process generates next are looked up before the account is created.</summary>
     private const int FollowingCounters = 16;
 
@@ -78,6 +81,44 @@ public sealed class NegativeCacheTests(AppHostFixture fixture)
             async () => await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken) == HttpStatusCode.OK,
             TimeSpan.FromSeconds(1) + Propagation,
             "the profile is served once the cached miss expires");
+    }
+
+    /// <summary>
+    /// A read in the last part of a cached miss's life refreshes it in the background, with the options of that read: the
+    /// area's hour in Redis and minute in L1, unless the absence is stored as one whoever looks it up. Predictable ids make
+    /// such reads easy to time (one every ~9.5 s keeps an id refreshed). The instance gives profiles a 4 s miss and eager
+    /// refresh at half its life, so the window is 2 s wide on a busy machine, and every read here is inside it or before.
+    /// </summary>
+    [Fact]
+    public async Task AMissRefreshedEagerlyIsStillCachedOnlyForTheAreasMissExpiration()
+    {
+        var missExpiration = TimeSpan.FromSeconds(4);
+        using var appHost = fixture.CreateApiClient();
+        var reader = await RegisterAndLoginAsync(appHost);
+        await using var instance = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Cache:Areas:profile:MissExpiration"] = missExpiration.ToString(),
+            ["Harmonia:Cache:Areas:profile:EagerRefreshThreshold"] = "0.5",
+        });
+        using var client = instance.CreateClient();
+        var id = ObjectId.GenerateNewId().ToString();
+        using var mongo = new MetricRecorder("Harmonia.MongoDB");
+        Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken));
+
+        // Reads come every 50 ms, so the miss's second lookup is the eager refresh one of them starts.
+        await Eventually.HoldsAsync(
+            async () => await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken) == HttpStatusCode.NotFound
+                && Auth.SessionCacheTests.MongoCommands(mongo, "users", "find") >= 2,
+            missExpiration + Propagation,
+            "the cached miss is refreshed");
+        await fixture.Database.GetCollection<UserDocument>(UserStore.Name).InsertOneAsync(
+            new UserDocument { Id = id, Email = NewEmail(), NormalizedEmail = NewEmail(), PasswordHash = "", DisplayName = "Restored" },
+            cancellationToken: CancellationToken);
+
+        await Eventually.HoldsAsync(
+            async () => await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken) == HttpStatusCode.OK,
+            missExpiration + BusyMachine,
+            "the profile is served once the refreshed miss expires");
     }
 
     /// <summary>The ids that can follow <paramref name="last"/> in its process: the next <see cref="FollowingCounters"/> counters, in this second or the next nine.</summary>

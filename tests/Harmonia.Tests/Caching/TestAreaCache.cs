@@ -22,10 +22,10 @@ internal sealed class TestAreaCache : IDisposable
         registry.Add(Area, "cache:test:");
         _services = new ServiceCollection().AddMetrics().Configure(Area, area ?? (_ => { })).BuildServiceProvider();
         Metrics = new CacheMetrics(_services.GetRequiredService<IMeterFactory>(), Options.Create(registry));
-        var outcomes = new FusionCacheReadOutcomes(
-            Options.Create(registry), _services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>(), Metrics, timeProvider);
+        var areas = _services.GetRequiredService<IOptionsMonitor<CacheAreaOptions>>();
+        var outcomes = new FusionCacheReadOutcomes(Options.Create(registry), areas, Metrics, timeProvider);
         outcomes.Attach(fusion);
-        Adapter = new FusionHybridCacheAdapter(fusion, Options.Create(registry), outcomes);
+        Adapter = new FusionHybridCacheAdapter(fusion, Options.Create(registry), areas, outcomes);
     }
 
     public FusionHybridCacheAdapter Adapter { get; }
