@@ -88,6 +88,8 @@ public static class JobKeys
     /// <summary>Held by the one worker sweeping MongoDB for lost jobs this round.</summary>
     public static RedisKey ReconcilerLock(string queue) => $"jobs:{{{queue}}}:reconciler";
 
-    /// <summary>Marks a running job seen without a lease by one sweep; the next sweep re-dispatches it if still so.</summary>
+    /// <summary>
+    /// Marks a running job seen without a lease, holding when (Unix ms); a sweep a lease duration later re-dispatches it if still so.
+    /// </summary>
     public static RedisKey LeaselessSuspect(string queue, string jobId) => $"jobs:{{{queue}}}:suspect:{jobId}";
 }

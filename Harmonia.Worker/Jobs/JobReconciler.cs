@@ -115,8 +115,11 @@ public sealed partial class JobReconciler(
     }
 
     /// <summary>
-    /// Running jobs without a lease in two sweeps running: a live worker re-takes a lease Redis forgot within
-    /// a renewal interval (at most a second), so only a job still without one a sweep later is orphaned.
+    /// Running jobs that one sweep found without a lease and a sweep at least a <see cref="JobWorkerOptions.LeaseDuration"/>
+    /// later still does. A live worker re-takes a lease Redis forgot at its next renewal (three or more times within a lease
+    /// duration), so a job still without one then has none; without the gap, two sweeps close together (the one a flush
+    /// triggers and a periodic one, or two workers' after the flush) would take a running job from its live worker and
+    /// count the attempt. The mark holds when it was first set.
     /// </summary>
     private async Task<List<JobDocument>> LeaselessRunningAsync(IDatabase database, IReadOnlyList<JobDocument> running, TimeSpan sweepInterval)
     {
@@ -125,28 +128,32 @@ public sealed partial class JobReconciler(
         var checks = running
             .Select(job => (Job: job,
                 Leased: batch.KeyExistsAsync(JobKeys.Lease(job.Id)),
-                Suspected: batch.KeyExistsAsync(JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id))))
+                Suspected: batch.StringGetAsync(JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id))))
             .ToList();
         batch.Execute();
 
+        var gap = options.CurrentValue.LeaseDuration;
+        var now = timeProvider.GetUtcNow();
         foreach (var (job, leased, suspected) in checks)
         {
             var suspect = JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id);
+            var mark = await suspected;
             if (await leased)
             {
-                if (await suspected)
+                if (!mark.IsNull)
                 {
                     await database.KeyDeleteAsync(suspect);
                 }
             }
-            else if (await suspected)
+            else if (!long.TryParse((string?)mark, out var markedAt))
+            {
+                // Outlives the gap and the sweep after it; a lost mark only starts the wait again.
+                await database.StringSetAsync(suspect, now.ToUnixTimeMilliseconds(), (gap > sweepInterval ? gap : sweepInterval) * 3);
+            }
+            else if (now - DateTimeOffset.FromUnixTimeMilliseconds(markedAt) >= gap)
             {
                 await database.KeyDeleteAsync(suspect);
                 orphaned.Add(job);
-            }
-            else
-            {
-                await database.StringSetAsync(suspect, "", sweepInterval * 3);
             }
         }
 

@@ -8,12 +8,13 @@ namespace Harmonia.IntegrationTests.Jobs;
 
 /// <summary>
 /// The reconciler's sweep of MongoDB against the AppHost's Redis and MongoDB, by a worker in the test process on a queue
-/// of its own, with pages of two jobs so that a backlog of a few stands for one of thousands.
+/// of its own, sweeping every second.
 /// </summary>
 public sealed class ReconcilerSweepTests(AppHostFixture fixture)
 {
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
+    /// <summary>Pages of two jobs, so that a backlog of a few stands for one of thousands.</summary>
     [Fact]
     public async Task ASweepReachesALostJobBehindMorePagesOfOlderUnfinishedJobs()
     {
@@ -44,7 +45,39 @@ public sealed class ReconcilerSweepTests(AppHostFixture fixture)
             .DeleteManyAsync(Builders<JobDocument>.Filter.Eq(job => job.Queue, queue), CancellationToken);
     }
 
-    private static async Task<JobDocument> InsertAsync(IMongoDatabase database, string queue, DateTime updatedAt, DateTime? nextAttemptAt)
+    [Fact]
+    public async Task SweepsCloseTogetherDoNotTakeARunningJobFromAWorkerAboutToRetakeItsLease()
+    {
+        var queue = $"test-{Guid.NewGuid():N}"[..20];
+        var database = await DatabaseAsync(fixture);
+        var redis = fixture.Redis.GetDatabase();
+        // A job running on a live worker whose lease Redis just lost (a flush); that worker takes it again at its next renewal.
+        const string liveWorker = "the-live-workers-token";
+        var running = await InsertAsync(database, queue, updatedAt: DateTime.UtcNow.AddMinutes(-1), nextAttemptAt: null, JobStatus.Running, liveWorker);
+        var sweepInterval = TimeSpan.FromSeconds(1);
+
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = queue,
+            ["Harmonia:Jobs:SweepInterval"] = "00:00:01",
+            ["Harmonia:Jobs:LeaseDuration"] = "00:00:10",
+        }, new NoOpSongGenerator());
+        var suspect = JobKeys.LeaselessSuspect(queue, running.Id);
+        await Eventually.HoldsAsync(async () => await redis.KeyExistsAsync(suspect), TimeSpan.FromSeconds(10), "a sweep finds the job without a lease");
+        // The live worker is slow to renew: two more sweeps find the job still without a lease. It is part of the scenario,
+        // not a wait for an outcome; a lease duration has not passed, so the worker may still renew.
+        await Task.Delay(sweepInterval * 2.5, CancellationToken);
+        await redis.StringSetAsync(JobKeys.Lease(running.Id), liveWorker, TimeSpan.FromSeconds(10));
+        await Eventually.HoldsAsync(async () => !await redis.KeyExistsAsync(suspect), TimeSpan.FromSeconds(10), "a sweep finds the lease back");
+
+        var job = await FindJobAsync(database, running.Id);
+        Assert.Equal((JobStatus.Running, 1, liveWorker), (job!.Status, job.Attempts, job.LeaseOwner));
+        await database.GetCollection<JobDocument>(JobStore.Name)
+            .DeleteManyAsync(Builders<JobDocument>.Filter.Eq(job => job.Queue, queue), CancellationToken);
+    }
+
+    private static async Task<JobDocument> InsertAsync(
+        IMongoDatabase database, string queue, DateTime updatedAt, DateTime? nextAttemptAt, JobStatus status = JobStatus.Pending, string? leaseOwner = null)
     {
         MongoConventions.Register();
         var job = new JobDocument
@@ -54,7 +87,9 @@ public sealed class ReconcilerSweepTests(AppHostFixture fixture)
             Type = JobType.Song,
             Prompt = "a song the sweep must find",
             DurationSeconds = 1,
-            Status = JobStatus.Pending,
+            Status = status,
+            Attempts = status is JobStatus.Running ? 1 : 0,
+            LeaseOwner = leaseOwner,
             Version = 1,
             NextAttemptAt = nextAttemptAt,
             CreatedAt = updatedAt,
