@@ -11,8 +11,16 @@ namespace Harmonia.Jobs;
 /// </summary>
 public static class JobKeys
 {
-    /// <summary>How long a job's status stays in Redis after its last change, as in the original design.</summary>
+    /// <summary>How long a finished job's status (and a cancel flag) stays in Redis after its last change, as in the original design.</summary>
     public static readonly TimeSpan StatusTimeToLive = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// How long an unfinished job's status stays in Redis without a write. Each progress write and each renewal of the
+    /// job's lease (at least once a second) sets it again, so a running job's status does not lapse, while one its job
+    /// left behind (settled or canceled in MongoDB, the write saying so lost) is gone this long after the last, and
+    /// readers fall back to MongoDB. Ten renewal intervals, so a renewal late on a busy worker does not let it lapse.
+    /// </summary>
+    public static readonly TimeSpan UnfinishedStatusTimeToLive = TimeSpan.FromSeconds(10);
 
     /// <summary>The consumer group every worker of a queue reads through.</summary>
     public const string ConsumerGroup = "workers";
@@ -80,6 +88,8 @@ public static class JobKeys
     /// <summary>Held by the one worker sweeping MongoDB for lost jobs this round.</summary>
     public static RedisKey ReconcilerLock(string queue) => $"jobs:{{{queue}}}:reconciler";
 
-    /// <summary>Marks a running job seen without a lease by one sweep; the next sweep re-dispatches it if still so.</summary>
+    /// <summary>
+    /// Marks a running job seen without a lease, holding when (Unix ms); a sweep a lease duration later re-dispatches it if still so.
+    /// </summary>
     public static RedisKey LeaselessSuspect(string queue, string jobId) => $"jobs:{{{queue}}}:suspect:{jobId}";
 }

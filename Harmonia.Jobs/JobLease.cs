@@ -12,15 +12,21 @@ namespace Harmonia.Jobs;
 /// </summary>
 public sealed partial class JobLease : IAsyncDisposable
 {
-    // KEYS[1] lease. ARGV: token, TTL ms. 1 = held, -1 = lost. A missing key means Redis forgot it (flush,
-    // restart); nobody else can have taken the job without setting it, so the holder takes it again.
+    // KEYS[1] lease, KEYS[2] status. ARGV: token, TTL ms, unfinished status TTL ms. 1 = held, -1 = lost. A missing
+    // lease means Redis forgot it (flush, restart); nobody else can have taken the job without setting it, so the
+    // holder takes it again. A held lease keeps the job's unfinished status alive however rarely its generator reports
+    // progress; a longer TTL is a finished status's, which it leaves alone.
     private const string RenewScript = """
         local holder = redis.call('GET', KEYS[1])
         if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2])
         elseif not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         else return -1 end
+        local statusTtl = redis.call('PTTL', KEYS[2])
+        if statusTtl > 0 and statusTtl < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
         return 1
         """;
+
+    private static readonly RedisValue UnfinishedStatusTimeToLiveMilliseconds = (long)JobKeys.UnfinishedStatusTimeToLive.TotalMilliseconds;
 
     private const string ReleaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -112,7 +118,8 @@ public sealed partial class JobLease : IAsyncDisposable
         {
             try
             {
-                var held = (int)await _database.ScriptEvaluateAsync(RenewScript, [JobKeys.Lease(_jobId)], [Token, (long)_duration.TotalMilliseconds]);
+                var held = (int)await _database.ScriptEvaluateAsync(
+                    RenewScript, [JobKeys.Lease(_jobId), JobKeys.Status(_jobId)], [Token, (long)_duration.TotalMilliseconds, UnfinishedStatusTimeToLiveMilliseconds]);
                 if (held < 0)
                 {
                     LogLeaseLost(_logger, _jobId);

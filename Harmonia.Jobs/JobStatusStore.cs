@@ -7,7 +7,8 @@ using StackExchange.Redis;
 namespace Harmonia.Jobs;
 
 /// <summary>
-/// Job snapshots in Redis (<c>job:{jobId}</c>, one day) and their fan-out on the job's channels. A write
+/// Job snapshots in Redis (<c>job:{jobId}</c>: a finished job's for one day, an unfinished one's for
+/// <see cref="JobKeys.UnfinishedStatusTimeToLive"/> after its last write or lease renewal) and their fan-out on the job's channels. A write
 /// only lands if it is newer than what is there, so the API repopulating from MongoDB, a worker reporting
 /// progress and a worker finishing the job can race in any order and the newest state wins. Redis only mirrors
 /// MongoDB here, so the <c>Try</c> methods treat an unavailable Redis as "not now": readers fall back to MongoDB. Every
@@ -35,7 +36,11 @@ public sealed partial class JobStatusStore(IConnectionMultiplexer redis, UserNot
         return 1
         """;
 
-    private static readonly RedisValue StatusTimeToLiveSeconds = (long)JobKeys.StatusTimeToLive.TotalSeconds;
+    private static readonly RedisValue FinishedTimeToLiveSeconds = (long)JobKeys.StatusTimeToLive.TotalSeconds;
+
+    // A write MongoDB made final may be lost to Redis (a timeout, a failover) while the last non-final one stays; so
+    // that one must not outlast its job by more than a few seconds, or readers would see the job unfinished for a day.
+    private static readonly RedisValue UnfinishedTimeToLiveSeconds = (long)JobKeys.UnfinishedStatusTimeToLive.TotalSeconds;
 
     private IDatabase Database => redis.GetDatabase();
 
@@ -48,7 +53,7 @@ public sealed partial class JobStatusStore(IConnectionMultiplexer redis, UserNot
         var result = (int)await Database.ScriptEvaluateAsync(
             WriteScript,
             [JobKeys.Status(snapshot.Id), JobKeys.Lease(snapshot.Id)],
-            [snapshot.Version, snapshot.Progress, json, StatusTimeToLiveSeconds, channel, leaseToken ?? ""]);
+            [snapshot.Version, snapshot.Progress, json, snapshot.IsFinal ? FinishedTimeToLiveSeconds : UnfinishedTimeToLiveSeconds, channel, leaseToken ?? ""]);
         if (result == 1 && publish)
         {
             // Another hash slot than the job's keys (the user's), so not in the same script; a failure is logged there.

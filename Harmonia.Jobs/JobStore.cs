@@ -69,14 +69,27 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
         return (jobs.Take(pageSize).ToList(), jobs.Count > pageSize);
     }
 
-    /// <summary>Unfinished jobs of a queue unchanged since <paramref name="quietSince"/>, least recently changed first.</summary>
-    public Task<List<JobDocument>> FindQuietUnfinishedAsync(string queue, DateTime quietSince, int limit, CancellationToken cancellationToken) =>
-        Documents.Find(Filter.Eq(job => job.Queue, queue)
-                & Filter.In(job => job.Status, [JobStatus.Pending, JobStatus.Running])
-                & Filter.Lt(job => job.UpdatedAt, quietSince))
-            .SortBy(job => job.UpdatedAt)
+    /// <summary>
+    /// One page of a queue's unfinished jobs unchanged since <paramref name="quietSince"/>, least recently changed first
+    /// (ties by id), starting after <paramref name="after"/>, the last job of the page before (null for the first). A job
+    /// that changes meanwhile leaves the pages still to come (it is no longer quiet), so paging skips no quiet job.
+    /// </summary>
+    public Task<List<JobDocument>> FindQuietUnfinishedAsync(string queue, DateTime quietSince, JobDocument? after, int limit, CancellationToken cancellationToken)
+    {
+        var filter = Filter.Eq(job => job.Queue, queue)
+            & Filter.In(job => job.Status, [JobStatus.Pending, JobStatus.Running])
+            & Filter.Lt(job => job.UpdatedAt, quietSince);
+        if (after is not null)
+        {
+            filter &= Filter.Gt(job => job.UpdatedAt, after.UpdatedAt)
+                | (Filter.Eq(job => job.UpdatedAt, after.UpdatedAt) & Filter.Gt(job => job.Id, after.Id));
+        }
+
+        return Documents.Find(filter)
+            .SortBy(job => job.UpdatedAt).ThenBy(job => job.Id)
             .Limit(limit)
             .ToListAsync(cancellationToken);
+    }
 
     /// <summary>Flags a pending or running job of the user's as canceled; null when it has none that may still be canceled.</summary>
     public Task<JobDocument?> RequestCancelAsync(string jobId, string userId, CancellationToken cancellationToken) =>
@@ -222,9 +235,9 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
                         Name = "userId_idempotencyKey_unique",
                         PartialFilterExpression = Builders<JobDocument>.Filter.Type(job => job.IdempotencyKey, "string"),
                     }),
-                // The reconciler's sweep: unfinished jobs of one queue, least recently changed first.
+                // The reconciler's sweep: unfinished jobs of one queue, least recently changed first, page by page.
                 new CreateIndexModel<JobDocument>(Builders<JobDocument>.IndexKeys
-                    .Ascending(job => job.Queue).Ascending(job => job.Status).Ascending(job => job.UpdatedAt)),
+                    .Ascending(job => job.Queue).Ascending(job => job.Status).Ascending(job => job.UpdatedAt).Ascending(job => job.Id)),
             ],
             cancellationToken);
     }

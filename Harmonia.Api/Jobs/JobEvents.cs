@@ -15,8 +15,9 @@ namespace Harmonia.Api.Jobs;
 public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer redis, TimeProvider timeProvider, ILogger<JobEvents> logger)
 {
     /// <summary>
-    /// Pub/sub drops messages published while a connection is being re-established; re-reading the state
-    /// after this long without news bounds how long a missed update (the final one included) goes unseen.
+    /// Pub/sub drops messages published while a connection is being re-established, and Redis may lose a snapshot
+    /// write altogether; re-reading the state from MongoDB after this long without news bounds how long a missed
+    /// update (the final one included) goes unseen.
     /// </summary>
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 
@@ -84,7 +85,7 @@ public sealed partial class JobEvents(JobService jobs, IConnectionMultiplexer re
                 while (!last.IsFinal)
                 {
                     var next = await _subscription.NextAsync(RecheckInterval, _timeProvider, cancellationToken)
-                        ?? await _jobs.GetAsync(_userId, last.Id, cancellationToken);
+                        ?? await _jobs.RefreshAsync(_userId, last.Id, cancellationToken);
                     if (next is null)
                     {
                         continue;

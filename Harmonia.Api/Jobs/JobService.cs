@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
+using MongoDB.Driver;
 
 namespace Harmonia.Api.Jobs;
 
@@ -146,6 +147,35 @@ public sealed partial class JobService(
         return snapshot;
     }
 
+    /// <summary>
+    /// The caller's job as MongoDB has it, written to Redis if newer than what Redis holds: a snapshot Redis kept while
+    /// the write that superseded it was lost is replaced, and a final state is announced (its channel, the owner's
+    /// notifications), since that announcement is what was lost. Null when not theirs. With MongoDB unreachable, what
+    /// Redis holds.
+    /// </summary>
+    public async Task<JobSnapshot?> RefreshAsync(string userId, string jobId, CancellationToken cancellationToken)
+    {
+        JobDocument? job;
+        try
+        {
+            job = await jobs.FindOwnedAsync(jobId, userId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is MongoConnectionException or TimeoutException)
+        {
+            LogRefreshFailed(logger, jobId, exception);
+            return await statuses.TryReadAsync(jobId) is { } cached && cached.UserId == userId ? cached : null;
+        }
+
+        if (job is null)
+        {
+            return null;
+        }
+
+        var snapshot = JobSnapshot.From(job);
+        await statuses.TryWriteAsync(snapshot, publish: snapshot.IsFinal);
+        return snapshot;
+    }
+
     /// <summary>One page of the caller's jobs, newest first; unfinished ones show their live progress from Redis.</summary>
     public async Task<(IReadOnlyList<JobSnapshot> Jobs, bool HasMore)> ListAsync(string userId, int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -227,6 +257,9 @@ public sealed partial class JobService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but Redis is unavailable; the worker's reconciler dispatches it.")]
     private static partial void LogDispatchDeferred(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-reading job {JobId} from MongoDB failed; its event stream goes on with what Redis holds.")]
+    private static partial void LogRefreshFailed(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Estimating a queue place or a run time failed; the answer goes without it.")]
     private static partial void LogEstimateUnavailable(ILogger logger, Exception exception);

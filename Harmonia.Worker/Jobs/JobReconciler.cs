@@ -24,9 +24,6 @@ public sealed partial class JobReconciler(
     TimeProvider timeProvider,
     ILogger<JobReconciler> logger) : BackgroundService
 {
-    /// <summary>Bounds one sweep's MongoDB read; a larger backlog is worked through over several sweeps.</summary>
-    private const int SweepBatchSize = 500;
-
     /// <summary>Consumers (past processes) silent this long with nothing pending are removed from the group.</summary>
     private static readonly TimeSpan ConsumerIdleLimit = TimeSpan.FromHours(1);
 
@@ -71,18 +68,38 @@ public sealed partial class JobReconciler(
 
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var quietSince = afterLoss ? now : now - sweepInterval;
-        var unfinished = await jobs.FindQuietUnfinishedAsync(queue.Value.Queue, quietSince, SweepBatchSize, cancellationToken);
+        var pageSize = options.CurrentValue.SweepPageSize;
+        // Every unfinished job, a page at a time: dispatching a job leaves MongoDB untouched, so the oldest jobs stay
+        // the oldest, and a sweep that stopped after them would never reach a newer job Redis lost.
+        var redispatched = 0;
+        var dispatched = new Lazy<Task<HashSet<string>>>(stream.ListJobIdsAsync);
+        JobDocument? after = null;
+        do
+        {
+            var page = await jobs.FindQuietUnfinishedAsync(queue.Value.Queue, quietSince, after, pageSize, cancellationToken);
+            redispatched += await ReconcileAsync(database, page, dispatched, now, afterLoss, sweepInterval);
+            after = page.Count == pageSize ? page[^1] : null;
+        }
+        while (after is not null);
 
+        if (redispatched > 0)
+        {
+            LogRedispatched(logger, redispatched, queue.Value.Queue);
+        }
+
+        await stream.RemoveIdleConsumersAsync(ConsumerIdleLimit);
+    }
+
+    /// <summary>Re-dispatches the page's jobs Redis lost (and after a loss schedules its retries again); returns how many.</summary>
+    /// <param name="dispatched">The jobs in the waiting room or on the stream, read once per sweep, when a page first has a pending job.</param>
+    private async Task<int> ReconcileAsync(
+        IDatabase database, IReadOnlyList<JobDocument> unfinished, Lazy<Task<HashSet<string>>> dispatched, DateTime now, bool afterLoss, TimeSpan sweepInterval)
+    {
         var lost = await LeaselessRunningAsync(database, [.. unfinished.Where(job => job.Status is JobStatus.Running)], sweepInterval);
-        lost.AddRange(await UndispatchedPendingAsync([.. unfinished.Where(job => job.Status is JobStatus.Pending && !(job.NextAttemptAt > now))]));
+        lost.AddRange(await UndispatchedPendingAsync(dispatched, [.. unfinished.Where(job => job.Status is JobStatus.Pending && !(job.NextAttemptAt > now))]));
         foreach (var job in lost)
         {
             await dispatcher.DispatchAsync(job, DispatchReason.Recovered);
-        }
-
-        if (lost.Count > 0)
-        {
-            LogRedispatched(logger, lost.Count, queue.Value.Queue);
         }
 
         if (afterLoss)
@@ -94,12 +111,15 @@ public sealed partial class JobReconciler(
             }
         }
 
-        await stream.RemoveIdleConsumersAsync(ConsumerIdleLimit);
+        return lost.Count;
     }
 
     /// <summary>
-    /// Running jobs without a lease in two sweeps running: a live worker re-takes a lease Redis forgot within
-    /// a renewal interval (at most a second), so only a job still without one a sweep later is orphaned.
+    /// Running jobs that one sweep found without a lease and a sweep at least a <see cref="JobWorkerOptions.LeaseDuration"/>
+    /// later still does. A live worker re-takes a lease Redis forgot at its next renewal (three or more times within a lease
+    /// duration), so a job still without one then has none; without the gap, two sweeps close together (the one a flush
+    /// triggers and a periodic one, or two workers' after the flush) would take a running job from its live worker and
+    /// count the attempt. The mark holds when it was first set.
     /// </summary>
     private async Task<List<JobDocument>> LeaselessRunningAsync(IDatabase database, IReadOnlyList<JobDocument> running, TimeSpan sweepInterval)
     {
@@ -108,28 +128,32 @@ public sealed partial class JobReconciler(
         var checks = running
             .Select(job => (Job: job,
                 Leased: batch.KeyExistsAsync(JobKeys.Lease(job.Id)),
-                Suspected: batch.KeyExistsAsync(JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id))))
+                Suspected: batch.StringGetAsync(JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id))))
             .ToList();
         batch.Execute();
 
+        var gap = options.CurrentValue.LeaseDuration;
+        var now = timeProvider.GetUtcNow();
         foreach (var (job, leased, suspected) in checks)
         {
             var suspect = JobKeys.LeaselessSuspect(queue.Value.Queue, job.Id);
+            var mark = await suspected;
             if (await leased)
             {
-                if (await suspected)
+                if (!mark.IsNull)
                 {
                     await database.KeyDeleteAsync(suspect);
                 }
             }
-            else if (await suspected)
+            else if (!long.TryParse((string?)mark, out var markedAt))
+            {
+                // Outlives the gap and the sweep after it; a lost mark only starts the wait again.
+                await database.StringSetAsync(suspect, now.ToUnixTimeMilliseconds(), (gap > sweepInterval ? gap : sweepInterval) * 3);
+            }
+            else if (now - DateTimeOffset.FromUnixTimeMilliseconds(markedAt) >= gap)
             {
                 await database.KeyDeleteAsync(suspect);
                 orphaned.Add(job);
-            }
-            else
-            {
-                await database.StringSetAsync(suspect, "", sweepInterval * 3);
             }
         }
 
@@ -137,14 +161,14 @@ public sealed partial class JobReconciler(
     }
 
     /// <summary>Pending, due jobs that are neither in the waiting room, nor on the stream (read or not), nor in the delayed set.</summary>
-    private async Task<List<JobDocument>> UndispatchedPendingAsync(IReadOnlyList<JobDocument> pending)
+    private async Task<List<JobDocument>> UndispatchedPendingAsync(Lazy<Task<HashSet<string>>> dispatched, IReadOnlyList<JobDocument> pending)
     {
         if (pending.Count == 0)
         {
             return [];
         }
 
-        var onStream = await stream.ListJobIdsAsync();
+        var onStream = await dispatched.Value;
         var undispatched = new List<JobDocument>();
         foreach (var job in pending.Where(job => !onStream.Contains(job.Id)))
         {

@@ -44,6 +44,13 @@ public sealed class JobWorkerOptions : IValidatableObject
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Unfinished jobs a sweep reads from MongoDB at once. A sweep goes through all of them, a page at a time, so this
+    /// bounds each read and each round of Redis checks, not what a sweep covers.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int SweepPageSize { get; set; } = 500;
+
+    /// <summary>
     /// The synthesizer's pause after each second of audio, standing in for a model's inference time so
     /// progress can be watched; zero synthesizes at full speed.
     /// </summary>

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Harmonia.Jobs;
+using StackExchange.Redis;
+using static Harmonia.IntegrationTests.Jobs.JobsClient;
+using static Harmonia.IntegrationTests.TestUsers;
+
+namespace Harmonia.IntegrationTests.Jobs;
+
+/// <summary>
+/// MongoDB decides a job's state; Redis only mirrors it and may lose any write. These tests let a job complete and
+/// then put back the running snapshot Redis held before, as if the worker's final write had timed out or a failover
+/// had lost it, and check that readers still see the job finish.
+/// </summary>
+public sealed class LostStatusWriteTests(AppHostFixture fixture)
+{
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AJobWhoseFinalStatusWriteIsLostIsShownFinishedOnceTheStaleStatusLapses()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "a song whose ending Redis forgets", durationSeconds: 10);
+
+        await CompleteLosingTheFinalStatusAsync(job.Id);
+
+        Assert.Equal("running", (await GetJobAsync(api, user.Tokens.AccessToken, job.Id)).Status);
+        await Eventually.HoldsAsync(
+            async () => (await GetJobAsync(api, user.Tokens.AccessToken, job.Id)).Status == "completed",
+            JobKeys.UnfinishedStatusTimeToLive + TimeSpan.FromSeconds(5),
+            "the job reads as completed once the stale running status has lapsed");
+    }
+
+    [Fact]
+    public async Task AJobWhoseFinalStatusWriteIsLostStillEndsItsEventStreamWithFinished()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "a song whose ending nobody announces", durationSeconds: 10);
+
+        var staleFor = await CompleteLosingTheFinalStatusAsync(job.Id);
+        var restored = Stopwatch.GetTimestamp();
+        var events = await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id);
+        var endedAfter = Stopwatch.GetElapsedTime(restored);
+
+        Assert.Equal(("progress", "running"), (events[0].Type, events[0].Job.Status));
+        Assert.Equal(("finished", "completed"), (events[^1].Type, events[^1].Job.Status));
+        // The stream re-reads MongoDB after 5 s without news; it must not wait for Redis to forget the stale status.
+        Assert.True(endedAfter < staleFor, $"The stream ended after {endedAfter}, once the stale status had lapsed ({staleFor}).");
+    }
+
+    /// <summary>
+    /// Runs the job to completion and then puts back its status as Redis held it while running, with the time it then
+    /// had left to live; returns that time.
+    /// </summary>
+    private async Task<TimeSpan> CompleteLosingTheFinalStatusAsync(string jobId)
+    {
+        var redis = fixture.Redis.GetDatabase();
+        var key = JobKeys.Status(jobId);
+        HashEntry[] running = [];
+        TimeSpan? timeToLive = null;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var transaction = redis.CreateTransaction();
+                var fields = transaction.HashGetAllAsync(key);
+                var ttl = transaction.KeyTimeToLiveAsync(key);
+                await transaction.ExecuteAsync();
+                var snapshot = JobStatusStore.Deserialize(fields.Result.FirstOrDefault(field => field.Name == "data").Value);
+                (running, timeToLive) = (fields.Result, ttl.Result);
+                return snapshot is { Status: JobStatus.Running, Progress: > 0 };
+            },
+            FinishBound,
+            "the job runs and reports progress");
+
+        var database = await DatabaseAsync(fixture);
+        await Eventually.HoldsAsync(
+            async () => (await FindJobAsync(database, jobId))?.Status == JobStatus.Completed
+                && JobStatusStore.Deserialize(await redis.HashGetAsync(key, "data"))?.Status == JobStatus.Completed,
+            FinishBound,
+            "the job completes in MongoDB and in Redis");
+
+        var restore = redis.CreateTransaction();
+        _ = restore.KeyDeleteAsync(key);
+        _ = restore.HashSetAsync(key, running);
+        _ = restore.KeyExpireAsync(key, timeToLive);
+        Assert.True(await restore.ExecuteAsync());
+        return timeToLive ?? TimeSpan.MaxValue;
+    }
+}
