@@ -37,9 +37,9 @@ public static class QueueAdminApi
             : TypedResults.NotFound(new QueueCommandResponse($"There is no failed job {id}."));
 
     private static async Task<Results<Ok<QueueCommandResponse>, NotFound<QueueCommandResponse>, Conflict<QueueCommandResponse>>> CancelAsync(
-        ObjectId id, ClaimsPrincipal user, QueueAdministration queue, CancellationToken cancellationToken)
+        ObjectId id, ClaimsPrincipal user, QueueAdministration queue)
     {
-        var cancellation = await queue.CancelAsync(id.ToString(), user, cancellationToken);
+        var cancellation = await queue.CancelAsync(id.ToString(), user);
         return cancellation.Outcome switch
         {
             CancelOutcome.Canceled => TypedResults.Ok(new QueueCommandResponse($"Job {id} is canceled.")),
@@ -50,8 +50,8 @@ public static class QueueAdminApi
     }
 
     private static async Task<Results<Ok<QueueCommandResponse>, Conflict<QueueCommandResponse>>> RemoveAsync(
-        ObjectId id, ClaimsPrincipal user, QueueAdministration queue, CancellationToken cancellationToken) =>
-        await queue.RemoveAsync(id.ToString(), user, cancellationToken)
+        ObjectId id, ClaimsPrincipal user, QueueAdministration queue) =>
+        await queue.RemoveAsync(id.ToString(), user)
             ? TypedResults.Ok(new QueueCommandResponse($"Job {id} is removed."))
             : TypedResults.Conflict(new QueueCommandResponse($"There is no finished job {id}; cancel a pending or running job first."));
 

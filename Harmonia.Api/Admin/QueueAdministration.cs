@@ -54,14 +54,14 @@ public sealed partial class QueueAdministration(
     }
 
     /// <summary>Cancels a pending or running job of any user, exactly as its owner would.</summary>
-    public async Task<Cancellation> CancelAsync(string jobId, ClaimsPrincipal actor, CancellationToken cancellationToken)
+    public async Task<Cancellation> CancelAsync(string jobId, ClaimsPrincipal actor)
     {
-        if (await jobs.FindAsync(jobId, cancellationToken) is not { } job)
+        if (await jobs.FindAsync(jobId, CancellationToken.None) is not { } job)
         {
             return new Cancellation(CancelOutcome.NotFound, null);
         }
 
-        var cancellation = await service.CancelAsync(job.UserId, jobId, cancellationToken);
+        var cancellation = await service.CancelAsync(job.UserId, jobId);
         if (cancellation.Outcome is CancelOutcome.Canceled or CancelOutcome.Requested)
         {
             LogCanceled(logger, Actor(actor), jobId, job.UserId, cancellation.Outcome);
@@ -71,10 +71,10 @@ public sealed partial class QueueAdministration(
     }
 
     /// <summary>Deletes a finished job and its status in Redis; false when there is no finished job with that id (cancel a live one first).</summary>
-    public async Task<bool> RemoveAsync(string jobId, ClaimsPrincipal actor, CancellationToken cancellationToken)
+    public async Task<bool> RemoveAsync(string jobId, ClaimsPrincipal actor)
     {
-        var job = await jobs.FindAsync(jobId, cancellationToken);
-        if (job is null || !await jobs.DeleteFinishedAsync(jobId, cancellationToken))
+        var job = await jobs.FindAsync(jobId, CancellationToken.None);
+        if (job is null || !await jobs.DeleteFinishedAsync(jobId, CancellationToken.None))
         {
             return false;
         }

@@ -9,7 +9,9 @@ namespace Harmonia.Api.Jobs;
 /// <summary>
 /// Accepts, reads and cancels jobs. MongoDB is written first and decides every outcome; Redis is then told
 /// (dispatch, status, cancel notice) on a best-effort basis, because the worker's reconciler repairs
-/// anything Redis missed.
+/// anything Redis missed. Submitting and cancelling take no <see cref="CancellationToken"/>: once one starts writing
+/// it runs to its end whether or not the caller is still there (docs/resilience.md); a submission the caller left
+/// after its insert would otherwise skip the waiting cap's count and withdrawal.
 /// </summary>
 public sealed partial class JobService(
     JobStore jobs,
@@ -30,7 +32,7 @@ public sealed partial class JobService(
     /// request's job instead (the unique index decides, so concurrent repeats agree). A job that would take the user
     /// over <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
     /// </summary>
-    public async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey)
     {
         using var activity = JobTelemetry.ActivitySource.StartActivity("submit job", ActivityKind.Producer);
         var now = timeProvider.GetUtcNow().UtcDateTime;
@@ -50,20 +52,20 @@ public sealed partial class JobService(
         };
         activity?.SetTag("harmonia.job.id", job.Id);
 
-        if (!await jobs.TryInsertAsync(job, cancellationToken))
+        if (!await jobs.TryInsertAsync(job, CancellationToken.None))
         {
-            if (await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, cancellationToken) is not { } earlier)
+            if (await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, CancellationToken.None) is not { } earlier)
             {
                 // The earlier request with this key was just refused at the cap; so is this one.
                 return new Submission(null, Replayed: false, new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter));
             }
 
             return request.Matches(earlier)
-                ? new Submission(await GetAsync(userId, earlier.Id, cancellationToken) ?? JobSnapshot.From(earlier), Replayed: true)
+                ? new Submission(await GetAsync(userId, earlier.Id, CancellationToken.None) ?? JobSnapshot.From(earlier), Replayed: true)
                 : new Submission(null, Replayed: false);
         }
 
-        if (await OverWaitingCapAsync(job, cancellationToken) is { } refusal)
+        if (await OverWaitingCapAsync(job) is { } refusal)
         {
             return new Submission(null, Replayed: false, refusal);
         }
@@ -87,10 +89,10 @@ public sealed partial class JobService(
     /// Counted after the insert, so of concurrent submissions at the cap none gets past it: each count sees its own job
     /// and every one inserted before it. A refused job is deleted before anything was told of it.
     /// </summary>
-    private async Task<CapRefusal?> OverWaitingCapAsync(JobDocument job, CancellationToken cancellationToken)
+    private async Task<CapRefusal?> OverWaitingCapAsync(JobDocument job)
     {
         var cap = queue.Value.MaxWaitingPerUser;
-        if (await jobs.CountWaitingAsync(job.UserId, job.Queue, cancellationToken) <= cap)
+        if (await jobs.CountWaitingAsync(job.UserId, job.Queue, CancellationToken.None) <= cap)
         {
             return null;
         }
@@ -195,17 +197,17 @@ public sealed partial class JobService(
     /// Cancels the caller's job. A pending job is canceled at once; a running one is flagged in MongoDB (so a
     /// worker that takes it over later sees it too) and its worker is told through Redis.
     /// </summary>
-    public async Task<Cancellation> CancelAsync(string userId, string jobId, CancellationToken cancellationToken)
+    public async Task<Cancellation> CancelAsync(string userId, string jobId)
     {
-        var flagged = await jobs.RequestCancelAsync(jobId, userId, cancellationToken);
+        var flagged = await jobs.RequestCancelAsync(jobId, userId, CancellationToken.None);
         if (flagged is null)
         {
-            var job = await jobs.FindOwnedAsync(jobId, userId, cancellationToken);
+            var job = await jobs.FindOwnedAsync(jobId, userId, CancellationToken.None);
             return job is null ? new Cancellation(CancelOutcome.NotFound, null)
                 : new Cancellation(job.Status is JobStatus.Canceled ? CancelOutcome.Canceled : CancelOutcome.AlreadyFinished, JobSnapshot.From(job));
         }
 
-        if (flagged.Status is JobStatus.Pending && await jobs.CancelPendingAsync(jobId, cancellationToken) is { } canceled)
+        if (flagged.Status is JobStatus.Pending && await jobs.CancelPendingAsync(jobId, CancellationToken.None) is { } canceled)
         {
             // It leaves the waiting room so it holds no place; a stream entry or retry, if any, finds it final and is dropped.
             await TryWithdrawAsync(canceled);

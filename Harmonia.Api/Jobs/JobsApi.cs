@@ -33,10 +33,9 @@ public static class JobsApi
         [FromHeader(Name = "Idempotency-Key"), StringLength(MaximumIdempotencyKeyLength), PlainText] string? idempotencyKey,
         ClaimsPrincipal user,
         JobService jobs,
-        HttpContext context,
-        CancellationToken cancellationToken)
+        HttpContext context)
     {
-        var submission = await jobs.SubmitAsync(user.GetUserId(), request, idempotencyKey, cancellationToken);
+        var submission = await jobs.SubmitAsync(user.GetUserId(), request, idempotencyKey);
         if (submission.Job is { } job)
         {
             return TypedResults.Accepted($"/jobs/{job.Id}", JobResponse.From(job, await jobs.FindPlaceAsync(job)));
@@ -101,9 +100,9 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> CancelAsync(
-        ObjectId id, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken)
+        ObjectId id, ClaimsPrincipal user, JobService jobs)
     {
-        var cancellation = await jobs.CancelAsync(user.GetUserId(), id.ToString(), cancellationToken);
+        var cancellation = await jobs.CancelAsync(user.GetUserId(), id.ToString());
         return cancellation.Outcome switch
         {
             CancelOutcome.Canceled => TypedResults.Ok(JobResponse.From(cancellation.Job!)),
