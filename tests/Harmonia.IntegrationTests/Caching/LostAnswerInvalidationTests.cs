@@ -8,9 +8,12 @@ using static Harmonia.IntegrationTests.TestUsers;
 namespace Harmonia.IntegrationTests.Caching;
 
 /// <summary>
-/// A write whose MongoDB answer is lost (it lands, the caller gets a 503) still reaches every replica's cache within
-/// the coherence bound. Otherwise MongoDB would hold the change while the caches served the old value until expiry,
-/// and a retry of a removal would find nothing left to remove (404) and invalidate nothing.
+/// A write whose MongoDB answer is lost (it lands, the caller gets a 503), or whose caller hangs up once it landed,
+/// still reaches every replica's cache within the coherence bound. Otherwise MongoDB would hold the change while the
+/// caches served the old value until expiry, and a retry of a removal would find nothing left to remove (404) and
+/// invalidate nothing. When the caller's token went on from the write to the cache step (or to the write itself, whose
+/// driver then throws <see cref="OperationCanceledException"/> although the write landed), a hung-up caller left the
+/// old profile served for an hour, or the old library page for 30 minutes.
 /// </summary>
 public sealed class LostAnswerInvalidationTests(AppHostFixture fixture)
 {
@@ -96,11 +99,57 @@ public sealed class LostAnswerInvalidationTests(AppHostFixture fixture)
         Assert.Equal(1, answers.Lost);
     }
 
-    /// <summary>An API instance whose writes go through the store <paramref name="services"/> wraps; it shares Redis and MongoDB with the replicas.</summary>
-    private Task<InProcessHost<Harmonia.Api.Auth.AccessTokens>> StartAsync(Action<IServiceCollection> services) =>
-        InProcessApi.StartAsync(fixture, services: services);
+    [Fact]
+    public async Task AProfileChangeWhoseCallerHangsUpIsShownOnEveryReplica()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(services => services.AddSingleton(provider => new UserStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+        var (everyReplica, user) = await SignUpAsync(instance, "Before");
+        foreach (var replica in everyReplica)
+        {
+            Assert.Equal("Before", await DisplayNameAsync(replica, user));
+        }
 
-    /// <summary>A new user, and a client for the instance (whose writes can lose their answers) followed by one per replica.</summary>
+        answers.HangUpDuringNext(nameof(IMongoCollection<UserDocument>.FindOneAndUpdateAsync), HungUpCallers.AbortTheRequest(instance.Services));
+        await HungUpCallers.SendAsync(() => SendAsync(everyReplica[0], HttpMethod.Patch, "/users/me", user.Tokens.AccessToken, new { displayName = "After" }));
+
+        foreach (var replica in everyReplica)
+        {
+            await Eventually.HoldsAsync(async () => await DisplayNameAsync(replica, user) == "After", CoherenceBound, "every replica shows the change that landed");
+        }
+
+        Assert.Equal(1, answers.Lost);
+    }
+
+    [Fact]
+    public async Task ALibraryAdditionWhoseCallerHangsUpIsListedOnEveryReplica()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(services => services.AddSingleton(provider => new LibraryStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+        var (everyReplica, user) = await SignUpAsync(instance);
+        var libraries = everyReplica.Select(replica => new LibraryClient(replica, user.Tokens.AccessToken)).ToList();
+        foreach (var library in libraries)
+        {
+            Assert.Empty((await library.GetPageAsync()).Items);
+        }
+
+        answers.HangUpDuringNext(nameof(IMongoCollection<LibraryItemDocument>.InsertOneAsync), HungUpCallers.AbortTheRequest(instance.Services));
+        await HungUpCallers.SendAsync(() => SendAsync(everyReplica[0], HttpMethod.Post, "/library", user.Tokens.AccessToken, new { type = "playlist", title = "Added unanswered" }));
+
+        foreach (var library in libraries)
+        {
+            await Eventually.HoldsAsync(
+                async () => (await library.GetPageAsync()).Items.Any(listed => listed.Title == "Added unanswered"), CoherenceBound, "every replica lists the added item");
+        }
+
+        Assert.Equal(1, answers.Lost);
+    }
+
+    /// <summary>An API instance whose writes go through the store <paramref name="services"/> wraps, and whose requests a test can abort; it shares Redis and MongoDB with the replicas.</summary>
+    private Task<InProcessHost<Harmonia.Api.Auth.AccessTokens>> StartAsync(Action<IServiceCollection> services) =>
+        InProcessApi.StartAsync(fixture, services: collection => services(collection.AddHttpContextAccessor()));
+
+    /// <summary>A new user, and a client for the instance (whose writes can lose their answers or callers) followed by one per replica.</summary>
     private async Task<(HttpClient[] EveryReplica, SignedInUser User)> SignUpAsync(InProcessHost<Harmonia.Api.Auth.AccessTokens> instance, string? displayName = null)
     {
         HttpClient[] everyReplica = [instance.CreateClient(), .. fixture.CreateApiReplicaClients()];
