@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Harmonia.Api.Accounts;
 using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
@@ -74,17 +75,26 @@ public sealed class AccountService(
         return await sessions.StartAsync(user, device);
     }
 
-    /// <summary>Changes the password and ends every other session; false when the current password is wrong.</summary>
-    public async Task<bool> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request)
+    /// <summary>
+    /// Changes the password and ends every other session; otherwise what refused it: a wrong current password, or a
+    /// new one built from the account's address, which the request alone does not carry, so its own validation could
+    /// not check it.
+    /// </summary>
+    public async Task<IReadOnlyList<ValidationResult>> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request)
     {
         var user = await users.Documents.Find(user => user.Id == userId).FirstOrDefaultAsync();
         if (user is null || !await VerifyAsync(user, request.CurrentPassword))
         {
-            return false;
+            return [new ValidationResult("The current password is incorrect.", [nameof(ChangePasswordRequest.CurrentPassword)])];
         }
 
-        await SetPasswordAsync(user, request.NewPassword, keepSessionId: currentSessionId, "password-changed");
-        return true;
+        List<ValidationResult> refusals = [.. PasswordPolicy.Check(request.NewPassword, user.Email, nameof(ChangePasswordRequest.NewPassword))];
+        if (refusals.Count == 0)
+        {
+            await SetPasswordAsync(user, request.NewPassword, keepSessionId: currentSessionId, "password-changed");
+        }
+
+        return refusals;
     }
 
     /// <summary>

@@ -87,13 +87,13 @@ public static class AuthApi
             : TypedResults.NotFound();
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
-        ChangePasswordRequest request, ClaimsPrincipal user, AccountService accounts) =>
-        await accounts.ChangePasswordAsync(user.GetUserId(), user.GetSessionId(), request)
+        ChangePasswordRequest request, ClaimsPrincipal user, AccountService accounts)
+    {
+        var refusals = await accounts.ChangePasswordAsync(user.GetUserId(), user.GetSessionId(), request);
+        return refusals.Count == 0
             ? TypedResults.NoContent()
-            : TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [nameof(ChangePasswordRequest.CurrentPassword)] = ["The current password is incorrect."],
-            });
+            : TypedResults.ValidationProblem(refusals.ToDictionary(refusal => refusal.MemberNames.Single(), refusal => new[] { refusal.ErrorMessage! }));
+    }
 
     /// <summary>
     /// The signed-in user's account, as sign-in names it: a guess at the current password spends the account's

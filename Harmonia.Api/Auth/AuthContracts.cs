@@ -23,6 +23,7 @@ public sealed record ChangePasswordRequest(
     [property: Required, StringLength(PasswordPolicy.MaximumLength)] string CurrentPassword,
     [property: Required] string NewPassword) : IValidatableObject
 {
+    /// <remarks>The account's address is not in the request: <see cref="AccountService.ChangePasswordAsync"/> checks the new password against it.</remarks>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         PasswordPolicy.Check(NewPassword, email: null, nameof(NewPassword));
 }

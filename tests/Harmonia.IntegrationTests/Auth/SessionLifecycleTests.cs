@@ -159,6 +159,21 @@ public sealed class SessionLifecycleTests(AppHostFixture fixture)
         await LoginAsync(api, user.Email);
     }
 
+    [Fact]
+    public async Task ANewPasswordBuiltFromTheAccountsAddressIsRefusedAndLeavesThePasswordAlone()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var localPart = user.Email.Split('@')[0];
+
+        using var attempt = await SendAsync(api, HttpMethod.Post, "/auth/password", user.Tokens.AccessToken,
+            new { currentPassword = Password, newPassword = $"{localPart.ToUpperInvariant()} again!" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, attempt.StatusCode);
+        Assert.Contains("newPassword", await attempt.Content.ReadAsStringAsync(CancellationToken), StringComparison.OrdinalIgnoreCase);
+        await LoginAsync(api, user.Email);
+    }
+
     private static async Task<Tokens> RefreshAsync(HttpClient api, string refreshToken)
     {
         using var response = await api.PostAsJsonAsync("/auth/refresh", new { refreshToken }, CancellationToken);
