@@ -130,6 +130,6 @@ public sealed class LocalSlidingWindowTests
     private LastKnownCount Known(int free, TimeSpan until)
     {
         var now = _time.GetTimestamp();
-        return new LastKnownCount(free, now, now + (long)(until.TotalSeconds * _time.TimestampFrequency));
+        return new LastKnownCount(free, now, now + _time.Ticks(until));
     }
 }
