@@ -6,20 +6,22 @@ namespace Harmonia.Caching;
 /// The one way features drop cached data after MongoDB has changed, so every invalidation is counted by area
 /// and reason. With FusionCache the removal reaches every replica's L1 through the Redis backplane. Every
 /// invalidation, and every write-through reported to <see cref="WroteThrough"/>, is made again a few seconds later
-/// (<see cref="InvalidationRepeats"/>).
+/// (<see cref="InvalidationRepeats"/>). An invalidation takes no <see cref="CancellationToken"/>: it follows a change
+/// MongoDB already holds, and like the change it runs to its end whether or not the caller is still there
+/// (docs/resilience.md); Redis's own timeouts bound it.
 /// </summary>
 public sealed class CacheInvalidator(HybridCache cache, CacheMetrics metrics, InvalidationRepeats repeats)
 {
-    public async ValueTask RemoveAsync(string area, string key, string reason, CancellationToken cancellationToken)
+    public async ValueTask RemoveAsync(string area, string key, string reason)
     {
-        await cache.RemoveAsync(key, cancellationToken);
+        await cache.RemoveAsync(key);
         metrics.Invalidation(area, reason);
         repeats.Schedule(area, key, InvalidationRepeats.Change.Removed);
     }
 
-    public async ValueTask RemoveByTagAsync(string area, string tag, string reason, CancellationToken cancellationToken)
+    public async ValueTask RemoveByTagAsync(string area, string tag, string reason)
     {
-        await cache.RemoveByTagAsync(tag, cancellationToken);
+        await cache.RemoveByTagAsync(tag);
         metrics.Invalidation(area, reason);
         repeats.Schedule(area, tag, InvalidationRepeats.Change.TagRemoved);
     }

@@ -154,8 +154,8 @@ public sealed partial class UnverifiedAccountRemoval(
 
     private async Task DropCachedAsync(string userId, string reason)
     {
-        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), reason, CancellationToken.None);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, CancellationToken.None);
+        await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), reason);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed account {UserId}: its address was never verified.")]

@@ -59,7 +59,7 @@ public sealed class SessionValidator(
         await revocations.PublishAsync([.. sessions.Select(session => session.Id)]);
         foreach (var session in sessions)
         {
-            await invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(session.UserId, session.Id), reason, CancellationToken.None);
+            await invalidator.RemoveAsync(SessionKeys.Area, SessionKeys.Validity(session.UserId, session.Id), reason);
         }
     }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
-using MongoDB.Driver;
 
 namespace Harmonia.Api.Jobs;
 
@@ -162,7 +161,7 @@ public sealed partial class JobService(
         {
             job = await jobs.FindOwnedAsync(jobId, userId, cancellationToken);
         }
-        catch (Exception exception) when (exception is MongoConnectionException or TimeoutException)
+        catch (Exception exception) when (exception.IsLostAnswer())
         {
             LogRefreshFailed(logger, jobId, exception);
             return await statuses.TryReadAsync(jobId) is { } cached && cached.UserId == userId ? cached : null;

@@ -58,7 +58,7 @@ public sealed class LibraryService(
             CreatedAt = timeProvider.GetUtcNow().UtcDateTime,
         };
         await WriteAsync(userId, () => library.Documents.InsertOneAsync(item));
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added", CancellationToken.None);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added");
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId));
         return LibraryItemResponse.From(item);
     }
@@ -72,7 +72,7 @@ public sealed class LibraryService(
             return false;
         }
 
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed", CancellationToken.None);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-removed");
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Removed, itemId));
         return true;
     }
@@ -98,7 +98,7 @@ public sealed class LibraryService(
         }
         catch (Exception exception) when (exception.IsLostAnswer())
         {
-            await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-write-unconfirmed", CancellationToken.None);
+            await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-write-unconfirmed");
             throw;
         }
     }

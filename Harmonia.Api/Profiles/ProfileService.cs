@@ -71,7 +71,7 @@ public sealed class ProfileService(
         {
             // The change may be on record, or land once a hung server resumes, while the caller gets a 503: every replica
             // drops its copy (and again a few seconds later), so the next read shows what MongoDB holds.
-            await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), "profile-update-unconfirmed", CancellationToken.None);
+            await invalidator.RemoveAsync(ProfileKeys.Area, ProfileKeys.Profile(userId), "profile-update-unconfirmed");
             throw;
         }
 
@@ -99,7 +99,7 @@ public sealed class ProfileService(
         var key = ProfileKeys.Profile(userId);
         if (!Area.WriteThrough)
         {
-            await invalidator.RemoveAsync(ProfileKeys.Area, key, reason, CancellationToken.None);
+            await invalidator.RemoveAsync(ProfileKeys.Area, key, reason);
             return false;
         }
 

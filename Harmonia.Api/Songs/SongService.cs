@@ -78,7 +78,7 @@ public sealed class SongService(
 
     private async Task DropCachedAsync(string userId, string songId, string reason)
     {
-        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(songId), reason, CancellationToken.None);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason, CancellationToken.None);
+        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(songId), reason);
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), reason);
     }
 }

@@ -77,8 +77,8 @@ public sealed class SongLibraryWriter(SongStore songs, LibraryStore library, Cac
                 job.UserId, NotificationTypes.Library, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId), NotificationsJsonContext.Default.LibraryChange);
         }
 
-        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(stored.Song.Id), "song-generated", CancellationToken.None);
-        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(job.UserId), "song-generated", CancellationToken.None);
+        await invalidator.RemoveAsync(SongKeys.Area, SongKeys.Song(stored.Song.Id), "song-generated");
+        await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(job.UserId), "song-generated");
     }
 
     private async Task<SongDocument> InsertSongOrKeepAsync(JobDocument job, ObjectId fileId)
