@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Harmonia.Api.Users;
@@ -37,7 +36,7 @@ public sealed class HalfDonePasswordChangeTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, changed.StatusCode);
         }
 
-        await AssertEndedAsync(client, other, Deadline());
+        await AssertEndedAsync(client, other, TokenRefusal.DeadlineAfter(RevocationBound));
         Assert.Equal(1, answers.Lost);
     }
 
@@ -62,7 +61,7 @@ public sealed class HalfDonePasswordChangeTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, reset.StatusCode);
         }
 
-        var deadline = Deadline();
+        var deadline = TokenRefusal.DeadlineAfter(RevocationBound);
         await AssertEndedAsync(client, user.Tokens, deadline);
         await AssertEndedAsync(client, other, deadline);
         Assert.Equal(1, answers.Lost);
@@ -71,8 +70,6 @@ public sealed class HalfDonePasswordChangeTests(AppHostFixture fixture)
     /// <summary>An API instance whose writes to the <c>users</c> collection can lose their answers.</summary>
     private Task<InProcessHost<Harmonia.Api.Auth.AccessTokens>> StartAsync(LostMongoAnswers answers) =>
         InProcessApi.StartAsync(fixture, services: services => services.AddSingleton(provider => new UserStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
-
-    private static long Deadline() => Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>The session's refresh token is refused, and so is its access token on every replica by the revocation bound.</summary>
     private async Task AssertEndedAsync(HttpClient client, Tokens session, long deadline)

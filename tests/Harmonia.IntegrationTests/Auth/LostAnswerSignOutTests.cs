@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Harmonia.Api.Auth;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +39,7 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
         }
 
         await TokenRefusal.RefusedEverywhereByAsync(
-            everyReplica, user.Tokens.AccessToken, Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), "the session a second after its sign-out");
+            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
 
         Assert.Equal(1, answers.Lost);
     }
@@ -71,7 +70,7 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
         await HungUpCallers.SendAsync(() => SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken));
 
         await TokenRefusal.RefusedEverywhereByAsync(
-            everyReplica, user.Tokens.AccessToken, Stopwatch.GetTimestamp() + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), "the session a second after its sign-out");
+            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
 
         Assert.Equal(1, answers.Lost);
     }

@@ -53,7 +53,7 @@ public sealed class RevocationRaceTests(AppHostFixture fixture)
             await Task.WhenAll(fills);
             foreach (var token in tokens)
             {
-                await TokenRefusal.RefusedEverywhereByAsync(replicas, token, revokedAt + (long)(RevocationBound.TotalSeconds * Stopwatch.Frequency), $"round {round}'s session a second after its logout returned");
+                await TokenRefusal.RefusedEverywhereByAsync(replicas, token, TokenRefusal.DeadlineAfter(RevocationBound, revokedAt), $"round {round}'s session a second after its logout returned");
             }
 
             revokedTokens.AddRange(tokens);

@@ -7,6 +7,10 @@ namespace Harmonia.IntegrationTests.Auth;
 /// <summary>Waits for an ended session's access token to be refused by every replica, failing once a deadline passes.</summary>
 internal static class TokenRefusal
 {
+    /// <summary>The <see cref="Stopwatch"/> timestamp <paramref name="bound"/> after <paramref name="start"/> (a timestamp; now when omitted).</summary>
+    public static long DeadlineAfter(TimeSpan bound, long? start = null) =>
+        (start ?? Stopwatch.GetTimestamp()) + (long)(bound.TotalSeconds * Stopwatch.Frequency);
+
     /// <param name="deadline">A <see cref="Stopwatch"/> timestamp.</param>
     /// <param name="what">Says which session, for the failure message.</param>
     public static async Task RefusedEverywhereByAsync(IReadOnlyList<HttpClient> replicas, string accessToken, long deadline, string what)
