@@ -13,6 +13,10 @@ namespace Harmonia.IntegrationTests.Jobs;
 /// </summary>
 public sealed class LostStatusWriteTests(AppHostFixture fixture)
 {
+    /// <summary>A job's status snapshot, its key whole (DUMP) and its time to live, read at one instant.</summary>
+    private const string ReadStatusScript =
+        "return {redis.call('HGET', KEYS[1], 'data'), redis.call('DUMP', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -57,18 +61,15 @@ public sealed class LostStatusWriteTests(AppHostFixture fixture)
     {
         var redis = fixture.Redis.GetDatabase();
         var key = JobKeys.Status(jobId);
-        HashEntry[] running = [];
-        TimeSpan? timeToLive = null;
+        byte[] running = [];
+        var timeToLive = TimeSpan.Zero;
         await Eventually.HoldsAsync(
             async () =>
             {
-                var transaction = redis.CreateTransaction();
-                var fields = transaction.HashGetAllAsync(key);
-                var ttl = transaction.KeyTimeToLiveAsync(key);
-                await transaction.ExecuteAsync();
-                var snapshot = JobStatusStore.Deserialize(fields.Result.FirstOrDefault(field => field.Name == "data").Value);
-                (running, timeToLive) = (fields.Result, ttl.Result);
-                return snapshot is { Status: JobStatus.Running, Progress: > 0 };
+                var read = (RedisResult[])(await redis.ScriptEvaluateAsync(ReadStatusScript, [key]))!;
+                (running, timeToLive) = ((byte[]?)read[1] ?? [], TimeSpan.FromMilliseconds((long)read[2]));
+                return JobStatusStore.Deserialize((RedisValue)read[0]) is { Status: JobStatus.Running, Progress: > 0 }
+                    && timeToLive > TimeSpan.Zero;
             },
             FinishBound,
             "the job runs and reports progress");
@@ -80,11 +81,7 @@ public sealed class LostStatusWriteTests(AppHostFixture fixture)
             FinishBound,
             "the job completes in MongoDB and in Redis");
 
-        var restore = redis.CreateTransaction();
-        _ = restore.KeyDeleteAsync(key);
-        _ = restore.HashSetAsync(key, running);
-        _ = restore.KeyExpireAsync(key, timeToLive);
-        Assert.True(await restore.ExecuteAsync());
-        return timeToLive ?? TimeSpan.MaxValue;
+        await redis.ExecuteAsync("RESTORE", key, (long)timeToLive.TotalMilliseconds, running, "REPLACE");
+        return timeToLive;
     }
 }
