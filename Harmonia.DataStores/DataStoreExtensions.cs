@@ -86,12 +86,14 @@ public static class DataStoreExtensions
 
         // Harmonia keeps serving through an outage of either store (cached reads without MongoDB,
         // MongoDB reads without Redis), so an unreachable store degrades /health rather than failing it:
-        // a failing readiness probe would take every replica out of rotation at once.
-        builder.Services.Configure<HealthCheckServiceOptions>(options =>
+        // a failing readiness probe would take every replica out of rotation at once. And since anyone may call
+        // /health as often as they like, each store is checked at most once a second, whatever the request rate.
+        builder.Services.AddOptions<HealthCheckServiceOptions>().Configure<IServiceProvider, TimeProvider>((options, services, time) =>
         {
             foreach (var registration in options.Registrations.Where(r => DataStoreHealthChecks.Contains(r.Name)))
             {
                 registration.FailureStatus = HealthStatus.Degraded;
+                ThrottledHealthCheck.Wrap(registration, services, time);
             }
         });
 
