@@ -83,8 +83,8 @@ public sealed partial class JobLease : IAsyncDisposable
 
     /// <summary>
     /// Stops renewing and gives the lease up, if it is still this worker's. Call it before putting the job
-    /// back on the queue: a worker that reads the new entry while this lease still stands takes it for a
-    /// duplicate and drops it.
+    /// back on the queue: a worker that reads the new entry while this lease still stands leaves it for a
+    /// lease duration.
     /// </summary>
     public async Task ReleaseAsync()
     {

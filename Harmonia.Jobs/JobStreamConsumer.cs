@@ -163,7 +163,7 @@ public sealed class JobStreamConsumer(IConnectionMultiplexer redis, IOptions<Job
     }
 
     /// <summary>Settles an entry: out of the pending list, out of the stream, and out of its owner's running jobs.</summary>
-    /// <param name="userId">The job's owner, or null when the entry must not count against anyone's running jobs (a duplicate of one that runs).</param>
+    /// <param name="userId">The job's owner, or null when the entry counts against nobody's running jobs (it names no job).</param>
     public Task AcknowledgeAsync(RedisValue entryId, string jobId, string? userId) =>
         Database.ScriptEvaluateAsync(
             AcknowledgeScript,

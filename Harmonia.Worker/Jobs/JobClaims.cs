@@ -17,21 +17,37 @@ public sealed class JobClaims(
     IOptionsMonitor<JobWorkerOptions> options,
     ILogger<JobClaims> logger)
 {
-    /// <summary>The attempt, or null when this entry must not run (the job is another worker's, settled, or waiting).</summary>
+    /// <summary>The attempt, or null when this entry must not run now (the job is leased, settled, or waiting).</summary>
     public async Task<JobAttempt?> TryClaimAsync(DispatchedJob dispatched, Activity? activity)
     {
         var lease = await JobLease.TryAcquireAsync(redis.GetDatabase(), dispatched.JobId, options.CurrentValue.LeaseDuration, logger);
         if (lease is null)
         {
-            // A live worker runs this job under its own entry; this one is a duplicate, and the job still counts as running.
-            await stream.AcknowledgeAsync(dispatched.EntryId, dispatched.JobId, userId: null);
+            // The holder may run the job (under this entry or another), or may have died so recently that its lease
+            // outlives its entry's idle time (it took the lease just after reading the entry). Nothing here tells the two
+            // apart, so the entry stays pending and is reclaimed once idle for a lease duration: by then a live holder has
+            // renewed the lease and a dead one's has lapsed. Dropping it could lose the job's only entry, and with it the
+            // only way its slot in the owner's running jobs is ever given back.
             return null;
         }
 
-        var job = await jobs.TryClaimAsync(dispatched.JobId, lease.Token);
+        JobDocument? job = null;
+        try
+        {
+            job = await jobs.TryClaimAsync(dispatched.JobId, lease.Token);
+        }
+        finally
+        {
+            if (job is null)
+            {
+                // Refused, or the claim failed (its answer may be lost): the lease goes now, not when it lapses, so
+                // whoever reclaims this entry finds the job free.
+                await lease.ReleaseAsync();
+            }
+        }
+
         if (job is null)
         {
-            await lease.ReleaseAsync();
             await PassOverAsync(dispatched);
             return null;
         }
@@ -41,7 +57,7 @@ public sealed class JobClaims(
     }
 
     /// <summary>
-    /// Settles a notice for a job that cannot start: one settled already (a duplicate notice, a retry racing a
+    /// Settles an entry for a job that cannot start: one settled already (a duplicate entry, a retry racing a
     /// cancel) is dropped, and one waiting out a retry backoff (a recovery dispatch came early) goes back on the schedule.
     /// </summary>
     private async Task PassOverAsync(DispatchedJob dispatched)

@@ -87,7 +87,7 @@ public sealed partial class JobSettler(
     {
         if (await Settled(attempt, await jobs.ReleaseAsync(attempt.Job.Id, attempt.Lease.Token)) is { } released)
         {
-            // The lease goes first: a worker that read the new entry while it still stood would drop it as a duplicate.
+            // The lease goes first: a worker that read the new entry while it still stood would leave it for a lease duration.
             await attempt.Lease.ReleaseAsync();
             await dispatcher.DispatchAsync(released, DispatchReason.HandedBack);
             await AcknowledgeAsync(attempt);

@@ -39,7 +39,9 @@ internal static class InProcessApi
 /// <summary>A job worker in the test process, on whatever queue the test configures, with a generator of the test's own.</summary>
 internal static class InProcessWorker
 {
-    public static Task<InProcessHost<JobWorkerOptions>> StartAsync(AppHostFixture fixture, IReadOnlyDictionary<string, string?> settings, ISongGenerator? generator = null) =>
+    /// <param name="services">Replaces what only a test may swap (a store whose MongoDB calls fail, say) after the worker's own registrations.</param>
+    public static Task<InProcessHost<JobWorkerOptions>> StartAsync(
+        AppHostFixture fixture, IReadOnlyDictionary<string, string?> settings, ISongGenerator? generator = null, Action<IServiceCollection>? services = null) =>
         InProcessHost<JobWorkerOptions>.StartAsync(
             fixture,
             new Dictionary<string, string?>
@@ -50,5 +52,13 @@ internal static class InProcessWorker
                 ["Harmonia:Redis:CommandTimeout"] = TestAppHost.DecisionTimeout,
             },
             settings,
-            generator is null ? null : services => services.AddSingleton(generator));
+            replaced =>
+            {
+                if (generator is not null)
+                {
+                    replaced.AddSingleton(generator);
+                }
+
+                services?.Invoke(replaced);
+            });
 }
