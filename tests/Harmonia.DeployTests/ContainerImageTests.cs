@@ -9,7 +9,7 @@ namespace Harmonia.DeployTests;
 /// machine cannot reach mcr.microsoft.com, so the image is built on a stand-in base image and written to an
 /// archive instead of being pushed; what the real base image would contribute is stated in StandInRegistry.
 /// </summary>
-public sealed class ContainerImageTests
+public sealed class ContainerImageTests(ContainerImageTests.SharedArtifacts artifacts) : IClassFixture<ContainerImageTests.SharedArtifacts>
 {
     public static TheoryData<string> Services() => ["Harmonia.Api", "Harmonia.Worker"];
 
@@ -52,15 +52,16 @@ public sealed class ContainerImageTests
             var archive = Path.Combine(work.FullName, "image.tar.gz");
 
             // azd's command for a project resource, except that the image goes to an archive rather than to the
-            // registry, and the base image comes from the stand-in. azd too builds each service in an artifacts
-            // folder of its own, which keeps this build out of the source tree's bin/ and obj/.
+            // registry, and the base image comes from the stand-in. azd too builds outside the source tree's bin/
+            // and obj/. Both services share one artifacts folder, so the second publish finds the libraries they
+            // share already built (each built the whole tree, the slowest tests of the suite) and builds only its own.
             var result = await Tool.RunAsync(
                 "dotnet",
                 [
                     "publish", Repository.Project(project), "-r", "linux-x64", "-c", "Release", "/t:PublishContainer",
                     $"-p:ContainerRepository=harmonia/{project.ToLowerInvariant()}", "-p:ContainerImageTag=deploy-test",
                     $"-p:ContainerBaseImage={registry.BaseImage}", $"-p:ContainerArchiveOutputPath={archive}",
-                    "--artifacts-path", Path.Combine(work.FullName, "artifacts"), "--disable-build-servers", "-nodeReuse:false",
+                    "--artifacts-path", artifacts.Path, "--disable-build-servers", "-nodeReuse:false",
                     "--getProperty:GeneratedContainerConfiguration",
                 ],
                 new Dictionary<string, string>(QuietDotNet) { ["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = registry.Host },
@@ -80,6 +81,16 @@ public sealed class ContainerImageTests
         {
             work.Delete(recursive: true);
         }
+    }
+
+    /// <summary>The artifacts folder both services' publishes build in, removed after the last of them.</summary>
+    public sealed class SharedArtifacts : IDisposable
+    {
+        private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("harmonia-image-artifacts-");
+
+        public string Path => _folder.FullName;
+
+        public void Dispose() => _folder.Delete(recursive: true);
     }
 
     /// <summary>Every file path in every layer of an image archive.</summary>
