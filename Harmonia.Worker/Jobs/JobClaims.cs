@@ -31,23 +31,22 @@ public sealed class JobClaims(
             return null;
         }
 
-        JobDocument? job = null;
+        JobDocument? job;
         try
         {
             job = await jobs.TryClaimAsync(dispatched.JobId, lease.Token);
         }
-        finally
+        catch
         {
-            if (job is null)
-            {
-                // Refused, or the claim failed (its answer may be lost): the lease goes now, not when it lapses, so
-                // whoever reclaims this entry finds the job free.
-                await lease.ReleaseAsync();
-            }
+            // The claim failed (its answer may be lost): the lease goes now, not when it lapses, so whoever reclaims
+            // this entry finds the job free.
+            await lease.ReleaseAsync();
+            throw;
         }
 
         if (job is null)
         {
+            await lease.ReleaseAsync();
             await PassOverAsync(dispatched);
             return null;
         }
