@@ -16,6 +16,8 @@ namespace Harmonia.IntegrationTests;
 /// <item><see cref="HangUpDuringNext"/>: the call is made, and once it has landed the caller hangs up; the call then
 /// throws <see cref="OperationCanceledException"/> if the token it was given is cancelled by that, as MongoDB.Driver does,
 /// and answers otherwise.</item>
+/// <item><see cref="HoldAnswerToNext"/>: the call is made, and its answer waits until the test lets it go, a slow answer
+/// (a busy server, a long pause) while other callers act on what the call wrote.</item>
 /// </list>
 /// </summary>
 internal sealed class LostMongoAnswers
@@ -30,14 +32,19 @@ internal sealed class LostMongoAnswers
 
     /// <summary>Loses the answer to the next call of <paramref name="method"/>, a method of <see cref="IMongoCollection{TDocument}"/>.</summary>
     /// <param name="collection">Only a call on this collection; any collection when null.</param>
-    public void LoseNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null));
+    public void LoseNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, Hold: null));
 
     /// <summary>Fails the next call of <paramref name="method"/> before it reaches the server.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    public void FailNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: true, HangUp: null));
+    public void FailNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: true, HangUp: null, Hold: null));
 
     /// <summary>Runs <paramref name="hangUp"/> (which ends the caller's request) once the next call of <paramref name="method"/> has landed.</summary>
-    public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp));
+    public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp, Hold: null));
+
+    /// <summary>Once the next call of <paramref name="method"/> has landed, answers it only when <paramref name="hold"/> (called then) completes.</summary>
+    /// <inheritdoc cref="LoseNext" path="/param"/>
+    public void HoldAnswerToNext(string method, Func<Task> hold, string? collection = null) =>
+        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, hold));
 
     public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
 
@@ -77,6 +84,12 @@ internal sealed class LostMongoAnswers
         }
 
         var result = await (Task<TResult>)call()!;
+        if (fault.Hold is { } hold)
+        {
+            await hold();
+            return result;
+        }
+
         if (fault.HangUp is not { } hangUp)
         {
             throw new TimeoutException("The answer to the write was lost (test).");
@@ -87,7 +100,7 @@ internal sealed class LostMongoAnswers
         return result;
     }
 
-    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp);
+    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Func<Task>? Hold);
 
     /// <summary>Forwards every call to the object it wraps, and lets <see cref="LostMongoAnswers"/> replace what comes back.</summary>
     [SuppressMessage("Performance", "CA1852:Seal internal types", Justification = "DispatchProxy derives the proxy from it at run time.")]
