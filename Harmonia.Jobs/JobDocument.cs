@@ -29,6 +29,14 @@ public sealed class JobDocument
     /// <summary>The client's <c>Idempotency-Key</c>; unique per user, so a retried submission finds this job.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>
+    /// True on a job submitted with an Idempotency-Key from its insert until the waiting cap admits it, and stored only
+    /// while true: a repeat of the request answers with the job only once it is gone. Jobs without a key need no mark
+    /// (nothing finds them before their submitter answers), and jobs stored before the mark existed read as admitted.
+    /// </summary>
+    [BsonIgnoreIfDefault]
+    public bool AwaitingAdmission { get; init; }
+
     [BsonRepresentation(BsonType.String)]
     public JobStatus Status { get; init; }
 

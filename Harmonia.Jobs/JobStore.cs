@@ -8,7 +8,7 @@ namespace Harmonia.Jobs;
 /// goes through. Each change is one conditional update, so concurrent writers (the API canceling, a worker
 /// settling, a worker taking over) can race in any order and only a change the job's state allows lands.
 /// </summary>
-/// <remarks>About 230 lines: the whole state machine of a job, operators' transitions included, is kept in one place on purpose.</remarks>
+/// <remarks>About 260 lines: the whole state machine of a job, operators' transitions included, is kept in one place on purpose.</remarks>
 public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
 {
     public const string Name = "jobs";
@@ -43,9 +43,25 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             Filter.Eq(job => job.UserId, userId) & Filter.Eq(job => job.Queue, queue) & Filter.Eq(job => job.Status, JobStatus.Pending),
             cancellationToken: cancellationToken);
 
-    /// <summary>Takes back a submission that was never dispatched (it went over a cap), so nothing remains of it.</summary>
-    public Task WithdrawAsync(string jobId, CancellationToken cancellationToken) =>
-        Documents.DeleteOneAsync(Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending), cancellationToken);
+    /// <summary>
+    /// Takes back a submission that was never dispatched (it went over a cap), so nothing remains of it; false when the
+    /// job stands after all: a job with an Idempotency-Key only while still awaiting admission, since a repeat may admit
+    /// it first (<see cref="AdmitAsync"/>), and whichever of the two lands first decides.
+    /// </summary>
+    public async Task<bool> WithdrawAsync(JobDocument job, CancellationToken cancellationToken)
+    {
+        var filter = Filter.Eq(stored => stored.Id, job.Id) & Filter.Eq(stored => stored.Status, JobStatus.Pending);
+        if (job.AwaitingAdmission)
+        {
+            filter &= Filter.Eq(stored => stored.AwaitingAdmission, true);
+        }
+
+        return (await Documents.DeleteOneAsync(filter, cancellationToken)).DeletedCount == 1;
+    }
+
+    /// <summary>Marks the job as past the waiting cap, so repeats of its request answer with it; null when it was withdrawn.</summary>
+    public Task<JobDocument?> AdmitAsync(string jobId, CancellationToken cancellationToken) =>
+        Documents.FindOneAndUpdateAsync(Filter.Eq(job => job.Id, jobId), Update.Unset(job => job.AwaitingAdmission), ReturnAfter, cancellationToken)!;
 
     /// <summary>The job submitted with the key; null when it was withdrawn (refused at a cap) since the caller's insert collided with it.</summary>
     public Task<JobDocument?> FindByIdempotencyKeyAsync(string userId, string idempotencyKey, CancellationToken cancellationToken) =>

@@ -27,9 +27,16 @@ public sealed partial class JobService(
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long after its insert a job's admission may still come. The verdict is two MongoDB calls after the insert,
+    /// each within the driver's bounded waits (docs/resilience.md); a job still awaiting it after a minute lost its
+    /// submitter between the two (a crash, a deploy), and no verdict will come.
+    /// </summary>
+    private static readonly TimeSpan AdmissionBound = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Creates the job and dispatches it; with an Idempotency-Key, a repeat of an earlier request returns that
-    /// request's job instead (the unique index decides, so concurrent repeats agree). A job that would take the user
-    /// over <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
+    /// request's job instead (the unique index decides, so concurrent repeats agree), once the waiting cap has admitted
+    /// it. A job that would take the user over <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
     /// </summary>
     public async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey)
     {
@@ -43,6 +50,7 @@ public sealed partial class JobService(
             Prompt = request.Prompt.Trim(),
             DurationSeconds = request.DurationSeconds,
             IdempotencyKey = idempotencyKey,
+            AwaitingAdmission = idempotencyKey is not null,
             Status = JobStatus.Pending,
             Version = 1,
             TraceParent = (activity ?? Activity.Current)?.Id,
@@ -53,20 +61,18 @@ public sealed partial class JobService(
 
         if (!await jobs.TryInsertAsync(job, CancellationToken.None))
         {
-            if (await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey!, CancellationToken.None) is not { } earlier)
-            {
-                // The earlier request with this key was just refused at the cap; so is this one.
-                return new Submission(null, Replayed: false, new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter));
-            }
-
-            return request.Matches(earlier)
-                ? new Submission(await GetAsync(userId, earlier.Id, CancellationToken.None) ?? JobSnapshot.From(earlier), Replayed: true)
-                : new Submission(null, Replayed: false);
+            return await RepeatAsync(userId, request, idempotencyKey!);
         }
 
         if (await OverWaitingCapAsync(job) is { } refusal)
         {
             return new Submission(null, Replayed: false, refusal);
+        }
+
+        if (job.AwaitingAdmission)
+        {
+            // Before anyone is told of the job: from here on a repeat of this request answers with it.
+            await jobs.AdmitAsync(job.Id, CancellationToken.None);
         }
 
         var snapshot = JobSnapshot.From(job);
@@ -85,6 +91,36 @@ public sealed partial class JobService(
     }
 
     /// <summary>
+    /// A repeat of an earlier request with the key (its insert collided with the earlier job): answered with that job
+    /// once the waiting cap admitted it, never before, since the earlier request may still withdraw it. While the earlier
+    /// request awaits its verdict the repeat is told to come back (409, as the IETF Idempotency-Key draft has it for a
+    /// request still being processed).
+    /// </summary>
+    private async Task<Submission> RepeatAsync(string userId, CreateJobRequest request, string idempotencyKey)
+    {
+        var earlier = await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey, CancellationToken.None);
+        if (earlier is not null && !request.Matches(earlier))
+        {
+            return new Submission(null, Replayed: false);
+        }
+
+        if (earlier is { AwaitingAdmission: true } && timeProvider.GetUtcNow().UtcDateTime - earlier.CreatedAt > AdmissionBound)
+        {
+            // Its verdict will not come, and the reconciler dispatches the job anyway: the repeat admits it. Should the
+            // verdict come after all, its withdrawal spares an admitted job, so the two cannot disagree.
+            earlier = await jobs.AdmitAsync(earlier.Id, CancellationToken.None);
+        }
+
+        return earlier switch
+        {
+            // The earlier request with this key was just refused at the cap; so is this one.
+            null => new Submission(null, Replayed: false, new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter)),
+            { AwaitingAdmission: true } => new Submission(null, Replayed: false, EarlierInProgress: true),
+            _ => new Submission(await GetAsync(userId, earlier.Id, CancellationToken.None) ?? JobSnapshot.From(earlier), Replayed: true),
+        };
+    }
+
+    /// <summary>
     /// Counted after the insert, so of concurrent submissions at the cap none gets past it: each count sees its own job
     /// and every one inserted before it. A refused job is deleted before anything was told of it.
     /// </summary>
@@ -96,7 +132,12 @@ public sealed partial class JobService(
             return null;
         }
 
-        await jobs.WithdrawAsync(job.Id, CancellationToken.None);
+        if (!await jobs.WithdrawAsync(job, CancellationToken.None))
+        {
+            // A repeat admitted it while this verdict was overdue (or it was canceled or taken meanwhile): it stands.
+            return null;
+        }
+
         TimeSpan? meanRunTime = null;
         try
         {
@@ -270,10 +311,11 @@ public sealed partial class JobService(
 }
 
 /// <summary>
-/// The result of a submission: the job; or null, refused by a cap (<paramref name="Refusal"/>) or because the
-/// Idempotency-Key belongs to a different request.
+/// The result of a submission: the job; or null, refused by a cap (<paramref name="Refusal"/>), because the earlier
+/// request with its Idempotency-Key has not reached its verdict yet (<paramref name="EarlierInProgress"/>), or because
+/// the key belongs to a different request.
 /// </summary>
-public sealed record Submission(JobSnapshot? Job, bool Replayed, CapRefusal? Refusal = null);
+public sealed record Submission(JobSnapshot? Job, bool Replayed, CapRefusal? Refusal = null, bool EarlierInProgress = false);
 
 /// <summary>A submission refused by a per-user cap: which cap, its limit, and when trying again should succeed.</summary>
 public sealed record CapRefusal(string Cap, int Limit, TimeSpan RetryAfter);

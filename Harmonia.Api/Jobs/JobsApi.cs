@@ -41,11 +41,29 @@ public static class JobsApi
             return TypedResults.Accepted($"/jobs/{job.Id}", JobResponse.From(job, await jobs.FindPlaceAsync(job)));
         }
 
-        return submission.Refusal is { } refusal
-            ? CapReached(context, refusal)
+        if (submission.Refusal is { } refusal)
+        {
+            return CapReached(context, refusal);
+        }
+
+        return submission.EarlierInProgress
+            ? EarlierInProgress(context)
             : TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity,
                 title: "This Idempotency-Key was already used for a different request.");
+    }
+
+    /// <summary>
+    /// 409 while the earlier request with the key has not reached its verdict (a fraction of a second, as a rule): its
+    /// job may still be refused, so the repeat is neither accepted nor refused yet.
+    /// </summary>
+    private static ProblemHttpResult EarlierInProgress(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: "The earlier request with this Idempotency-Key is still being processed.",
+            detail: "Send the request again in a moment to get its answer.");
     }
 
     /// <summary>429 quota-exceeded, naming the cap (<c>cap</c>, <c>limit</c>) and when to submit again (<c>Retry-After</c>).</summary>
