@@ -67,7 +67,7 @@ public sealed class AccountService(
             return null;
         }
 
-        if (!await VerifyAsync(user, request.Password))
+        if (await VerifyAsync(user, request.Password) is null)
         {
             return null;
         }
@@ -83,7 +83,7 @@ public sealed class AccountService(
     public async Task<IReadOnlyList<ValidationResult>> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request)
     {
         var user = await users.Documents.Find(user => user.Id == userId).FirstOrDefaultAsync();
-        if (user is null || !await VerifyAsync(user, request.CurrentPassword))
+        if (user is null || await VerifyAsync(user, request.CurrentPassword) is null)
         {
             return [new ValidationResult("The current password is incorrect.", [nameof(ChangePasswordRequest.CurrentPassword)])];
         }
@@ -117,17 +117,27 @@ public sealed class AccountService(
         await sessions.EndAllAsync(user.Id, keepSessionId, reason);
     }
 
-    /// <summary>Checks a password, upgrading its stored hash when it was made with weaker settings than today's.</summary>
-    private async Task<bool> VerifyAsync(UserDocument user, string password)
+    /// <summary>
+    /// Checks a password against the hash read with <paramref name="user"/>; the hash on record for it now, or null when
+    /// the password is wrong. A hash made with weaker settings than today's is upgraded, but only while it is still the
+    /// one on record: a password change or reset may write its new hash while this one is checked, and an upgrade over
+    /// it would put a hash of the old password back, so the old password would work again after its owner changed it.
+    /// Such a check then fails as a wrong password does, since the password it checked may no longer be the account's
+    /// (or another sign-in upgraded the same hash first, which only the first sign-ins after a settings change can race;
+    /// signing in again succeeds).
+    /// </summary>
+    private async Task<string?> VerifyAsync(UserDocument user, string password)
     {
         var result = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password);
-        if (result is PasswordVerificationResult.SuccessRehashNeeded)
+        if (result is not PasswordVerificationResult.SuccessRehashNeeded)
         {
-            await users.Documents.UpdateOneAsync(
-                candidate => candidate.Id == user.Id,
-                Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, passwordHasher.HashPassword(user, password)));
+            return result is PasswordVerificationResult.Failed ? null : user.PasswordHash;
         }
 
-        return result is not PasswordVerificationResult.Failed;
+        var upgrade = passwordHasher.HashPassword(user, password);
+        var upgraded = await users.Documents.UpdateOneAsync(
+            candidate => candidate.Id == user.Id && candidate.PasswordHash == user.PasswordHash,
+            Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, upgrade));
+        return upgraded.MatchedCount == 1 ? upgrade : null;
     }
 }

@@ -16,6 +16,8 @@ namespace Harmonia.IntegrationTests;
 /// <item><see cref="HangUpDuringNext"/>: the call is made, and once it has landed the caller hangs up; the call then
 /// throws <see cref="OperationCanceledException"/> if the token it was given is cancelled by that, as MongoDB.Driver does,
 /// and answers otherwise.</item>
+/// <item><see cref="HoldNext"/>: the call waits, unsent, until the test lets it go, and then is made and answers; a call
+/// that a slow step before it (a password hash, a pause of the process) delays while other requests run.</item>
 /// </list>
 /// </summary>
 internal sealed class LostMongoAnswers
@@ -38,6 +40,16 @@ internal sealed class LostMongoAnswers
 
     /// <summary>Runs <paramref name="hangUp"/> (which ends the caller's request) once the next call of <paramref name="method"/> has landed.</summary>
     public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp));
+
+    /// <summary>Holds the next call of <paramref name="method"/> before it is sent, until <paramref name="release"/> completes.</summary>
+    /// <inheritdoc cref="LoseNext" path="/param"/>
+    /// <returns>Completes once a call is held.</returns>
+    public Task HoldNext(string method, Task release, string? collection = null)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, new Hold(held, release)));
+        return held.Task;
+    }
 
     public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
 
@@ -76,6 +88,13 @@ internal sealed class LostMongoAnswers
             throw new TimeoutException("The write never reached the server (test).");
         }
 
+        if (fault.Hold is { } hold)
+        {
+            hold.Held.SetResult();
+            await hold.Release;
+            return await (Task<TResult>)call()!;
+        }
+
         var result = await (Task<TResult>)call()!;
         if (fault.HangUp is not { } hangUp)
         {
@@ -87,7 +106,9 @@ internal sealed class LostMongoAnswers
         return result;
     }
 
-    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp);
+    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Hold? Hold = null);
+
+    private sealed record Hold(TaskCompletionSource Held, Task Release);
 
     /// <summary>Forwards every call to the object it wraps, and lets <see cref="LostMongoAnswers"/> replace what comes back.</summary>
     [SuppressMessage("Performance", "CA1852:Seal internal types", Justification = "DispatchProxy derives the proxy from it at run time.")]
