@@ -67,12 +67,25 @@ public sealed class AccountService(
             return null;
         }
 
-        if (await VerifyAsync(user, request.Password) is null)
+        if (await VerifyAsync(user, request.Password) is not { } verified)
         {
             return null;
         }
 
-        return await sessions.StartAsync(user, device);
+        // A password change or reset may write its new hash while this sign-in checks the old password, and its endings
+        // cannot end a session recorded after them. So the stored hash is read again once the session is on record. If
+        // it is still the one verified, any change's write comes after this read, hence after the session's record, and
+        // that change's second round of endings, which reads the sessions from MongoDB after its write, ends it. If not,
+        // the password may no longer be the account's: the sign-in ends its own session and is refused as for a wrong
+        // password.
+        var tokens = await sessions.StartAsync(user, device);
+        if (await StoredHashAsync(user.Id) == verified)
+        {
+            return tokens;
+        }
+
+        await sessions.EndAsync(user.Id, tokens.SessionId, "password-changed");
+        return null;
     }
 
     /// <summary>
@@ -115,6 +128,20 @@ public sealed class AccountService(
                 .Set(candidate => candidate.PasswordHash, hash)
                 .Set(candidate => candidate.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime));
         await sessions.EndAllAsync(user.Id, keepSessionId, reason);
+    }
+
+    /// <summary>
+    /// The user's password hash as stored now; null once the account is gone. Projected into the document's own type
+    /// rather than to the field alone: jongodb ignores projections, and the driver cannot read a whole document as one
+    /// field.
+    /// </summary>
+    private async Task<string?> StoredHashAsync(string userId)
+    {
+        var stored = await users.Documents
+            .Find(candidate => candidate.Id == userId)
+            .Project<UserDocument>(Builders<UserDocument>.Projection.Include(candidate => candidate.PasswordHash))
+            .FirstOrDefaultAsync();
+        return stored?.PasswordHash;
     }
 
     /// <summary>

@@ -11,9 +11,9 @@ using static Harmonia.IntegrationTests.TestUsers;
 namespace Harmonia.IntegrationTests.Auth;
 
 /// <summary>
-/// A sign-in that checked the old password while a password change wrote the new one does not put the old password
-/// back. The test holds the sign-in's MongoDB write until the change has answered, an order a slow password hash (a
-/// tenth of a second, longer on a busy replica) allows.
+/// A sign-in that checked the old password while a password change wrote the new one gains nothing from it: neither
+/// the old password back nor a session. Each test holds one of the sign-in's MongoDB writes until the change has
+/// answered, an order a slow password hash (a tenth of a second, longer on a busy replica) allows.
 /// </summary>
 public sealed class SignInDuringPasswordChangeTests(AppHostFixture fixture)
 {
@@ -52,6 +52,35 @@ public sealed class SignInDuringPasswordChangeTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, await SignInAsync(client, user.Email, Password));
         Assert.Equal(HttpStatusCode.Unauthorized, signedIn);
     }
+
+    /// <summary>
+    /// The sign-in read the old hash before the change wrote the new one, and records its session after the change has
+    /// ended the user's sessions the second time. That session used to stay active, made with a password its owner had
+    /// just replaced (perhaps to lock a thief out).
+    /// </summary>
+    [Fact]
+    public async Task ASignInWhoseSessionIsRecordedAfterAChangeOfThePasswordItCheckedIsRefused()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(answers);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var release = new TaskCompletionSource();
+        var recordHeld = answers.HoldNext(nameof(IMongoCollection<SessionDocument>.InsertOneAsync), release.Task, SessionStore.SessionsName);
+        var signIn = SignInAsync(client, user.Email, Password);
+        await recordHeld.WaitAsync(HoldTimeout, CancellationToken);
+        var changed = await ChangePasswordAsync(client, user.Tokens.AccessToken);
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.NoContent, changed);
+        Assert.Equal(HttpStatusCode.Unauthorized, await signIn);
+        using var listed = await GetAsync(client, "/auth/sessions", user.Tokens.AccessToken);
+        var sessions = await listed.Content.ReadFromJsonAsync<List<Session>>(CancellationToken);
+        Assert.Equal([user.Tokens.SessionId], sessions!.Select(session => session.Id));
+    }
+
+    private sealed record Session(string Id);
 
     /// <summary>
     /// An API instance whose MongoDB calls on users and sessions a test can hold. The held sign-in keeps its permit to
