@@ -67,12 +67,25 @@ public sealed class AccountService(
             return null;
         }
 
-        if (!await VerifyAsync(user, request.Password))
+        if (await VerifyAsync(user, request.Password) is not { } verified)
         {
             return null;
         }
 
-        return await sessions.StartAsync(user, device);
+        // A password change or reset may write its new hash while this sign-in checks the old password, and its endings
+        // cannot end a session recorded after them. So the stored hash is read again once the session is on record. If
+        // it is still the one verified, any change's write comes after this read, hence after the session's record, and
+        // that change's second round of endings, which reads the sessions from MongoDB after its write, ends it. If not,
+        // the password may no longer be the account's: the sign-in ends its own session and is refused as for a wrong
+        // password.
+        var tokens = await sessions.StartAsync(user, device);
+        if (await StoredHashAsync(user.Id) == verified)
+        {
+            return tokens;
+        }
+
+        await sessions.EndAsync(user.Id, tokens.SessionId, "password-changed");
+        return null;
     }
 
     /// <summary>
@@ -83,7 +96,7 @@ public sealed class AccountService(
     public async Task<IReadOnlyList<ValidationResult>> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request)
     {
         var user = await users.Documents.Find(user => user.Id == userId).FirstOrDefaultAsync();
-        if (user is null || !await VerifyAsync(user, request.CurrentPassword))
+        if (user is null || await VerifyAsync(user, request.CurrentPassword) is null)
         {
             return [new ValidationResult("The current password is incorrect.", [nameof(ChangePasswordRequest.CurrentPassword)])];
         }
@@ -117,17 +130,41 @@ public sealed class AccountService(
         await sessions.EndAllAsync(user.Id, keepSessionId, reason);
     }
 
-    /// <summary>Checks a password, upgrading its stored hash when it was made with weaker settings than today's.</summary>
-    private async Task<bool> VerifyAsync(UserDocument user, string password)
+    /// <summary>
+    /// The user's password hash as stored now; null once the account is gone. Projected into the document's own type
+    /// rather than to the field alone: jongodb ignores projections, and the driver cannot read a whole document as one
+    /// field.
+    /// </summary>
+    private async Task<string?> StoredHashAsync(string userId)
+    {
+        var stored = await users.Documents
+            .Find(candidate => candidate.Id == userId)
+            .Project<UserDocument>(Builders<UserDocument>.Projection.Include(candidate => candidate.PasswordHash))
+            .FirstOrDefaultAsync();
+        return stored?.PasswordHash;
+    }
+
+    /// <summary>
+    /// Checks a password against the hash read with <paramref name="user"/>; the hash on record for it now, or null when
+    /// the password is wrong. A hash made with weaker settings than today's is upgraded, but only while it is still the
+    /// one on record: a password change or reset may write its new hash while this one is checked, and an upgrade over
+    /// it would put a hash of the old password back, so the old password would work again after its owner changed it.
+    /// Such a check then fails as a wrong password does, since the password it checked may no longer be the account's
+    /// (or another sign-in upgraded the same hash first, which only the first sign-ins after a settings change can race;
+    /// signing in again succeeds).
+    /// </summary>
+    private async Task<string?> VerifyAsync(UserDocument user, string password)
     {
         var result = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password);
-        if (result is PasswordVerificationResult.SuccessRehashNeeded)
+        if (result is not PasswordVerificationResult.SuccessRehashNeeded)
         {
-            await users.Documents.UpdateOneAsync(
-                candidate => candidate.Id == user.Id,
-                Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, passwordHasher.HashPassword(user, password)));
+            return result is PasswordVerificationResult.Failed ? null : user.PasswordHash;
         }
 
-        return result is not PasswordVerificationResult.Failed;
+        var upgrade = passwordHasher.HashPassword(user, password);
+        var upgraded = await users.Documents.UpdateOneAsync(
+            candidate => candidate.Id == user.Id && candidate.PasswordHash == user.PasswordHash,
+            Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, upgrade));
+        return upgraded.MatchedCount == 1 ? upgrade : null;
     }
 }

@@ -16,6 +16,8 @@ namespace Harmonia.IntegrationTests;
 /// <item><see cref="HangUpDuringNext"/>: the call is made, and once it has landed the caller hangs up; the call then
 /// throws <see cref="OperationCanceledException"/> if the token it was given is cancelled by that, as MongoDB.Driver does,
 /// and answers otherwise.</item>
+/// <item><see cref="HoldNext"/>: the call waits, unsent, until the test lets it go, and then is made and answers: a call
+/// that a slow step before it (a password hash, a pause of the process) delays while other requests run.</item>
 /// <item><see cref="HoldAnswerToNext"/>: the call is made, and its answer waits until the test lets it go, a slow answer
 /// (a busy server, a long pause) while other callers act on what the call wrote.</item>
 /// </list>
@@ -41,12 +43,24 @@ internal sealed class LostMongoAnswers
     /// <summary>Runs <paramref name="hangUp"/> (which ends the caller's request) once the next call of <paramref name="method"/> has landed.</summary>
     public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp, Hold: null));
 
-    /// <summary>Once the next call of <paramref name="method"/> has landed, answers it only when <paramref name="hold"/> (called then) completes.</summary>
+    /// <summary>Holds the next call of <paramref name="method"/> before it is sent, until <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    public void HoldAnswerToNext(string method, Func<Task> hold, string? collection = null) =>
-        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, hold));
+    /// <returns>Completes once a call is held.</returns>
+    public Task HoldNext(string method, Task release, string? collection = null) => Arm(method, collection, release, beforeSending: true);
+
+    /// <summary>Once the next call of <paramref name="method"/> has landed, answers it only when <paramref name="release"/> completes.</summary>
+    /// <inheritdoc cref="LoseNext" path="/param"/>
+    /// <returns>Completes once a call has landed and its answer is held.</returns>
+    public Task HoldAnswerToNext(string method, Task release, string? collection = null) => Arm(method, collection, release, beforeSending: false);
 
     public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
+
+    private Task Arm(string method, string? collection, Task release, bool beforeSending)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, new Hold(held, release, beforeSending)));
+        return held.Task;
+    }
 
     /// <summary>The armed fault, disarmed, if it is for this call; exchanging the very instance read, so only one call takes it.</summary>
     private Fault? Take(MethodInfo method, string? collection)
@@ -83,10 +97,18 @@ internal sealed class LostMongoAnswers
             throw new TimeoutException("The write never reached the server (test).");
         }
 
-        var result = await (Task<TResult>)call()!;
-        if (fault.Hold is { } hold)
+        if (fault.Hold is { BeforeSending: true } before)
         {
-            await hold();
+            before.Held.SetResult();
+            await before.Release;
+            return await (Task<TResult>)call()!;
+        }
+
+        var result = await (Task<TResult>)call()!;
+        if (fault.Hold is { } after)
+        {
+            after.Held.SetResult();
+            await after.Release;
             return result;
         }
 
@@ -100,7 +122,9 @@ internal sealed class LostMongoAnswers
         return result;
     }
 
-    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Func<Task>? Hold);
+    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Hold? Hold);
+
+    private sealed record Hold(TaskCompletionSource Held, Task Release, bool BeforeSending);
 
     /// <summary>Forwards every call to the object it wraps, and lets <see cref="LostMongoAnswers"/> replace what comes back.</summary>
     [SuppressMessage("Performance", "CA1852:Seal internal types", Justification = "DispatchProxy derives the proxy from it at run time.")]

@@ -36,15 +36,10 @@ public sealed class IdempotentRepeatTests(AppHostFixture fixture)
         var overTheCap = Song("one over the cap, sent twice", durationSeconds: 1);
 
         // The original's job is stored, and its answer held back until the repeat has been answered.
-        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        answers.HoldAnswerToNext(nameof(IMongoCollection<JobDocument>.InsertOneAsync), () =>
-        {
-            stored.SetResult();
-            return release.Task;
-        }, JobStore.Name);
+        var stored = answers.HoldAnswerToNext(nameof(IMongoCollection<JobDocument>.InsertOneAsync), release.Task, JobStore.Name);
         var sendingOriginal = PostAsync(client, user.Tokens.AccessToken, overTheCap, idempotencyKey: "over");
-        await stored.Task.WaitAsync(InsertBound, CancellationToken);
+        await stored.WaitAsync(InsertBound, CancellationToken);
         using var repeat = await PostAsync(client, user.Tokens.AccessToken, overTheCap, idempotencyKey: "over");
         release.SetResult();
         using var original = await sendingOriginal;
