@@ -19,6 +19,12 @@ public sealed class LostAnswerInvalidationTests(AppHostFixture fixture)
 {
     private static readonly TimeSpan CoherenceBound = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// After a hang-up, the request's write and invalidation end unobserved, at the server's own pace after the caller
+    /// saw its connection drop, so coherence's second starts at a moment the test cannot see; margin for a busy machine.
+    /// </summary>
+    private static readonly TimeSpan AfterHangUpBound = TimeSpan.FromSeconds(5);
+
     [Fact]
     public async Task AProfileChangeWhoseAnswerIsLostIsShownOnEveryReplica()
     {
@@ -115,7 +121,7 @@ public sealed class LostAnswerInvalidationTests(AppHostFixture fixture)
 
         foreach (var replica in everyReplica)
         {
-            await Eventually.HoldsAsync(async () => await DisplayNameAsync(replica, user) == "After", CoherenceBound, "every replica shows the change that landed");
+            await Eventually.HoldsAsync(async () => await DisplayNameAsync(replica, user) == "After", AfterHangUpBound, "every replica shows the change that landed");
         }
 
         Assert.Equal(1, answers.Lost);
@@ -139,7 +145,7 @@ public sealed class LostAnswerInvalidationTests(AppHostFixture fixture)
         foreach (var library in libraries)
         {
             await Eventually.HoldsAsync(
-                async () => (await library.GetPageAsync()).Items.Any(listed => listed.Title == "Added unanswered"), CoherenceBound, "every replica lists the added item");
+                async () => (await library.GetPageAsync()).Items.Any(listed => listed.Title == "Added unanswered"), AfterHangUpBound, "every replica lists the added item");
         }
 
         Assert.Equal(1, answers.Lost);
