@@ -96,19 +96,21 @@ public sealed class AccountService(
     public async Task<IReadOnlyList<ValidationResult>> ChangePasswordAsync(string userId, string currentSessionId, ChangePasswordRequest request)
     {
         var user = await users.Documents.Find(user => user.Id == userId).FirstOrDefaultAsync();
-        if (user is null || await VerifyAsync(user, request.CurrentPassword) is null)
+        if (user is null || await VerifyAsync(user, request.CurrentPassword) is not { } verified)
         {
-            return [new ValidationResult("The current password is incorrect.", [nameof(ChangePasswordRequest.CurrentPassword)])];
+            return [IncorrectCurrentPassword];
         }
 
         List<ValidationResult> refusals = [.. PasswordPolicy.Check(request.NewPassword, user.Email, nameof(ChangePasswordRequest.NewPassword))];
-        if (refusals.Count == 0)
+        if (refusals.Count == 0 && !await SetPasswordAsync(user, request.NewPassword, keepSessionId: currentSessionId, "password-changed", replacing: verified))
         {
-            await SetPasswordAsync(user, request.NewPassword, keepSessionId: currentSessionId, "password-changed");
+            refusals.Add(IncorrectCurrentPassword);
         }
 
         return refusals;
     }
+
+    private static ValidationResult IncorrectCurrentPassword => new("The current password is incorrect.", [nameof(ChangePasswordRequest.CurrentPassword)]);
 
     /// <summary>
     /// Replaces the password and ends every session of the user but <paramref name="keepSessionId"/>. The sessions end
@@ -118,16 +120,35 @@ public sealed class AccountService(
     /// between is ended too. A failure before the hash write leaves the old password with the sessions ended, which
     /// errs the safe way.
     /// </summary>
-    public async Task SetPasswordAsync(UserDocument user, string newPassword, string? keepSessionId, string reason)
+    /// <param name="replacing">
+    /// The hash a change checked the current password against: the new one is written only while it is still on record,
+    /// so a change that checked a password which a reset (or another change) replaced meanwhile cannot put a password of
+    /// its own in place of the reset's, which would hand the account back to whoever knew the old one. Null for a
+    /// reset, whose code, not a password, proves the right to replace it.
+    /// </param>
+    /// <returns>False when nothing was written: <paramref name="replacing"/> was no longer on record, or the account is gone.</returns>
+    public async Task<bool> SetPasswordAsync(UserDocument user, string newPassword, string? keepSessionId, string reason, string? replacing = null)
     {
         var hash = passwordHasher.HashPassword(user, newPassword);
         await sessions.EndAllAsync(user.Id, keepSessionId, reason);
-        await users.Documents.UpdateOneAsync(
-            candidate => candidate.Id == user.Id,
+        var filter = Builders<UserDocument>.Filter.Eq(candidate => candidate.Id, user.Id);
+        if (replacing is not null)
+        {
+            filter &= Builders<UserDocument>.Filter.Eq(candidate => candidate.PasswordHash, replacing);
+        }
+
+        var written = await users.Documents.UpdateOneAsync(
+            filter,
             Builders<UserDocument>.Update
                 .Set(candidate => candidate.PasswordHash, hash)
                 .Set(candidate => candidate.UpdatedAt, timeProvider.GetUtcNow().UtcDateTime));
+        if (written.MatchedCount == 0)
+        {
+            return false;
+        }
+
         await sessions.EndAllAsync(user.Id, keepSessionId, reason);
+        return true;
     }
 
     /// <summary>

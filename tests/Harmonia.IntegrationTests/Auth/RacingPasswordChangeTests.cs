@@ -11,13 +11,15 @@ using static Harmonia.IntegrationTests.TestUsers;
 namespace Harmonia.IntegrationTests.Auth;
 
 /// <summary>
-/// A sign-in that checked the old password while a password change wrote the new one gains nothing from it: neither
-/// the old password back nor a session. Each test holds one of the sign-in's MongoDB writes until the change has
-/// answered, an order a slow password hash (a tenth of a second, longer on a busy replica) allows.
+/// A sign-in or a password change that checked the old password while another change wrote a new one gains nothing
+/// from it: neither the old password back, nor a session, nor a password of its own. Each test holds one of the racing
+/// request's MongoDB writes until the change has answered, an order a slow password hash (a tenth of a second, longer
+/// on a busy replica) allows.
 /// </summary>
-public sealed class SignInDuringPasswordChangeTests(AppHostFixture fixture)
+public sealed class RacingPasswordChangeTests(AppHostFixture fixture)
 {
     private const string NewPassword = "a brand new long password";
+    private const string ThiefsPassword = "a thief's own long password";
 
     /// <summary>Only guards against a hold that never comes; every step before it takes a second or two.</summary>
     private static readonly TimeSpan HoldTimeout = TimeSpan.FromMinutes(1);
@@ -80,6 +82,34 @@ public sealed class SignInDuringPasswordChangeTests(AppHostFixture fixture)
         Assert.Equal([user.Tokens.SessionId], sessions!.Select(session => session.Id));
     }
 
+    /// <summary>
+    /// A thief who knows the old password starts a change of their own; it checks the old password, and before it
+    /// writes, the owner changes the password (a reset is the same write without the check). The thief's write used to
+    /// land anyway, replacing the owner's new password with the thief's, whose sessions the owner's change had just ended.
+    /// </summary>
+    [Fact]
+    public async Task AChangeWhoseCheckedPasswordWasReplacedBeforeItsWriteChangesNothing()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(answers);
+        using var client = instance.CreateClient();
+        var owner = await RegisterAndLoginAsync(client);
+        var thief = await LoginAsync(client, owner.Email);
+
+        // The thief's change has checked the old password and holds at its first step, ending the owner's sessions.
+        var release = new TaskCompletionSource();
+        var endingsHeld = answers.HoldNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync), release.Task, SessionStore.SessionsName);
+        var thiefsChange = ChangePasswordAsync(client, thief.AccessToken, ThiefsPassword);
+        await endingsHeld.WaitAsync(HoldTimeout, CancellationToken);
+        var ownersChange = await ChangePasswordAsync(client, owner.Tokens.AccessToken, NewPassword);
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.NoContent, ownersChange);
+        Assert.Equal(HttpStatusCode.BadRequest, await thiefsChange);
+        Assert.Equal(HttpStatusCode.Unauthorized, await SignInAsync(client, owner.Email, ThiefsPassword));
+        Assert.Equal(HttpStatusCode.OK, await SignInAsync(client, owner.Email, NewPassword));
+    }
+
     private sealed record Session(string Id);
 
     /// <summary>
@@ -118,9 +148,9 @@ public sealed class SignInDuringPasswordChangeTests(AppHostFixture fixture)
         return response.StatusCode;
     }
 
-    private static async Task<HttpStatusCode> ChangePasswordAsync(HttpClient api, string accessToken)
+    private static async Task<HttpStatusCode> ChangePasswordAsync(HttpClient api, string accessToken, string newPassword = NewPassword)
     {
-        using var response = await SendAsync(api, HttpMethod.Post, "/auth/password", accessToken, new { currentPassword = Password, newPassword = NewPassword });
+        using var response = await SendAsync(api, HttpMethod.Post, "/auth/password", accessToken, new { currentPassword = Password, newPassword });
         return response.StatusCode;
     }
 }
