@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Harmonia.AppHost.Infrastructure.Local;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,13 +13,11 @@ namespace Harmonia.IntegrationTests;
 /// </summary>
 internal sealed class OwnMongo : IAsyncDisposable
 {
-    private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(30);
+    private readonly OwnServerProcess _server;
 
-    private readonly Process _process;
-
-    private OwnMongo(Process process, string connectionString)
+    private OwnMongo(OwnServerProcess server, string connectionString)
     {
-        _process = process;
+        _server = server;
         ConnectionString = connectionString;
     }
 
@@ -34,41 +30,20 @@ internal sealed class OwnMongo : IAsyncDisposable
     public static Task<OwnMongo> StartStandaloneAsync(AppHostFixture fixture) =>
         StartAsync(fixture, [], "serverMonitoringMode=poll");
 
-    /// <summary>Stops the server where it stands (SIGSTOP): connections stay open, nothing is answered.</summary>
-    public Task FreezeAsync() => SignalAsync("-STOP");
+    /// <inheritdoc cref="OwnServerProcess.FreezeAsync"/>
+    public Task FreezeAsync() => _server.FreezeAsync();
 
-    /// <summary>Lets a frozen server go on (SIGCONT).</summary>
-    public Task ThawAsync() => SignalAsync("-CONT");
+    /// <inheritdoc cref="OwnServerProcess.ThawAsync"/>
+    public Task ThawAsync() => _server.ThawAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        _process.Kill();
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private static async Task<OwnMongo> StartAsync(AppHostFixture fixture, string[] topology, string options)
     {
         var jongodb = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<MongoWireServerResource>().Single().Command;
         var port = LoopbackPort.Free();
-        var process = Process.Start(new ProcessStartInfo(jongodb, ["--host=127.0.0.1", $"--port={port}", .. topology])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        bound.CancelAfter(StartBound);
-        while (await process.StandardOutput.ReadLineAsync(bound.Token) is { } line && !line.StartsWith("JONGODB_URI=", StringComparison.Ordinal))
-        {
-        }
-
-        return new OwnMongo(process, $"mongodb://127.0.0.1:{port}/harmonia?{options}");
-    }
-
-    private async Task SignalAsync(string signal)
-    {
-        using var kill = Process.Start("kill", [signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
+        var server = await OwnServerProcess.StartAsync(
+            jongodb, ["--host=127.0.0.1", $"--port={port}", .. topology], line => line.StartsWith("JONGODB_URI=", StringComparison.Ordinal));
+        return new OwnMongo(server, $"mongodb://127.0.0.1:{port}/harmonia?{options}");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Harmonia.AppHost.Infrastructure.Local;
@@ -14,13 +13,11 @@ namespace Harmonia.IntegrationTests;
 /// </summary>
 internal sealed class OwnRedis : IAsyncDisposable
 {
-    private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(30);
+    private readonly OwnServerProcess _server;
 
-    private readonly Process _process;
-
-    private OwnRedis(Process process, string connectionString)
+    private OwnRedis(OwnServerProcess server, string connectionString)
     {
-        _process = process;
+        _server = server;
         ConnectionString = connectionString;
     }
 
@@ -31,18 +28,11 @@ internal sealed class OwnRedis : IAsyncDisposable
     {
         var redisServer = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalRedisResource>().Single().Command;
         var port = LoopbackPort.Free();
-        var process = Process.Start(new ProcessStartInfo(redisServer, ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        bound.CancelAfter(StartBound);
-        while (await process.StandardOutput.ReadLineAsync(bound.Token) is { } line && !line.Contains("Ready to accept connections", StringComparison.Ordinal))
-        {
-        }
-
-        return new OwnRedis(process, $"127.0.0.1:{port}");
+        var server = await OwnServerProcess.StartAsync(
+            redisServer,
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            line => line.Contains("Ready to accept connections", StringComparison.Ordinal));
+        return new OwnRedis(server, $"127.0.0.1:{port}");
     }
 
     /// <summary>How many times the server has run <paramref name="command"/> since it started (<c>INFO commandstats</c>).</summary>
@@ -56,23 +46,11 @@ internal sealed class OwnRedis : IAsyncDisposable
             : 0;
     }
 
-    /// <summary>Stops the server where it stands (SIGSTOP): connections stay open, nothing is answered.</summary>
-    public Task FreezeAsync() => SignalAsync("-STOP");
+    /// <inheritdoc cref="OwnServerProcess.FreezeAsync"/>
+    public Task FreezeAsync() => _server.FreezeAsync();
 
-    /// <summary>Lets a frozen server go on (SIGCONT).</summary>
-    public Task ThawAsync() => SignalAsync("-CONT");
+    /// <inheritdoc cref="OwnServerProcess.ThawAsync"/>
+    public Task ThawAsync() => _server.ThawAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        _process.Kill();
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
-
-    private async Task SignalAsync(string signal)
-    {
-        using var kill = Process.Start("kill", [signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
