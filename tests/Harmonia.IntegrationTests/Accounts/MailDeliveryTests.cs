@@ -69,7 +69,7 @@ public sealed class MailDeliveryTests(AppHostFixture fixture)
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:harmonia"] = url.ToString(),
-            ["Harmonia:Jobs:Queue"] = $"mail-{Guid.NewGuid():N}"[..20],
+            ["Harmonia:Jobs:Queue"] = Jobs.JobsClient.NewQueue("mail"),
             ["Harmonia:Mail:PollInterval"] = "00:00:00.050",
             ["Harmonia:Mail:RetryBaseDelay"] = "00:00:00.050",
             ["Harmonia:Mail:RetryMaxDelay"] = "00:00:00.200",

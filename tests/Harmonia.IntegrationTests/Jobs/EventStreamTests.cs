@@ -116,7 +116,7 @@ public sealed class EventStreamTests(AppHostFixture fixture)
 
     private static Dictionary<string, string?> Settings(params (string Key, string Value)[] limits)
     {
-        var settings = new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = $"idle-{Guid.NewGuid():N}"[..20] };
+        var settings = new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = NewQueue("idle") };
         foreach (var (key, value) in limits)
         {
             settings[$"Harmonia:EventStreams:{key}"] = value;

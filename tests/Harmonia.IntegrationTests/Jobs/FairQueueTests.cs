@@ -25,7 +25,7 @@ public sealed class FairQueueTests(AppHostFixture fixture)
     {
         // Two slots, both taken by the backlog's owner (the running cap is 2), and one-second jobs: first in, first out
         // would start the other user's job after all twenty, ten seconds later.
-        var queue = NewQueue();
+        var queue = NewQueue("fair");
         await using var api = await InProcessApi.StartAsync(fixture, ApiSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
         {
@@ -60,7 +60,7 @@ public sealed class FairQueueTests(AppHostFixture fixture)
     [Fact]
     public async Task SubmissionsBeyondTheWaitingCapAreRefusedNamingTheCapAndWhenToRetry()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("fair");
         await using var api = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>(ApiSettings(queue))
         {
             ["Harmonia:Jobs:MaxWaitingPerUser"] = "2",
@@ -93,7 +93,7 @@ public sealed class FairQueueTests(AppHostFixture fixture)
     public async Task AWaitingJobShowsItsPlaceInTheRoundRobinAndAnEstimatedStart()
     {
         // No worker: everything waits. Ann's three jobs and Bob's one are served Ann, Bob, Ann, Ann.
-        var queue = NewQueue();
+        var queue = NewQueue("fair");
         await using var api = await InProcessApi.StartAsync(fixture, ApiSettings(queue));
         using var client = api.CreateClient();
         var ann = await RegisterAndLoginAsync(client);
@@ -117,8 +117,6 @@ public sealed class FairQueueTests(AppHostFixture fixture)
         Assert.InRange(bobs.EstimatedStartAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(20));
         Assert.InRange(annsLast.EstimatedStartAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(35), TimeSpan.FromSeconds(40));
     }
-
-    private static string NewQueue() => $"fair-{Guid.NewGuid():N}"[..20];
 
     private static Dictionary<string, string?> QueueSettings(string queue) => new() { ["Harmonia:Jobs:Queue"] = queue };
 

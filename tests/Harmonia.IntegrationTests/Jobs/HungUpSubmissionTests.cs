@@ -25,7 +25,7 @@ public sealed class HungUpSubmissionTests(AppHostFixture fixture)
         var settings = new Dictionary<string, string?>
         {
             // A queue no worker serves, so the waiting job stays waiting.
-            ["Harmonia:Jobs:Queue"] = $"hungup-{Guid.NewGuid():N}"[..20],
+            ["Harmonia:Jobs:Queue"] = NewQueue("hungup"),
             ["Harmonia:Jobs:MaxWaitingPerUser"] = "1",
         };
         await using var api = await InProcessApi.StartAsync(fixture, settings, services => services

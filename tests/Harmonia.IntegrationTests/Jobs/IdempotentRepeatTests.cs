@@ -151,7 +151,7 @@ public sealed class IdempotentRepeatTests(AppHostFixture fixture)
 
     private static Dictionary<string, string?> Settings(int maxWaiting) => new()
     {
-        ["Harmonia:Jobs:Queue"] = $"repeat-{Guid.NewGuid():N}"[..20],
+        ["Harmonia:Jobs:Queue"] = NewQueue("repeat"),
         ["Harmonia:Jobs:MaxWaitingPerUser"] = maxWaiting.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

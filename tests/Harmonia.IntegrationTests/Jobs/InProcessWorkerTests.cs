@@ -17,7 +17,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     [Fact]
     public async Task FailingJobIsRetriedUpToTheLimitThenFailsWithAStableErrorAndItsTraceId()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
         {
@@ -54,7 +54,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     [Fact]
     public async Task AnEarlyNoticeForAJobWaitingOutItsBackoffDoesNotStartItBeforeItIsDue()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
         {
@@ -86,7 +86,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     [Fact]
     public async Task ANoticeForASettledJobIsDroppedWithoutRunningItAgain()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, QueueSettings(queue), new NoOpSongGenerator());
         using var metrics = new JobMeterRecorder(worker.Services);
@@ -112,7 +112,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     [Fact]
     public async Task WorkersSharingAQueueRunEachJobOnce()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         // One job at a time each, and a second per job, so while one worker is busy the other must take the next.
         var workerSettings = new Dictionary<string, string?>(QueueSettings(queue))
         {
@@ -154,7 +154,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     [Fact]
     public async Task WorkersSpanJoinsTheTraceOfTheRequestThatSubmittedTheJob()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
@@ -182,8 +182,6 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         Assert.Equal(submit.TraceId, process.TraceId);
         Assert.Equal(submit.SpanId, process.ParentSpanId);
     }
-
-    private static string NewQueue() => $"test-{Guid.NewGuid():N}"[..20];
 
     private static Dictionary<string, string?> QueueSettings(string queue) => new() { ["Harmonia:Jobs:Queue"] = queue };
 }

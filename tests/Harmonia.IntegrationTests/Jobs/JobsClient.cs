@@ -19,6 +19,12 @@ internal static class JobsClient
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// A queue of the test's own (<c>Harmonia:Jobs:Queue</c>), so no other test's worker or jobs share it; the prefix
+    /// names the test in Redis keys, the Guid's first digits keep the name unique and the keys short.
+    /// </summary>
+    public static string NewQueue(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
     public sealed record Job(
         string Id,
         string Status,

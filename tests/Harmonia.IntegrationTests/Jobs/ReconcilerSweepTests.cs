@@ -18,7 +18,7 @@ public sealed class ReconcilerSweepTests(AppHostFixture fixture)
     [Fact]
     public async Task ASweepReachesALostJobBehindMorePagesOfOlderUnfinishedJobs()
     {
-        var queue = $"test-{Guid.NewGuid():N}"[..20];
+        var queue = NewQueue("test");
         var database = await DatabaseAsync(fixture);
         var now = DateTime.UtcNow;
         // Older unfinished jobs Redis still knows (waiting out a backoff): a page and a half of them.
@@ -48,7 +48,7 @@ public sealed class ReconcilerSweepTests(AppHostFixture fixture)
     [Fact]
     public async Task SweepsCloseTogetherDoNotTakeARunningJobFromAWorkerAboutToRetakeItsLease()
     {
-        var queue = $"test-{Guid.NewGuid():N}"[..20];
+        var queue = NewQueue("test");
         var database = await DatabaseAsync(fixture);
         var redis = fixture.Redis.GetDatabase();
         // A job running on a live worker whose lease Redis just lost (a flush); that worker takes it again at its next renewal.

@@ -17,7 +17,7 @@ public sealed class RetentionTests(AppHostFixture fixture)
     [Fact]
     public async Task OldFinishedJobsAndUnreferencedAudioAreDeletedAndNothingElse()
     {
-        var queue = $"keep-{Guid.NewGuid():N}"[..20];
+        var queue = NewQueue("keep");
         var database = await DatabaseAsync(fixture);
         var jobs = new JobStore(database, TimeProvider.System).Documents;
         var now = DateTime.UtcNow;

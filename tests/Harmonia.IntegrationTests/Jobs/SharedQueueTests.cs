@@ -70,7 +70,7 @@ public sealed class SharedQueueTests(AppHostFixture fixture)
         Assert.Equal(1, await CountByJobAsync(await DatabaseAsync(fixture), "library", job.Id));
     }
 
-    private static Dictionary<string, string?> QueueSettings() => new() { ["Harmonia:Jobs:Queue"] = $"shared-{Guid.NewGuid():N}"[..20] };
+    private static Dictionary<string, string?> QueueSettings() => new() { ["Harmonia:Jobs:Queue"] = NewQueue("shared") };
 
     /// <summary>Counts the jobs it runs at once, whichever worker runs them; each takes a moment so they overlap.</summary>
     private sealed class ConcurrencyGauge : ISongGenerator

@@ -22,7 +22,7 @@ public sealed class StaleLeaseTests(AppHostFixture fixture)
     [Fact]
     public async Task AnEntryTakenOverWhileItsDeadWorkersLeaseStandsRunsOnceTheLeaseLapsesAndFreesItsOwnersSlot()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         await using var api = await InProcessApi.StartAsync(fixture, Settings(queue));
         using var client = api.CreateClient();
         var user = await RegisterAndLoginAsync(client);
@@ -54,7 +54,7 @@ public sealed class StaleLeaseTests(AppHostFixture fixture)
     [Fact]
     public async Task AClaimWhoseAnswerIsLostGivesTheLeaseUpAtOnceAndTheJobRunsWhenItsEntryIsTakenOver()
     {
-        var queue = NewQueue();
+        var queue = NewQueue("test");
         var answers = new LostMongoAnswers();
         answers.LoseNext(nameof(IMongoCollection<JobDocument>.FindOneAndUpdateAsync), JobStore.Name);
         await using var worker = await InProcessWorker.StartAsync(fixture, Settings(queue), new NoOpSongGenerator(), services => services
@@ -89,8 +89,6 @@ public sealed class StaleLeaseTests(AppHostFixture fixture)
         await Eventually.HoldsAsync(async () => await stream.MeasureAsync() is { Waiting: 0, InProgress: 0 }, TimeSpan.FromSeconds(10), "the entry is settled");
         Assert.Equal(0, await fixture.Redis.GetDatabase().SetLengthAsync(JobKeys.RunningOf(queue, userId)));
     }
-
-    private static string NewQueue() => $"test-{Guid.NewGuid():N}"[..20];
 
     private static Dictionary<string, string?> Settings(string queue) => new()
     {

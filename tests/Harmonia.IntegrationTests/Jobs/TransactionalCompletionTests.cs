@@ -64,7 +64,7 @@ public sealed class TransactionalCompletionTests(AppHostFixture fixture)
     private static Dictionary<string, string?> Settings(OwnMongo mongo) => new()
     {
         ["ConnectionStrings:harmonia"] = mongo.ConnectionString,
-        ["Harmonia:Jobs:Queue"] = $"tx-{Guid.NewGuid():N}"[..20],
+        ["Harmonia:Jobs:Queue"] = NewQueue("tx"),
     };
 
     private static IMongoDatabase Database(OwnMongo mongo)

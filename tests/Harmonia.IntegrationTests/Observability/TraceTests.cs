@@ -25,7 +25,7 @@ public sealed class TraceTests(AppHostFixture fixture)
             ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
-        var queue = new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = $"trace-{Guid.NewGuid():N}"[..20] };
+        var queue = new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = NewQueue("trace") };
         await using var api = await InProcessApi.StartAsync(fixture, queue);
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(queue) { ["Harmonia:Jobs:Generator"] = "NoOp" });
         using var client = api.CreateClient();

@@ -48,7 +48,7 @@ public sealed class RedisEvictionTests(AppHostFixture fixture)
     public async Task FillingRedisPastItsMemoryLimitEvictsCacheEntriesAndKeepsTheJobQueue()
     {
         // A queue of its own, with entries a worker has read (pending) and entries nobody has read yet.
-        var queue = $"evict-{Guid.NewGuid():N}"[..20];
+        var queue = NewQueue("evict");
         var stream = JobKeys.Stream(queue);
         var consumer = new JobStreamConsumer(fixture.Redis, Options.Create(new JobQueueOptions { Queue = queue }));
         await consumer.EnsureGroupAsync();
