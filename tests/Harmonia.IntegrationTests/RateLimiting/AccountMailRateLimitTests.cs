@@ -63,6 +63,36 @@ public sealed class AccountMailRateLimitTests(AppHostFixture fixture)
         await AssertQuotaExceededAsync(refused, "account-code");
     }
 
+    /// <summary>Nobody can guess the link's token, so wrong codes that use up the quota leave the owner the link.</summary>
+    [Fact]
+    public async Task CodeGuessesThatUseUpTheAccountQuotaLeaveItsOwnerTheLinks()
+    {
+        using var api = fixture.CreateApiReplicaClient(0);
+        using var mailbox = fixture.CreateMailbox();
+        var email = NewEmail();
+        await RegisterAsync(api, email);
+        var verification = await mailbox.WaitForAsync(email, Mailbox.Subjects.Verification);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            using var guess = await api.PostAsJsonAsync(
+                attempt % 2 == 0 ? "/auth/email/verify" : "/auth/password/reset",
+                new { email, code = $"{attempt:D6}", newPassword = "a guessing attacker's password" },
+                CancellationToken);
+            Assert.Equal(HttpStatusCode.BadRequest, guess.StatusCode);
+        }
+
+        using var refused = await api.PostAsJsonAsync("/auth/email/verify", new { email, code = "999999" }, CancellationToken);
+        using var verified = await api.PostAsJsonAsync("/auth/email/verify", new { email, token = Mailbox.TokenIn(verification) }, CancellationToken);
+        using var forgot = await api.PostAsJsonAsync("/auth/password/forgot", new { email }, CancellationToken);
+        var reset = await mailbox.WaitForAsync(email, Mailbox.Subjects.Reset);
+        using var newPassword = await api.PostAsJsonAsync(
+            "/auth/password/reset", new { email, token = Mailbox.TokenIn(reset), newPassword = "the owner's new password" }, CancellationToken);
+
+        await AssertQuotaExceededAsync(refused, "account-code");
+        Assert.Equal(HttpStatusCode.NoContent, verified.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, newPassword.StatusCode);
+    }
+
     [Fact]
     public async Task ForgotPasswordRequestsFromOneAddressAreLimitedWhateverTheAccount()
     {
