@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using Harmonia.Api.Users;
 using Harmonia.Mail;
 using Microsoft.Extensions.Options;
 
@@ -7,6 +8,8 @@ namespace Harmonia.Api.Accounts;
 /// <summary>
 /// The account mails, each as plain text and HTML. Links point at the app's pages (<see cref="AccountsOptions.PublicUrl"/>),
 /// never at the API: mail scanners open links, so a link must lead to a page that asks before it posts the token.
+/// A mail greets by display name only an address its owner has proved: anyone can register anyone's address with a
+/// name of their choosing, and "Hi URGENT: call …" from Harmonia's own sender would be their text in a stranger's inbox.
 /// </summary>
 public sealed class AccountMail(IOptions<AccountsOptions> options)
 {
@@ -14,37 +17,44 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
     public const string AlreadyRegisteredKind = "already-registered";
     public const string ResetPasswordKind = "reset-password";
 
+    private const string AnonymousGreeting = "Hello,";
+
     private string PublicUrl => options.Value.PublicUrl.TrimEnd('/');
 
-    public OutgoingMail VerifyEmail(string to, string displayName, IssuedCode issued) => Compose(
+    /// <summary>Goes to an address nobody has proved yet, so it greets nobody by name.</summary>
+    public OutgoingMail VerifyEmail(string to, IssuedCode issued) => Compose(
         VerifyEmailKind,
         to,
         $"Your Harmonia verification code: {issued.Code}",
-        $"Hi {displayName},",
+        AnonymousGreeting,
         $"Enter {issued.Code} in Harmonia to confirm this address, or open the link below. Both work once, until {issued.ExpiresAt:u}.",
         ("Confirm my address", Link("verify-email", to, issued.Token)),
         "If you did not create a Harmonia account, ignore this mail and nobody can use the address with Harmonia; the account is removed unless it is confirmed.",
         issued.ExpiresAt);
 
-    public OutgoingMail AlreadyRegistered(string to, string displayName) => Compose(
+    /// <summary>To the holder of <paramref name="existing"/>'s address; never carries what the new registrant typed.</summary>
+    public OutgoingMail AlreadyRegistered(UserDocument existing) => Compose(
         AlreadyRegisteredKind,
-        to,
+        existing.Email,
         "Someone tried to sign up with your address",
-        $"Hi {displayName},",
+        Greeting(existing),
         "Someone, perhaps you, tried to create a Harmonia account with this address, which already has one. Nothing about your account changed.",
-        ("Reset my password", $"{PublicUrl}/forgot-password?email={Uri.EscapeDataString(to)}"),
+        ("Reset my password", $"{PublicUrl}/forgot-password?email={Uri.EscapeDataString(existing.Email)}"),
         $"If it was you, sign in at {PublicUrl}/sign-in, or reset your password if you forgot it. If it was not, you need not do anything.",
         expiresAt: null);
 
-    public OutgoingMail ResetPassword(string to, string displayName, IssuedCode issued) => Compose(
+    public OutgoingMail ResetPassword(UserDocument user, IssuedCode issued) => Compose(
         ResetPasswordKind,
-        to,
+        user.Email,
         $"Your Harmonia password reset code: {issued.Code}",
-        $"Hi {displayName},",
+        Greeting(user),
         $"Enter {issued.Code} in Harmonia to choose a new password, or open the link below. Both work once, until {issued.ExpiresAt:u}. Resetting signs you out everywhere.",
-        ("Choose a new password", Link("reset-password", to, issued.Token)),
+        ("Choose a new password", Link("reset-password", user.Email, issued.Token)),
         "If you did not ask for this, ignore this mail; your password stays as it is.",
         issued.ExpiresAt);
+
+    private static string Greeting(UserDocument user) =>
+        user.EmailVerifiedAt is null ? AnonymousGreeting : $"Hi {user.DisplayName},";
 
     private string Link(string page, string email, string token) =>
         $"{PublicUrl}/{page}?email={Uri.EscapeDataString(email)}&token={Uri.EscapeDataString(token)}";

@@ -32,7 +32,7 @@ public sealed class EmailVerification(
         }
         else if (await users.FindByEmailAsync(email, CancellationToken.None) is { Removing: false } existing)
         {
-            await outbox.EnqueueAsync(mail.AlreadyRegistered(existing.Email, existing.DisplayName), CancellationToken.None);
+            await outbox.EnqueueAsync(mail.AlreadyRegistered(existing), CancellationToken.None);
         }
     }
 
@@ -70,7 +70,7 @@ public sealed class EmailVerification(
     {
         if (await codes.IssueAsync(CodePurpose.VerifyEmail, user.Id, options.Value.VerificationCodeLifetime) is { } issued)
         {
-            await outbox.EnqueueAsync(mail.VerifyEmail(user.Email, user.DisplayName, issued), CancellationToken.None);
+            await outbox.EnqueueAsync(mail.VerifyEmail(user.Email, issued), CancellationToken.None);
         }
     }
 }

@@ -7,7 +7,8 @@ namespace Harmonia.Api.RateLimiting;
 /// <summary>
 /// What a limited response tells the client, per draft-ietf-httpapi-ratelimit-headers-11: every response under
 /// a policy, admitted or not, carries <c>RateLimit-Policy</c> (the quotas) and <c>RateLimit</c> (what is left
-/// of each and for how long); a rejection is a 429 quota-exceeded problem with <c>Retry-After</c>.
+/// of each and for how long), except that an account policy shows only when it refuses (see
+/// <see cref="RateLimitService.DecideForAccountAsync"/>); a rejection is a 429 quota-exceeded problem with <c>Retry-After</c>.
 /// </summary>
 public static class RateLimitResponse
 {

@@ -6,8 +6,8 @@ namespace Harmonia.Api.RateLimiting;
 
 /// <summary>
 /// Decides whether a request may proceed: against the count every replica shares in Redis (from a lease this
-/// replica holds, for busy callers) when Redis answers in time, else in this process alone. Each decision is remembered on the request for its RateLimit header fields and counted in
-/// <see cref="RateLimitMetrics"/>.
+/// replica holds, for busy callers) when Redis answers in time, else in this process alone. Each decision is counted in
+/// <see cref="RateLimitMetrics"/> and remembered on the request for its RateLimit header fields (an account policy's only when it refuses).
 /// </summary>
 public sealed partial class RateLimitService(
     LeasedWindow distributed,
@@ -39,11 +39,16 @@ public sealed partial class RateLimitService(
         return DecideAsync(context, key, policy);
     }
 
-    /// <summary>An account policy (<c>login-account</c> unless named) for the account a request targets, wherever the attempts come from.</summary>
+    /// <summary>
+    /// An account policy (<c>login-account</c> unless named) for the account a request targets, wherever the attempts
+    /// come from. Only a refusal shows in the response's RateLimit fields: the count is shared by everyone who names the
+    /// address, so an admitted request's remaining units and reset would tell any caller, silently and to the second,
+    /// that someone (its owner, say) used the address and when. A refusal still has to say when to come back.
+    /// </summary>
     public ValueTask<RateLimitDecision> DecideForAccountAsync(HttpContext context, string normalizedAccount, RateLimitPolicy? policy = null)
     {
         policy ??= policies.LoginAccount;
-        return DecideAsync(context, RateLimitKeys.ForAccount(_prefix, normalizedAccount, policy), policy);
+        return DecideAsync(context, RateLimitKeys.ForAccount(_prefix, normalizedAccount, policy), policy, showAdmitted: false);
     }
 
     /// <summary>
@@ -53,12 +58,16 @@ public sealed partial class RateLimitService(
     private static bool RequiresSignIn(Endpoint? endpoint) =>
         endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null;
 
-    private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, string key, RateLimitPolicy policy)
+    private async ValueTask<RateLimitDecision> DecideAsync(HttpContext context, string key, RateLimitPolicy policy, bool showAdmitted = true)
     {
         var decision = await distributed.TryDecideAsync(key, policy) ?? local.Decide(key, policy, distributed.LastKnown(key));
         NoteScope(decision.Distributed);
         metrics.Record(decision);
-        RateLimitResponse.Remember(context, decision);
+        if (showAdmitted || !decision.Admitted)
+        {
+            RateLimitResponse.Remember(context, decision);
+        }
+
         return decision;
     }
 

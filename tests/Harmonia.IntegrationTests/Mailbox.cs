@@ -51,6 +51,10 @@ internal sealed partial class Mailbox(HttpClient smtp4dev) : IDisposable
         return matching[0];
     }
 
+    /// <summary>The HTML body of <paramref name="message"/>.</summary>
+    public Task<string> HtmlOfAsync(Message message) =>
+        smtp4dev.GetStringAsync($"/api/messages/{message.Id}/html", TestContext.Current.CancellationToken);
+
     public static string CodeIn(Message message) => SixDigits().Match(message.Text).Value;
 
     public static string TokenIn(Message message) => Uri.UnescapeDataString(LinkToken().Match(message.Text).Groups[1].Value);

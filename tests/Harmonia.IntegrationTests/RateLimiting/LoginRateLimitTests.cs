@@ -28,7 +28,6 @@ public sealed class LoginRateLimitTests(AppHostFixture fixture)
         {
             using var wrong = await replicas[attempt % replicas.Count].PostAsJsonAsync("/auth/login", new { email, password = "a wrong guess at the password" }, CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-            Assert.Equal(Quota - attempt, LimitOf(wrong, Policy).Remaining);
         }
 
         using var right = await replicaA.PostAsJsonAsync("/auth/login", new { email = email.ToUpperInvariant(), password = Password }, CancellationToken);

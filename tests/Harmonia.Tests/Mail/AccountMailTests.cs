@@ -1,4 +1,5 @@
 using Harmonia.Api.Accounts;
+using Harmonia.Api.Users;
 using Microsoft.Extensions.Options;
 
 namespace Harmonia.Tests.Mail;
@@ -12,7 +13,7 @@ public sealed class AccountMailTests
     [Fact]
     public void TheVerificationMailCarriesTheCodeAndALinkToTheAppsPage()
     {
-        var mail = Mail.VerifyEmail("ann+music@example.com", "Ann", Issued);
+        var mail = Mail.VerifyEmail("ann+music@example.com", Issued);
 
         Assert.Equal("verify-email", mail.Kind);
         Assert.Contains("042917", mail.Subject, StringComparison.Ordinal);
@@ -23,7 +24,7 @@ public sealed class AccountMailTests
     [Fact]
     public void WhatUsersTypedIsEncodedInTheHtmlBody()
     {
-        var mail = Mail.ResetPassword("ann@example.com", "<script>alert(1)</script>", Issued);
+        var mail = Mail.ResetPassword(Account("<script>alert(1)</script>", verified: true), Issued);
 
         Assert.DoesNotContain("<script>", mail.HtmlBody, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;", mail.HtmlBody, StringComparison.Ordinal);
@@ -33,9 +34,39 @@ public sealed class AccountMailTests
     [Fact]
     public void TheAlreadyRegisteredNoticeCarriesNoCodeAndNeverExpires()
     {
-        var mail = Mail.AlreadyRegistered("ann@example.com", "Ann");
+        var mail = Mail.AlreadyRegistered(Account("Ann", verified: true));
 
         Assert.DoesNotMatch(@"\b[0-9]{6}\b", mail.TextBody);
         Assert.Null(mail.ExpiresAt);
     }
+
+    [Fact]
+    public void MailsToAnUnprovedAddressCarryNoDisplayName()
+    {
+        var unverified = Account("Visit evil.example now", verified: false);
+
+        var mails = new[] { Mail.ResetPassword(unverified, Issued), Mail.AlreadyRegistered(unverified) };
+
+        Assert.All(mails, mail => Assert.DoesNotContain("evil.example", mail.TextBody, StringComparison.Ordinal));
+        Assert.All(mails, mail => Assert.DoesNotContain("evil.example", mail.HtmlBody, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MailsToAProvedAddressGreetItsOwnerByName()
+    {
+        var verified = Account("Ann", verified: true);
+
+        var mails = new[] { Mail.ResetPassword(verified, Issued), Mail.AlreadyRegistered(verified) };
+
+        Assert.All(mails, mail => Assert.StartsWith("Hi Ann,", mail.TextBody, StringComparison.Ordinal));
+    }
+
+    private static UserDocument Account(string displayName, bool verified) => new()
+    {
+        Email = "ann@example.com",
+        NormalizedEmail = "ann@example.com",
+        PasswordHash = "not a hash",
+        DisplayName = displayName,
+        EmailVerifiedAt = verified ? new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc) : null,
+    };
 }
