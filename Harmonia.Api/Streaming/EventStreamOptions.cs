@@ -19,8 +19,9 @@ public sealed class EventStreamOptions
     public int MaxPerReplica { get; set; } = 1000;
 
     /// <summary>
-    /// How long a stream may stay silent before an empty event is sent: proxies keep the connection, a client that
-    /// left is noticed, and a stream whose session has ended is closed.
+    /// How long a stream may stay silent before an empty event is sent (proxies keep the connection, a client that
+    /// left is noticed), and how often an open stream checks its session, however many events it sends, so a stream
+    /// whose session has ended is closed within one interval.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -16,8 +16,9 @@ namespace Harmonia.Api.Streaming;
 /// Long-lived streams (server-sent events) on this replica: who may open one (at most
 /// <see cref="EventStreamOptions.MaxPerUser"/> per user and <see cref="EventStreamOptions.MaxPerReplica"/> in all,
 /// 429 beyond), and how an open one runs (heartbeats, a maximum lifetime ending with a <c>retry:</c> hint, and an end
-/// within a heartbeat of its session's). Counts are per replica because what a stream costs (a connection,
-/// subscriptions, periodic reads) is paid per replica; a user spread over N replicas holds at most N times the cap.
+/// within a heartbeat of its session's, however busy). Counts are per replica because what a stream costs (a
+/// connection, subscriptions, periodic reads) is paid per replica; a user spread over N replicas holds at most N times
+/// the cap.
 /// </summary>
 public sealed class EventStreams
 {
@@ -103,34 +104,61 @@ public sealed class EventStreams
 
     /// <summary>
     /// <paramref name="events"/> as the stream sends them: an empty event after each
-    /// <see cref="EventStreamOptions.HeartbeatInterval"/> of silence (checking the session is still active), and after
-    /// <see cref="EventStreamOptions.MaxLifetime"/> an empty event carrying the <c>retry:</c> hint, then the end.
+    /// <see cref="EventStreamOptions.HeartbeatInterval"/> of silence, the session checked once an interval whether
+    /// events come or not, and after <see cref="EventStreamOptions.MaxLifetime"/> an empty event carrying the
+    /// <c>retry:</c> hint, then the end.
     /// </summary>
     internal async IAsyncEnumerable<SseItem<T>> RunAsync<T>(EventStreamLease lease, IAsyncEnumerable<SseItem<T>> events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var settings = _options.Value;
+        var interval = settings.HeartbeatInterval;
         using var lifetime = new CancellationTokenSource(settings.MaxLifetime, _timeProvider);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.Token);
         var source = events.GetAsyncEnumerator(running.Token);
         var next = source.MoveNextAsync().AsTask();
+        // The session was checked when the request was authorized. It is checked again on its own clock, not only
+        // after silence: a stream whose events come more often than a heartbeat would otherwise outlive a revoked
+        // session until its lifetime ends.
+        var sentAt = _timeProvider.GetTimestamp();
+        var checkedAt = sentAt;
         try
         {
             while (true)
             {
-                var arrival = await ArrivalAsync(next, settings.HeartbeatInterval, running.Token);
-                if (arrival is Arrival.Ended
-                    || (arrival is Arrival.Silence && !await _sessions.IsActiveAsync(lease.UserId, lease.SessionId, cancellationToken)))
+                // Until the heartbeat or the check falls due, whichever comes first.
+                var due = interval - _timeProvider.GetElapsedTime(Math.Min(sentAt, checkedAt));
+                var arrival = await ArrivalAsync(next, due > TimeSpan.Zero ? due : TimeSpan.Zero, running.Token);
+                if (arrival is Arrival.Ended)
                 {
                     break;
                 }
 
+                var checkDue = _timeProvider.GetElapsedTime(checkedAt) >= interval;
+                if (checkDue)
+                {
+                    if (!await _sessions.IsActiveAsync(lease.UserId, lease.SessionId, cancellationToken))
+                    {
+                        break;
+                    }
+
+                    checkedAt = _timeProvider.GetTimestamp();
+                }
+
                 if (arrival is Arrival.Silence)
                 {
-                    yield return new SseItem<T>(default!, HeartbeatEvent);
+                    // Also at a check that finds the stream silent (early, and harmless), so that heartbeats and checks
+                    // fall due together again after an event instead of waking the stream twice an interval.
+                    if (checkDue || _timeProvider.GetElapsedTime(sentAt) >= interval)
+                    {
+                        yield return new SseItem<T>(default!, HeartbeatEvent);
+                        sentAt = _timeProvider.GetTimestamp();
+                    }
+
                     continue;
                 }
 
                 yield return source.Current;
+                sentAt = _timeProvider.GetTimestamp();
                 next = source.MoveNextAsync().AsTask();
             }
 
@@ -149,11 +177,12 @@ public sealed class EventStreams
         }
     }
 
-    private async Task<Arrival> ArrivalAsync(Task<bool> next, TimeSpan silence, CancellationToken running)
+    /// <summary>The next event, the end, or <see cref="Arrival.Silence"/> when neither came within <paramref name="wait"/> (a heartbeat or a session check is due).</summary>
+    private async Task<Arrival> ArrivalAsync(Task<bool> next, TimeSpan wait, CancellationToken running)
     {
         try
         {
-            return await next.WaitAsync(silence, _timeProvider, running) ? Arrival.Event : Arrival.Ended;
+            return await next.WaitAsync(wait, _timeProvider, running) ? Arrival.Event : Arrival.Ended;
         }
         catch (TimeoutException)
         {

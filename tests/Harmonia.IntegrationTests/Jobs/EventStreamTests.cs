@@ -12,8 +12,9 @@ namespace Harmonia.IntegrationTests.Jobs;
 /// <summary>
 /// Job event streams are long-lived and each holds a connection, Redis subscriptions and periodic reads, so they are
 /// capped per user and per replica, beat while silent, end at a maximum lifetime with a <c>retry:</c> hint, end with
-/// their session, and leave nothing behind when their set-up fails. In-process instances with small limits, on a
-/// queue no worker reads: every job stays pending, so every stream stays open until the test or the limits end it.
+/// their session however busy, and leave nothing behind when their set-up fails. In-process instances with small
+/// limits, on a queue no worker reads unless the test starts one: every job stays pending, so every stream stays open
+/// until the test or the limits end it.
 /// </summary>
 public sealed class EventStreamTests(AppHostFixture fixture)
 {
@@ -87,6 +88,50 @@ public sealed class EventStreamTests(AppHostFixture fixture)
 
         var (_, retry) = await ReadToEndAsync(response, TimeSpan.FromSeconds(5));
         Assert.Null(retry);
+    }
+
+    [Fact]
+    public async Task ABusyStreamEndsWithinAHeartbeatOfItsSessionsEnd()
+    {
+        // Progress every half second for 15 s, under a one-second heartbeat: the stream is never silent long enough
+        // for a heartbeat, so only a session check on its own clock ends it before the job does.
+        var queue = NewQueue("busy");
+        await using var api = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = queue,
+            ["Harmonia:EventStreams:HeartbeatInterval"] = "00:00:01",
+        });
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = queue,
+            ["Harmonia:Jobs:SynthStepDelay"] = "00:00:00.500",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "a long song, busy all along", durationSeconds: 30);
+        await using var events = WatchAsync(client, user.Tokens.AccessToken, job.Id, CancellationToken).GetAsyncEnumerator(CancellationToken);
+        var running = false;
+        while (!running && await events.MoveNextAsync())
+        {
+            running = events.Current.Job.Status == "running";
+        }
+
+        Assert.True(running, "the stream ended before the job ran");
+
+        using (var logout = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        }
+
+        var loggedOut = Stopwatch.GetTimestamp();
+        var after = new List<string>();
+        while (await events.MoveNextAsync())
+        {
+            after.Add(events.Current.Type);
+        }
+
+        Assert.InRange(Stopwatch.GetElapsedTime(loggedOut), TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain("finished", after);
     }
 
     [Fact]
