@@ -14,6 +14,14 @@ public sealed class EventStreamOptions
     [Range(1, 1000)]
     public int MaxPerUser { get; set; } = 5;
 
+    /// <summary>
+    /// Streams one client address (IPv4, or the IPv6 /64) may hold open on one replica, whatever accounts it uses, so
+    /// one client with many free accounts cannot take a replica's share; generous, because users behind one NAT share
+    /// an address.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxPerAddress { get; set; } = 50;
+
     /// <summary>Streams one replica holds open in all; beyond it new streams are refused, so their cost stays bounded.</summary>
     [Range(1, 100_000)]
     public int MaxPerReplica { get; set; } = 1000;

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
 using Harmonia.Api.Auth;
 using Harmonia.Api.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,11 +13,11 @@ namespace Harmonia.Api.Streaming;
 
 /// <summary>
 /// Long-lived streams (server-sent events) on this replica: who may open one (at most
-/// <see cref="EventStreamOptions.MaxPerUser"/> per user and <see cref="EventStreamOptions.MaxPerReplica"/> in all,
-/// 429 beyond), and how an open one runs (heartbeats, a maximum lifetime ending with a <c>retry:</c> hint, and an end
-/// within a heartbeat of its session's, however busy). Counts are per replica because what a stream costs (a
-/// connection, subscriptions, periodic reads) is paid per replica; a user spread over N replicas holds at most N times
-/// the cap.
+/// <see cref="EventStreamOptions.MaxPerUser"/> per user, <see cref="EventStreamOptions.MaxPerAddress"/> per client
+/// address and <see cref="EventStreamOptions.MaxPerReplica"/> in all, 429 beyond), and how an open one runs
+/// (heartbeats, a maximum lifetime ending with a <c>retry:</c> hint, and an end within a heartbeat of its session's,
+/// however busy). Counts are per replica because what a stream costs (a connection, subscriptions, periodic reads) is
+/// paid per replica; a user spread over N replicas holds at most N times the cap.
 /// </summary>
 public sealed class EventStreams
 {
@@ -29,6 +28,7 @@ public sealed class EventStreams
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _openPerUser = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _openPerAddress = new(StringComparer.Ordinal);
     private readonly SessionValidator _sessions;
     private readonly IOptions<EventStreamOptions> _options;
     private readonly TimeProvider _timeProvider;
@@ -42,22 +42,28 @@ public sealed class EventStreams
         _timeProvider = timeProvider;
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableUpDownCounter("harmonia.event_streams.open", () => Volatile.Read(ref _open), unit: "{stream}", description: "Event streams open on this replica.");
-        _refused = meter.CreateCounter<long>("harmonia.event_streams.refused", unit: "{stream}", description: "Event streams refused, by the limit that refused them (user, replica).");
+        _refused = meter.CreateCounter<long>("harmonia.event_streams.refused", unit: "{stream}", description: "Event streams refused, by the limit that refused them (user, address, replica).");
     }
 
-    /// <summary>A slot for one more stream of the signed-in user, or null when a limit is reached.</summary>
-    public EventStreamLease? TryOpen(ClaimsPrincipal user)
+    /// <summary>A slot for one more stream of the signed-in caller, or null when a limit is reached.</summary>
+    public EventStreamLease? TryOpen(HttpContext context)
     {
-        var userId = user.GetUserId();
+        var userId = context.User.GetUserId();
+        // Per address as well as per user: accounts are free to make, so one client with many of them could
+        // otherwise hold every slot of the replica.
+        var address = RateLimitKeys.AddressOf(context);
         var settings = _options.Value;
         string? limit;
         lock (_lock)
         {
-            var ofUser = _openPerUser.GetValueOrDefault(userId);
-            limit = _open >= settings.MaxPerReplica ? "replica" : ofUser >= settings.MaxPerUser ? "user" : null;
+            limit = _open >= settings.MaxPerReplica ? "replica"
+                : _openPerUser.GetValueOrDefault(userId) >= settings.MaxPerUser ? "user"
+                : _openPerAddress.GetValueOrDefault(address) >= settings.MaxPerAddress ? "address"
+                : null;
             if (limit is null)
             {
-                _openPerUser[userId] = ofUser + 1;
+                _openPerUser[userId] = _openPerUser.GetValueOrDefault(userId) + 1;
+                _openPerAddress[address] = _openPerAddress.GetValueOrDefault(address) + 1;
                 _open++;
             }
         }
@@ -68,7 +74,7 @@ public sealed class EventStreams
             return null;
         }
 
-        return new EventStreamLease(this, userId, user.GetSessionId());
+        return new EventStreamLease(this, userId, context.User.GetSessionId(), address);
     }
 
     /// <summary>The 429 for a stream <see cref="TryOpen"/> refused; <c>Retry-After</c> is the configured retry delay.</summary>
@@ -85,20 +91,26 @@ public sealed class EventStreams
         });
     }
 
-    internal void Release(string userId)
+    internal void Release(string userId, string address)
     {
         lock (_lock)
         {
             _open--;
-            var left = _openPerUser[userId] - 1;
-            if (left == 0)
-            {
-                _openPerUser.Remove(userId);
-            }
-            else
-            {
-                _openPerUser[userId] = left;
-            }
+            Decrement(_openPerUser, userId);
+            Decrement(_openPerAddress, address);
+        }
+    }
+
+    private static void Decrement(Dictionary<string, int> open, string key)
+    {
+        var left = open[key] - 1;
+        if (left == 0)
+        {
+            open.Remove(key);
+        }
+        else
+        {
+            open[key] = left;
         }
     }
 

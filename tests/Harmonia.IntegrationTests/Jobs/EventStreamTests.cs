@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
+using Harmonia.Api.Streaming;
 using Harmonia.Jobs;
 using MongoDB.Bson;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
@@ -11,10 +12,10 @@ namespace Harmonia.IntegrationTests.Jobs;
 
 /// <summary>
 /// Job event streams are long-lived and each holds a connection, Redis subscriptions and periodic reads, so they are
-/// capped per user and per replica, beat while silent, end at a maximum lifetime with a <c>retry:</c> hint, end with
-/// their session however busy, and leave nothing behind when their set-up fails. In-process instances with small
-/// limits, on a queue no worker reads unless the test starts one: every job stays pending, so every stream stays open
-/// until the test or the limits end it.
+/// capped per user, per client address and per replica, beat while silent, end at a maximum lifetime with a
+/// <c>retry:</c> hint, end with their session however busy, and leave nothing behind when their set-up fails.
+/// In-process instances with small limits, on a queue no worker reads unless the test starts one: every job stays
+/// pending, so every stream stays open until the test or the limits end it.
 /// </summary>
 public sealed class EventStreamTests(AppHostFixture fixture)
 {
@@ -51,6 +52,41 @@ public sealed class EventStreamTests(AppHostFixture fixture)
             },
             TimeSpan.FromSeconds(5),
             "a closed stream frees its slot within a heartbeat");
+    }
+
+    [Fact]
+    public async Task StreamsBeyondTheAddressCapAreRefusedWhicheverAccountsOpenThem()
+    {
+        using var metrics = new MetricRecorder(EventStreams.MeterName);
+        await using var api = await InProcessApi.StartAsync(fixture, Settings(("MaxPerUser", "2"), ("MaxPerReplica", "10"), ("MaxPerAddress", "3"), ("HeartbeatInterval", "00:00:01")));
+        using var client = api.CreateClient();
+        var users = new List<(SignedInUser User, string JobId)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var user = await RegisterAndLoginAsync(client);
+            users.Add((user, (await SubmitSongAsync(client, user.Tokens.AccessToken, $"never picked up {i}", durationSeconds: 1)).Id));
+        }
+
+        var first = await OpenAsync(client, users[0].User, users[0].JobId);
+        using var second = await OpenAsync(client, users[1].User, users[1].JobId);
+        using var third = await OpenAsync(client, users[2].User, users[2].JobId);
+        using var fourth = await OpenAsync(client, users[3].User, users[3].JobId);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        await AssertRefusedAsync(fourth);
+        Assert.Equal(1, metrics.Sum("harmonia.event_streams.refused", ("harmonia.event_streams.limit", "address")));
+
+        first.Dispose();
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var again = await OpenAsync(client, users[3].User, users[3].JobId);
+                return again.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(5),
+            "a closed stream frees its address's slot within a heartbeat");
     }
 
     [Fact]
