@@ -513,11 +513,12 @@ if step jobs; then
 fi
 
 # --- notifications: one event fanned out to N streams -------------------------------------------------------------
-# One user's streams all receive each event; the per-user stream cap is raised to hold them. The producer adds library
-# items one after another, so the rate is what one closed-loop caller achieves, and every event reaches every stream.
+# One user's streams all receive each event; the per-user and per-address stream caps are raised to hold them. The
+# producer adds library items one after another, so the rate is what one closed-loop caller achieves, and every event
+# reaches every stream.
 if step notify; then
   IFS=, read -ra notify_clients <<<"$NOTIFY_CLIENTS"
-  start_api notify notify Harmonia__EventStreams__MaxPerUser=1000
+  start_api notify notify Harmonia__EventStreams__MaxPerUser=1000 Harmonia__EventStreams__MaxPerAddress=1000
   seed_and_login notify "$OUT/tokens-notify.tsv" 1 0
   for clients in "${notify_clients[@]}"; do
     log "notifications: fan-out to $clients streams for $NOTIFY_SECONDS s"

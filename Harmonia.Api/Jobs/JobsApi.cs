@@ -101,7 +101,7 @@ public static class JobsApi
     private static async Task<Results<ServerSentEventsResult<JobResponse>, NotFound, ProblemHttpResult>> WatchAsync(
         ObjectId id, ClaimsPrincipal user, JobEvents events, EventStreams streams, HttpContext context, CancellationToken cancellationToken)
     {
-        if (streams.TryOpen(user) is not { } lease)
+        if (streams.TryOpen(context) is not { } lease)
         {
             return streams.Refusal(context);
         }

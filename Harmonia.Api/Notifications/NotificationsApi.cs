@@ -25,7 +25,7 @@ public static class NotificationsApi
         HttpContext context,
         CancellationToken cancellationToken)
     {
-        if (streams.TryOpen(user) is not { } lease)
+        if (streams.TryOpen(context) is not { } lease)
         {
             return streams.Refusal(context);
         }

@@ -7,7 +7,7 @@ namespace Harmonia.Api.Streaming;
 /// response as soon as it is admitted: however the request then ends (set-up failing, the client leaving, the stream
 /// ending), the slot is freed and everything it owns is disposed.
 /// </summary>
-public sealed class EventStreamLease(EventStreams streams, string userId, string sessionId) : IAsyncDisposable
+public sealed class EventStreamLease(EventStreams streams, string userId, string sessionId, string address) : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private int _disposed;
@@ -39,7 +39,7 @@ public sealed class EventStreamLease(EventStreams streams, string userId, string
         }
         finally
         {
-            streams.Release(UserId);
+            streams.Release(UserId, address);
         }
     }
 }

@@ -11,7 +11,8 @@ namespace Harmonia.LoadGenerator;
 /// <c>notify-fanout</c>: holds <c>--clients</c> <c>GET /notifications</c> streams of one user open, adds library items
 /// through <c>POST /library</c> one after another for <c>--duration</c> seconds, and reports the notifications
 /// delivered per second over all streams and how long each took from sending its POST to arriving at a client.
-/// One user's streams all receive every event, so this is the fan-out; the API's per-user stream cap is raised for it.
+/// One user's streams all receive every event, so this is the fan-out; the API's per-user and per-address stream caps
+/// are raised for it.
 /// </summary>
 internal static class NotificationFanOut
 {

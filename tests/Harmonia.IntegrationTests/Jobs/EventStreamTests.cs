@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
+using Harmonia.Api.Streaming;
 using Harmonia.Jobs;
 using MongoDB.Bson;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
@@ -11,9 +12,10 @@ namespace Harmonia.IntegrationTests.Jobs;
 
 /// <summary>
 /// Job event streams are long-lived and each holds a connection, Redis subscriptions and periodic reads, so they are
-/// capped per user and per replica, beat while silent, end at a maximum lifetime with a <c>retry:</c> hint, end with
-/// their session, and leave nothing behind when their set-up fails. In-process instances with small limits, on a
-/// queue no worker reads: every job stays pending, so every stream stays open until the test or the limits end it.
+/// capped per user, per client address and per replica, beat while silent, end at a maximum lifetime with a
+/// <c>retry:</c> hint, end with their session however busy, and leave nothing behind when their set-up fails.
+/// In-process instances with small limits, on a queue no worker reads unless the test starts one: every job stays
+/// pending, so every stream stays open until the test or the limits end it.
 /// </summary>
 public sealed class EventStreamTests(AppHostFixture fixture)
 {
@@ -53,6 +55,41 @@ public sealed class EventStreamTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task StreamsBeyondTheAddressCapAreRefusedWhicheverAccountsOpenThem()
+    {
+        using var metrics = new MetricRecorder(EventStreams.MeterName);
+        await using var api = await InProcessApi.StartAsync(fixture, Settings(("MaxPerUser", "2"), ("MaxPerReplica", "10"), ("MaxPerAddress", "3"), ("HeartbeatInterval", "00:00:01")));
+        using var client = api.CreateClient();
+        var users = new List<(SignedInUser User, string JobId)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var user = await RegisterAndLoginAsync(client);
+            users.Add((user, (await SubmitSongAsync(client, user.Tokens.AccessToken, $"never picked up {i}", durationSeconds: 1)).Id));
+        }
+
+        var first = await OpenAsync(client, users[0].User, users[0].JobId);
+        using var second = await OpenAsync(client, users[1].User, users[1].JobId);
+        using var third = await OpenAsync(client, users[2].User, users[2].JobId);
+        using var fourth = await OpenAsync(client, users[3].User, users[3].JobId);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        await AssertRefusedAsync(fourth);
+        Assert.Equal(1, metrics.Sum("harmonia.event_streams.refused", ("harmonia.event_streams.limit", "address")));
+
+        first.Dispose();
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                using var again = await OpenAsync(client, users[3].User, users[3].JobId);
+                return again.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(5),
+            "a closed stream frees its address's slot within a heartbeat");
+    }
+
+    [Fact]
     public async Task ASilentStreamBeatsAndEndsAtItsLifetimeWithARetryHint()
     {
         await using var api = await InProcessApi.StartAsync(fixture, Settings(("HeartbeatInterval", "00:00:01"), ("MaxLifetime", "00:00:05"), ("RetryDelay", "00:00:02")));
@@ -87,6 +124,50 @@ public sealed class EventStreamTests(AppHostFixture fixture)
 
         var (_, retry) = await ReadToEndAsync(response, TimeSpan.FromSeconds(5));
         Assert.Null(retry);
+    }
+
+    [Fact]
+    public async Task ABusyStreamEndsWithinAHeartbeatOfItsSessionsEnd()
+    {
+        // Progress every half second for 15 s, under a one-second heartbeat: the stream is never silent long enough
+        // for a heartbeat, so only a session check on its own clock ends it before the job does.
+        var queue = NewQueue("busy");
+        await using var api = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = queue,
+            ["Harmonia:EventStreams:HeartbeatInterval"] = "00:00:01",
+        });
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = queue,
+            ["Harmonia:Jobs:SynthStepDelay"] = "00:00:00.500",
+        });
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "a long song, busy all along", durationSeconds: 30);
+        await using var events = WatchAsync(client, user.Tokens.AccessToken, job.Id, CancellationToken).GetAsyncEnumerator(CancellationToken);
+        var running = false;
+        while (!running && await events.MoveNextAsync())
+        {
+            running = events.Current.Job.Status == "running";
+        }
+
+        Assert.True(running, "the stream ended before the job ran");
+
+        using (var logout = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, logout.StatusCode);
+        }
+
+        var loggedOut = Stopwatch.GetTimestamp();
+        var after = new List<string>();
+        while (await events.MoveNextAsync())
+        {
+            after.Add(events.Current.Type);
+        }
+
+        Assert.InRange(Stopwatch.GetElapsedTime(loggedOut), TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain("finished", after);
     }
 
     [Fact]
