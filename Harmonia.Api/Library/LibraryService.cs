@@ -32,7 +32,7 @@ public sealed class LibraryService(
             [LibraryKeys.Tag(userId)],
             cancellationToken);
 
-    /// <summary>Adds the item; null when a song item names a song that is not the user's.</summary>
+    /// <summary>Adds the item; null when a song item names a song that is not the user's, or that was deleted meanwhile.</summary>
     /// <param name="songId">The request's song id in its canonical form, for a song item.</param>
     public async Task<LibraryItemResponse?> AddAsync(string userId, AddLibraryItemRequest request, string? songId)
     {
@@ -59,6 +59,15 @@ public sealed class LibraryService(
         };
         await WriteAsync(userId, () => library.Documents.InsertOneAsync(item));
         await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-added");
+        if (type is LibraryItemType.Song && await songs.FindOwnedAsync(songId!, userId, CancellationToken.None) is null)
+        {
+            // The song was deleted after the check above, and its deletion may have removed its library entries
+            // before this item landed: the item goes too, so none points at a missing song.
+            await WriteAsync(userId, () => library.Documents.DeleteOneAsync(candidate => candidate.Id == item.Id));
+            await invalidator.RemoveByTagAsync(LibraryKeys.Area, LibraryKeys.Tag(userId), "library-item-song-deleted");
+            return null;
+        }
+
         await NotifyAsync(userId, new LibraryChange(LibraryChange.Added, item.Id, item.Title, item.SongId));
         return LibraryItemResponse.From(item);
     }

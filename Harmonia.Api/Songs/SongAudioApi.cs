@@ -4,6 +4,7 @@ using Harmonia.Music;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using MongoDB.Bson;
+using MongoDB.Driver;
 using MongoDB.Driver.GridFS;
 
 namespace Harmonia.Api.Songs;
@@ -26,9 +27,10 @@ internal static class SongAudioApi
             return TypedResults.NotFound();
         }
 
+        var fileId = ObjectId.Parse(song.AudioFileId);
         try
         {
-            var audio = await songs.Audio.DownloadAsBytesAsync(ObjectId.Parse(song.AudioFileId), cancellationToken: cancellationToken);
+            var audio = await songs.Audio.DownloadAsBytesAsync(fileId, cancellationToken: cancellationToken);
             return TypedResults.File(
                 audio,
                 contentType: "audio/wav",
@@ -40,5 +42,27 @@ internal static class SongAudioApi
         {
             return TypedResults.NotFound();
         }
+        catch (GridFSChunkException)
+        {
+            if (await IsStoredAsync(songs.Audio, fileId, cancellationToken))
+            {
+                throw;
+            }
+
+            // A deletion landed between the download's read of the file and its read of the chunks.
+            return TypedResults.NotFound();
+        }
+    }
+
+    /// <summary>Whether the file's document is still there, after a download failed on its chunks.</summary>
+    /// <remarks>
+    /// GridFS deletes a file's document before its chunks, and stores the chunks before the document. So chunks that
+    /// fail under a document that is gone went with their file (404), while under a document that is still there the
+    /// stored file is damaged, which stays a 500.
+    /// </remarks>
+    private static async Task<bool> IsStoredAsync(GridFSBucket audio, ObjectId fileId, CancellationToken cancellationToken)
+    {
+        using var files = await audio.FindAsync(Builders<GridFSFileInfo>.Filter.Eq(file => file.Id, fileId), cancellationToken: cancellationToken);
+        return await files.AnyAsync(cancellationToken);
     }
 }

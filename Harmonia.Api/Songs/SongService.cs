@@ -57,10 +57,15 @@ public sealed class SongService(
         return true;
     }
 
-    /// <summary>Library entries first, the song record last: an interrupted delete leaves nothing pointing at a missing song.</summary>
+    /// <summary>
+    /// Library entries first, the song record last: an interrupted delete leaves nothing pointing at a missing song. An
+    /// addition to the library that checked the song before the record went may insert its item after the first
+    /// removal, so the entries are removed once more after the record; an addition that inserts later sees the song
+    /// gone and removes its own item (LibraryService).
+    /// </summary>
     private async Task DeleteRecordsAsync(SongDocument song)
     {
-        await library.Documents.DeleteManyAsync(item => item.UserId == song.OwnerId && item.SongId == song.Id);
+        await DeleteLibraryEntriesAsync(song);
         if (song.AudioFileId is { } audio)
         {
             try
@@ -74,7 +79,11 @@ public sealed class SongService(
         }
 
         await songs.Documents.DeleteOneAsync(candidate => candidate.Id == song.Id);
+        await DeleteLibraryEntriesAsync(song);
     }
+
+    private async Task DeleteLibraryEntriesAsync(SongDocument song) =>
+        await library.Documents.DeleteManyAsync(item => item.UserId == song.OwnerId && item.SongId == song.Id);
 
     private async Task DropCachedAsync(string userId, string songId, string reason)
     {

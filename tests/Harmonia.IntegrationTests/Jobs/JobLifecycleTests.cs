@@ -4,7 +4,13 @@ using System.Net.Http.Json;
 using System.Text;
 using Harmonia.IntegrationTests.Caching;
 using Harmonia.Jobs;
+using Harmonia.Music;
 using Harmonia.Worker.Jobs.Generation;
+using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using MongoDB.Driver.Core.Events;
+using MongoDB.Driver.GridFS;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -80,6 +86,32 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         Assert.Equal(wav.Length - 8, BitConverter.ToInt32(wav, 4));
         Assert.Equal(WavFormat.HeaderLength + durationSeconds * SynthSongGenerator.SampleRate * sizeof(short), wav.Length);
         Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(api, result.AudioUrl, stranger.Tokens.AccessToken));
+    }
+
+    /// <summary>
+    /// A download reads the file's document, then its chunks; a deletion of the song that lands in between (GridFS
+    /// deletes the document, then the chunks) leaves it no chunks to read. That escaped as a 500.
+    /// </summary>
+    [Fact]
+    public async Task AudioDeletedWhileItIsReadIsNotFound()
+    {
+        using var api = fixture.CreateApiClient();
+        var owner = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, owner.Tokens.AccessToken, "a bell that fades", durationSeconds: 1);
+        var result = (await WatchToEndAsync(api, owner.Tokens.AccessToken, job.Id))[^1].Job.Result!;
+        var song = await new SongStore(fixture.Database).FindOwnedAsync(result.SongId, owner.Id, CancellationToken);
+        var audioFileId = ObjectId.Parse(song!.AudioFileId!);
+        using var mongo = await DeletingAudioBeforeItsChunksAreReadAsync(audioFileId);
+        await using var instance = await InProcessApi.StartAsync(
+            fixture,
+            services: services => services.AddSingleton(new SongStore(mongo.GetDatabase(fixture.Database.DatabaseNamespace.DatabaseName))));
+        using var client = instance.CreateClient();
+
+        var status = await GetStatusAsync(client, result.AudioUrl, owner.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal(0, await fixture.Database.GetCollection<BsonDocument>($"{SongStore.AudioBucketName}.chunks")
+            .CountDocumentsAsync(new BsonDocument("files_id", audioFileId), cancellationToken: CancellationToken));
     }
 
     [Fact]
@@ -262,5 +294,28 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         Assert.Equal("completed", reread.Status);
         Assert.NotNull(reread.Result);
         Assert.True(await redis.GetDatabase().KeyExistsAsync(JobKeys.Status(job.Id)));
+    }
+
+    /// <summary>
+    /// A MongoDB client that, just before it asks for the chunks of <paramref name="fileId"/> (once), deletes that file
+    /// through another client the way a song's deletion does.
+    /// </summary>
+    private async Task<MongoClient> DeletingAudioBeforeItsChunksAreReadAsync(ObjectId fileId)
+    {
+        var audio = new GridFSBucket(fixture.Database, new GridFSBucketOptions { BucketName = SongStore.AudioBucketName });
+        var armed = 1;
+        var settings = MongoClientSettings.FromConnectionString(await fixture.ConnectionStringAsync("harmonia"));
+        settings.ClusterConfigurator = cluster => cluster.Subscribe<CommandStartedEvent>(started =>
+        {
+            if (started.CommandName == "find"
+                && started.Command["find"] == $"{SongStore.AudioBucketName}.chunks"
+                && started.Command["filter"].ToString()!.Contains(fileId.ToString(), StringComparison.Ordinal)
+                && Interlocked.Exchange(ref armed, 0) == 1)
+            {
+                // The event is raised on the reader's way to the server, so the read waits for this deletion.
+                audio.Delete(fileId);
+            }
+        });
+        return new MongoClient(settings);
     }
 }
