@@ -87,6 +87,12 @@ public abstract class TestAppHost : IAsyncLifetime
             .WithEnvironment("Harmonia__RateLimiting__RedisTimeout", DecisionTimeout)
             .WithEnvironment("Harmonia__Redis__CommandTimeout", DecisionTimeout);
 
+        // Event streams: every test opens its streams from 127.0.0.1 too, and a stream its client has closed may hold
+        // its slot until its next heartbeat, so the per-address cap gets the same room; Jobs/EventStreamTests checks
+        // it on an in-process instance.
+        appHost.CreateResourceBuilder<ProjectResource>("api")
+            .WithEnvironment("Harmonia__EventStreams__MaxPerAddress", "100000");
+
         // Jobs: a 2 s lease so a killed worker's job is taken over within seconds, and paced synthesis (100 ms per
         // second of audio) so a job is still running when a test cancels it, kills its worker or flushes Redis. The
         // reconciler's periodic sweep keeps its default (30 s): it is only the backstop, and a flushed Redis must be
