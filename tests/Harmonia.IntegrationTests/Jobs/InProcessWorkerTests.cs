@@ -155,14 +155,7 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     public async Task WorkersSpanJoinsTheTraceOfTheRequestThatSubmittedTheJob()
     {
         var queue = NewQueue("test");
-        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == JobTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder(JobTelemetry.Name);
         await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
         await using var worker = await InProcessWorker.StartAsync(fixture, QueueSettings(queue), new NoOpSongGenerator());
         using var client = api.CreateClient();
@@ -173,10 +166,10 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
 
         // The worker's span ends just after it publishes the final state.
         await Eventually.HoldsAsync(
-            () => Task.FromResult(spans.Any(span => span.Kind == ActivityKind.Consumer && (string?)span.GetTagItem("harmonia.job.id") == job.Id)),
+            () => Task.FromResult(recorder.Spans.Any(span => span.Kind == ActivityKind.Consumer && (string?)span.GetTagItem("harmonia.job.id") == job.Id)),
             FinishBound,
             "the worker's span ended");
-        var ofJob = spans.Where(span => (string?)span.GetTagItem("harmonia.job.id") == job.Id).ToList();
+        var ofJob = recorder.Spans.Where(span => (string?)span.GetTagItem("harmonia.job.id") == job.Id).ToList();
         var submit = Assert.Single(ofJob, span => span.Kind == ActivityKind.Producer);
         var process = Assert.Single(ofJob, span => span.Kind == ActivityKind.Consumer);
         Assert.Equal(submit.TraceId, process.TraceId);

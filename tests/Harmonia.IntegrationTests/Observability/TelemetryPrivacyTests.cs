@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -16,14 +15,7 @@ public sealed class TelemetryPrivacyTests(AppHostFixture fixture)
     [Fact]
     public async Task RegisteringAnAddressThatHasAnAccountLeavesTheAddressOutOfTheTraces()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder();
         await using var api = await InProcessApi.StartAsync(fixture);
         using var client = api.CreateClient();
         var email = NewEmail();
@@ -32,7 +24,7 @@ public sealed class TelemetryPrivacyTests(AppHostFixture fixture)
         await RegisterAsync(client, email);
 
         // The insert's operation span and its command's span.
-        var failed = spans.Where(span => span.Source.Name == "MongoDB.Driver" && span.Status == ActivityStatusCode.Error).ToList();
+        var failed = recorder.Spans.Where(span => span.Source.Name == "MongoDB.Driver" && span.Status == ActivityStatusCode.Error).ToList();
         Assert.Contains(failed, span => span.GetTagItem("exception.type") is not null);
         var localPart = email[..email.IndexOf('@', StringComparison.Ordinal)];
         foreach (var span in failed)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -17,14 +16,7 @@ public sealed class TraceTests(AppHostFixture fixture)
     [Fact]
     public async Task SubmittingAJobIsOneTraceFromRequestToWorker()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder();
         var queue = new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = NewQueue("trace") };
         await using var api = await InProcessApi.StartAsync(fixture, queue);
         await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(queue) { ["Harmonia:Jobs:Generator"] = "NoOp" });
@@ -34,9 +26,9 @@ public sealed class TraceTests(AppHostFixture fixture)
         var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "one trace", durationSeconds: 1);
         Assert.Equal("completed", (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job.Status);
 
-        var submit = spans.Single(span => span.Kind == ActivityKind.Server
+        var submit = recorder.Spans.Single(span => span.Kind == ActivityKind.Server
             && (string?)span.GetTagItem("http.request.method") == "POST" && (string?)span.GetTagItem("url.path") == "/jobs");
-        List<Activity> Trace() => [.. spans.Where(span => span.TraceId == submit.TraceId)];
+        List<Activity> Trace() => [.. recorder.Spans.Where(span => span.TraceId == submit.TraceId)];
         // Redis command spans are reported when the client's profiling session is drained, shortly after the request.
         await Eventually.HoldsAsync(
             () => Task.FromResult(Trace().Any(IsRedisCommand) && Trace().Any(span => span.Kind == ActivityKind.Consumer)),
