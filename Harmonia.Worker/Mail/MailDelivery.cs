@@ -120,14 +120,28 @@ public sealed partial class MailDelivery(
         var delay = RetryBackoff.Delay(message.Attempts, Settings.RetryBaseDelay, Settings.RetryMaxDelay, Random.Shared.NextDouble());
         await outbox.RetryAsync(message, now + delay, exception.Message, CancellationToken.None);
         metrics.Retried(message.Kind);
-        LogRetry(logger, message.Id, message.Kind, message.Attempts, delay, exception);
+        if (exception is SmtpCommandException refusal)
+        {
+            LogRetryRefused(logger, message.Id, message.Kind, message.Attempts, delay, refusal.ErrorCode, (int)refusal.StatusCode);
+        }
+        else
+        {
+            LogRetry(logger, message.Id, message.Kind, message.Attempts, delay, exception);
+        }
     }
 
     private async Task GiveUpAsync(MailMessageDocument message, MailState state, string reason, string error, Exception? exception = null)
     {
         await outbox.GiveUpAsync(message, state, error, CancellationToken.None);
         metrics.Failed(message.Kind, reason);
-        LogGaveUp(logger, message.Id, message.Kind, reason, message.Attempts, exception);
+        if (exception is SmtpCommandException refusal)
+        {
+            LogGaveUpRefused(logger, message.Id, message.Kind, reason, message.Attempts, refusal.ErrorCode, (int)refusal.StatusCode);
+        }
+        else
+        {
+            LogGaveUp(logger, message.Id, message.Kind, reason, message.Attempts, exception);
+        }
     }
 
     /// <summary>
@@ -146,6 +160,14 @@ public sealed partial class MailDelivery(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up on mail {MessageId} ({Kind}): {Reason} after {Attempts} attempts.")]
     private static partial void LogGaveUp(ILogger logger, string messageId, string kind, string reason, int attempts, Exception? exception);
+
+    // A refusal is logged by its codes, never its text: the text is the server's reply, which usually quotes the
+    // recipient ("550 5.1.1 <ada@example.com>: Recipient address rejected"), and logs reach every telemetry backend.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The SMTP server refused mail {MessageId} ({Kind}) on attempt {Attempt} ({ErrorCode}, {StatusCode}); retrying in {Delay}.")]
+    private static partial void LogRetryRefused(ILogger logger, string messageId, string kind, int attempt, TimeSpan delay, SmtpErrorCode errorCode, int statusCode);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up on mail {MessageId} ({Kind}): {Reason} after {Attempts} attempts; the SMTP server refused it ({ErrorCode}, {StatusCode}).")]
+    private static partial void LogGaveUpRefused(ILogger logger, string messageId, string kind, string reason, int attempts, SmtpErrorCode errorCode, int statusCode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The mail outbox cannot be read; looking again shortly.")]
     private static partial void LogOutboxUnavailable(ILogger logger, Exception exception);

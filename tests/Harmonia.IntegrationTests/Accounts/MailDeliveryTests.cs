@@ -1,5 +1,8 @@
 using Harmonia.Mail;
 using Harmonia.Worker.Mail;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using MongoDB.Driver;
 
 namespace Harmonia.IntegrationTests.Accounts;
@@ -61,6 +64,35 @@ public sealed class MailDeliveryTests(AppHostFixture fixture)
             TimeSpan.FromSeconds(5),
             "the message is counted as given up because it expired");
     }
+
+    [Fact]
+    public async Task ARefusalIsLoggedByItsSmtpStatusNeverByTheReplyThatQuotesTheRecipient()
+    {
+        var (settings, outbox) = await IsolatedAsync();
+        var to = TestUsers.NewEmail();
+        await using var server = new RefusingSmtpServer();
+        await outbox.EnqueueAsync(new OutgoingMail(NewKind(), to, "Refused", "plain", "<p>html</p>"), CancellationToken);
+
+        IReadOnlyList<FakeLogRecord> logs;
+        await using (var worker = await InProcessWorker.StartAsync(
+            fixture, new Dictionary<string, string?>(settings) { ["ConnectionStrings:mail"] = server.ConnectionString }, services: services => services.AddFakeLogging()))
+        {
+            var collector = worker.Services.GetRequiredService<FakeLogCollector>();
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(collector.GetSnapshot().Any(record => record.Category == typeof(MailDelivery).FullName && record.Level == LogLevel.Error)),
+                TimeSpan.FromSeconds(10),
+                "the refused message is given up on");
+            logs = collector.GetSnapshot();
+        }
+
+        Assert.All(logs, record => Assert.DoesNotContain(to, Text(record), StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(logs, record => record.Level == LogLevel.Warning && record.GetStructuredStateValue("StatusCode") == "450");
+        Assert.Contains(logs, record => record.Level == LogLevel.Error && record.GetStructuredStateValue("StatusCode") == "550");
+    }
+
+    /// <summary>Everything a log record carries to an exporter: its message, its fields and its exception.</summary>
+    private static string Text(FakeLogRecord record) =>
+        string.Join('\n', [record.Message, .. (record.StructuredState ?? []).Select(field => $"{field.Key}={field.Value}"), record.Exception?.ToString()]);
 
     /// <summary>Settings for a worker on a fresh database and job queue, and the outbox it sends from.</summary>
     private async Task<(Dictionary<string, string?> Settings, MailOutbox Outbox)> IsolatedAsync()
