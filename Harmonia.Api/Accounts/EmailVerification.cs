@@ -54,17 +54,24 @@ public sealed class EmailVerification(
             return false;
         }
 
-        await MarkVerifiedAsync(user.Id);
-        return true;
+        return await MarkVerifiedAsync(user.Id);
     }
 
-    /// <summary>Records that the address receives mail (a code sent there came back), unless removal has begun.</summary>
-    public Task MarkVerifiedAsync(string userId) =>
-        users.Documents.UpdateOneAsync(
+    /// <summary>
+    /// Records that the address receives mail (a code sent there came back), unless removal has begun; false when it
+    /// has, so that a proof landing while the sweep claims the account is not answered as if the account stayed.
+    /// </summary>
+    public async Task<bool> MarkVerifiedAsync(string userId)
+    {
+        var marked = await users.Documents.UpdateOneAsync(
             user => user.Id == userId && user.EmailVerifiedAt == null && !user.Removing,
             Builders<UserDocument>.Update
                 .Set(user => user.EmailVerifiedAt, timeProvider.GetUtcNow().UtcDateTime)
                 .Set(user => user.RemoveUnverifiedAt, null));
+        // Nothing marked: verified already (a reset of a verified account), or claimed for removal since it was read.
+        return marked.ModifiedCount == 1
+            || await users.Documents.Find(user => user.Id == userId && !user.Removing).AnyAsync();
+    }
 
     private async Task SendCodeAsync(UserDocument user)
     {

@@ -33,9 +33,10 @@ public sealed class PasswordReset(
 
     /// <summary>
     /// Sets the new password and ends every session; false for a wrong, used or expired code and for an unknown address
-    /// alike. The sessions end as <see cref="AccountService.SetPasswordAsync"/> says: a reset that fails half-way never
-    /// leaves the new password in place with the old sessions alive. The address is marked verified last, so a failure
-    /// there has ended the sessions already; the user then signs in with the new password and verifies again.
+    /// alike, and for an unverified account whose removal began meanwhile (the new password does not stop it). The
+    /// sessions end as <see cref="AccountService.SetPasswordAsync"/> says: a reset that fails half-way never leaves the
+    /// new password in place with the old sessions alive. The address is marked verified last, so a failure there has
+    /// ended the sessions already; the user then signs in with the new password and verifies again.
     /// </summary>
     public async Task<bool> ResetAsync(ResetPasswordRequest request)
     {
@@ -46,7 +47,6 @@ public sealed class PasswordReset(
         }
 
         await accounts.SetPasswordAsync(user, request.NewPassword, keepSessionId: null, "password-reset");
-        await verification.MarkVerifiedAsync(user.Id);
-        return true;
+        return await verification.MarkVerifiedAsync(user.Id);
     }
 }
