@@ -24,6 +24,9 @@ namespace Harmonia.IntegrationTests;
 /// </summary>
 internal sealed class LostMongoAnswers
 {
+    /// <summary>Only guards against a hold that never comes: the steps before a held call take a second or two.</summary>
+    private static readonly TimeSpan HoldTimeout = TimeSpan.FromMinutes(1);
+
     private static readonly MethodInfo FaultResultAsyncMethod = typeof(LostMongoAnswers).GetMethod(nameof(FaultResultAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
     private Fault? _next;
@@ -45,12 +48,12 @@ internal sealed class LostMongoAnswers
 
     /// <summary>Holds the next call of <paramref name="method"/> before it is sent, until <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    /// <returns>Completes once a call is held.</returns>
+    /// <returns>Completes once a call is held; fails if none is within a minute, or when the test is cancelled.</returns>
     public Task HoldNext(string method, Task release, string? collection = null) => Arm(method, collection, release, beforeSending: true);
 
     /// <summary>Once the next call of <paramref name="method"/> has landed, answers it only when <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    /// <returns>Completes once a call has landed and its answer is held.</returns>
+    /// <returns>Completes once a call has landed and its answer is held; fails as <see cref="HoldNext"/>'s does.</returns>
     public Task HoldAnswerToNext(string method, Task release, string? collection = null) => Arm(method, collection, release, beforeSending: false);
 
     public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
@@ -59,7 +62,7 @@ internal sealed class LostMongoAnswers
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, new Hold(held, release, beforeSending)));
-        return held.Task;
+        return held.Task.WaitAsync(HoldTimeout, TestContext.Current.CancellationToken);
     }
 
     /// <summary>The armed fault, disarmed, if it is for this call; exchanging the very instance read, so only one call takes it.</summary>
