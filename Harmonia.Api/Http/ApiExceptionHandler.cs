@@ -1,3 +1,4 @@
+using Harmonia.DataStores;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using MongoDB.Driver;
@@ -24,7 +25,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
                 Title = badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
                 Detail = badRequest.Message,
             },
-            MongoConnectionException or TimeoutException or MongoExecutionTimeoutException or RedisConnectionException => Unavailable(),
+            MongoConnectionException or TimeoutException or MongoExecutionTimeoutException => Unavailable(),
+            _ when exception.IsRedisConnectionLoss() => Unavailable(),
             RedisServerException server when IsWaitingRedis(server) => Unavailable(),
             _ => null,
         };

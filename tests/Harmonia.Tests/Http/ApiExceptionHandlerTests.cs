@@ -1,4 +1,5 @@
 using Harmonia.Api.Http;
+using Harmonia.Tests.Redis;
 using Microsoft.AspNetCore.Http;
 using StackExchange.Redis;
 
@@ -6,7 +7,7 @@ namespace Harmonia.Tests.Http;
 
 /// <summary>
 /// A data store that cannot answer now is a 503 the client may retry, Redis as much as MongoDB; a Redis error that
-/// is the API's own fault stays a 500.
+/// is the API's own fault stays a 500, as does any other exception.
 /// </summary>
 public sealed class ApiExceptionHandlerTests
 {
@@ -21,6 +22,10 @@ public sealed class ApiExceptionHandlerTests
         new RedisServerException("CLUSTERDOWN The cluster is down"),
         new RedisServerException("TRYAGAIN Multiple keys request during rehashing of slot"),
         new TimeoutException("The operation has timed out."),
+        // Calls in flight on a connection StackExchange.Redis tears down after giving it up fail unwrapped.
+        new TaskCanceledException(),
+        TornDownRedis.ReadingACompletedPipe(),
+        new EndOfStreamException(),
     };
 
     public static TheoryData<Exception> Faults => new()

@@ -17,26 +17,29 @@ using MongoDB.Driver;
 namespace Harmonia.Tests.Redis;
 
 /// <summary>
-/// A Redis call cancelled under a long-running loop (StackExchange.Redis does so on a connection it tears down) ends
-/// at most that round: the loop retries and keeps running, and a request that published through it still succeeds.
-/// An exception that leaves a background service stops the whole process: a worker in a CI run stopped so when its
-/// first retention round's Redis write was cancelled. A request whose Redis call is cancelled so takes its Redis-away
-/// path, not a 500. MongoDB is never reached here.
+/// A Redis call failed under a long-running loop by a connection StackExchange.Redis tears down (<see cref="Teardown"/>)
+/// ends at most that round: the loop retries and keeps running, and a request that published through it still succeeds.
+/// An exception that leaves a background service stops the whole process: in CI runs a worker stopped so when its first
+/// retention round's Redis write was cancelled, and another when its first call at start-up failed with the pipe's
+/// <c>InvalidOperationException</c>. A request whose Redis call fails so takes its Redis-away path, not a 500. MongoDB is
+/// never reached here.
 /// </summary>
-public sealed class CancelledRedisCallTests
+public sealed class TornDownRedisCallTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private readonly FakeTimeProvider _time = new();
-    private readonly CancelledCalls _calls = new();
+    private readonly FailedCalls _calls = new();
 
-    [Fact]
-    public async Task ARetentionRoundCancelledUnderneathIsRetriedNextRoundWhileTheWorkerRuns()
+    [Theory]
+    [InlineData(Teardown.Cancelled)]
+    [InlineData(Teardown.PipeCompleted)]
+    public async Task ARetentionRoundFailedUnderneathIsRetriedNextRoundWhileTheWorkerRuns(Teardown teardown)
     {
         var database = NeverReached().GetDatabase("never-reached");
         var retention = new RetentionOptions { Interval = TimeSpan.FromMinutes(1) };
         using var sweeper = new RetentionSweeper(
-            new JobStore(database, _time), new SongStore(database), CancellingRedis.Connect(_calls), Options.Create(new JobQueueOptions()),
+            new JobStore(database, _time), new SongStore(database), TornDownRedis.Connect(teardown, _calls), Options.Create(new JobQueueOptions()),
             Options.Create(retention), _time, NullLogger<RetentionSweeper>.Instance);
 
         await sweeper.StartAsync(TestContext.Current.CancellationToken);
@@ -48,10 +51,12 @@ public sealed class CancelledRedisCallTests
         await sweeper.StopAsync(TestContext.Current.CancellationToken);
     }
 
-    [Fact]
-    public async Task TheJobWorkerRetriesConnectingAndKeepsRunning()
+    [Theory]
+    [InlineData(Teardown.Cancelled)]
+    [InlineData(Teardown.PipeCompleted)]
+    public async Task TheJobWorkerRetriesConnectingAndKeepsRunning(Teardown teardown)
     {
-        using var host = WorkerHost();
+        using var host = WorkerHost(teardown);
         var worker = host.Services.GetServices<IHostedService>().OfType<JobWorker>().Single();
 
         await worker.StartAsync(TestContext.Current.CancellationToken);
@@ -64,11 +69,13 @@ public sealed class CancelledRedisCallTests
         await worker.StopAsync(TestContext.Current.CancellationToken);
     }
 
-    [Fact]
-    public async Task RevocationsKeepPollingAndARevocationIsStillFinalHere()
+    [Theory]
+    [InlineData(Teardown.Cancelled)]
+    [InlineData(Teardown.PipeCompleted)]
+    public async Task RevocationsKeepPollingAndARevocationIsStillFinalHere(Teardown teardown)
     {
         var options = new AuthOptions();
-        using var revocations = new SessionRevocations(CancellingRedis.Connect(_calls), Options.Create(options), _time, NullLogger<SessionRevocations>.Instance);
+        using var revocations = new SessionRevocations(TornDownRedis.Connect(teardown, _calls), Options.Create(options), _time, NullLogger<SessionRevocations>.Instance);
 
         await revocations.PublishAsync(["6b13ae11d04d119e94c272a5"]);
         var published = _calls.Count;
@@ -83,10 +90,12 @@ public sealed class CancelledRedisCallTests
         await revocations.StopAsync(TestContext.Current.CancellationToken);
     }
 
-    [Fact]
-    public async Task ARequestWhoseRedisReadIsCancelledUnderneathGetsRedisAwaysAnswer()
+    [Theory]
+    [InlineData(Teardown.Cancelled)]
+    [InlineData(Teardown.PipeCompleted)]
+    public async Task ARequestWhoseRedisReadFailsUnderneathGetsRedisAwaysAnswer(Teardown teardown)
     {
-        var redis = CancellingRedis.Connect(_calls);
+        var redis = TornDownRedis.Connect(teardown, _calls);
         var notifications = new UserNotifications(redis, Options.Create(new NotificationOptions()), _time, NullLogger<UserNotifications>.Instance);
         var statuses = new JobStatusStore(redis, notifications, NullLogger<JobStatusStore>.Instance);
 
@@ -100,22 +109,29 @@ public sealed class CancelledRedisCallTests
     {
         using var request = new CancellationTokenSource();
         await request.CancelAsync();
-        var redisCancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CancellingRedis.Connect(_calls).GetDatabase().PingAsync());
+        var redisCancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TornDownRedis.Connect(Teardown.Cancelled, _calls).GetDatabase().PingAsync());
         var requestAborted = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Delay(Timeout.Infinite, request.Token));
 
         Assert.True(redisCancelled.IsRedisFailure());
         Assert.False(requestAborted.IsRedisFailure());
     }
 
+    [Fact]
+    public void OfInvalidOperationExceptionsOnlyThePipesIsRedisBeingAway()
+    {
+        Assert.True(TornDownRedis.ReadingACompletedPipe().IsRedisFailure());
+        Assert.False(new InvalidOperationException("A bug.").IsRedisFailure());
+    }
+
     /// <summary>The worker's job processing as its Program registers it, on the stand-in Redis and a MongoDB never reached.</summary>
-    private IHost WorkerHost()
+    private IHost WorkerHost(Teardown teardown)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = "cancelled-calls" });
         builder.Services.AddMetrics();
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.Services.AddSingleton(CancellingRedis.Connect(_calls));
+        builder.Services.AddSingleton(TornDownRedis.Connect(teardown, _calls));
         var mongo = NeverReached();
         builder.Services.AddSingleton<IMongoClient>(mongo);
         builder.Services.AddSingleton(mongo.GetDatabase("never-reached"));
