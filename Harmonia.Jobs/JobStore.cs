@@ -115,6 +115,13 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             ReturnAfter,
             cancellationToken)!;
 
+    /// <summary>
+    /// Whether the job's owner asked to cancel it. A worker asks once its generator is done, before it stores anything:
+    /// the notice through Redis may have been lost, and this flag decides.
+    /// </summary>
+    public Task<bool> IsCancelRequestedAsync(string jobId) =>
+        Documents.Find(Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.CancelRequested, true)).Project(job => job.Id).AnyAsync();
+
     /// <summary>Cancels a job no worker has claimed; null when one claimed it in the meantime.</summary>
     public Task<JobDocument?> CancelPendingAsync(string jobId, CancellationToken cancellationToken)
     {

@@ -289,7 +289,8 @@ public sealed partial class JobService(
         }
         catch (Exception exception) when (exception.IsRedisFailure())
         {
-            // The worker still sees the MongoDB flag when it settles the attempt or takes the job over.
+            // The flag in MongoDB, set above, still decides: the worker reads it before storing a song, and a worker
+            // taking the job over sees it at its claim. Without the notice the job only runs to its end before it stops.
             LogCancelNoticeFailed(logger, flagged.Id, exception);
         }
 

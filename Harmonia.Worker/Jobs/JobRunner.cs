@@ -14,6 +14,7 @@ namespace Harmonia.Worker.Jobs;
 public sealed partial class JobRunner(
     JobClaims claims,
     JobSettler settler,
+    JobStore jobs,
     JobStatusStore statuses,
     JobStreamConsumer stream,
     JobCancellations cancellations,
@@ -122,6 +123,14 @@ public sealed partial class JobRunner(
         if (lease.Lost.IsCancellationRequested)
         {
             return AttemptOutcome.Lost;
+        }
+
+        // The cancel may have reached MongoDB while its notice through Redis was lost, so the attempt ran to its end
+        // unaware: one read before storing anything keeps a canceled job's song out of its owner's library.
+        if (await jobs.IsCancelRequestedAsync(attempt.Job.Id))
+        {
+            await settler.CancelAsync(attempt, progress.Percent);
+            return AttemptOutcome.Canceled;
         }
 
         await completion.CompleteAsync(attempt, audio);

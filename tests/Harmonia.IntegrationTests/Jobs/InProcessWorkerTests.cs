@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Harmonia.Bench.Worker;
 using Harmonia.Jobs;
+using Harmonia.Worker.Jobs.Generation;
 using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Bson;
+using MongoDB.Driver;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -176,5 +179,48 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         Assert.Equal(submit.SpanId, process.ParentSpanId);
     }
 
+    [Fact]
+    public async Task ACancelOnlyMongoDbRecordedEndsTheRunningJobCanceledWithoutASong()
+    {
+        var queue = NewQueue("test");
+        var generator = new HeldAfterFirstStep();
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, QueueSettings(queue), generator);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var database = await DatabaseAsync(fixture);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "canceled while Redis forgot it", durationSeconds: 1);
+        await generator.Started.Task.WaitAsync(FinishBound, TestContext.Current.CancellationToken);
+
+        // What the API records when its notice to the worker fails: the flag in MongoDB, no flag key and no message in Redis.
+        Assert.NotNull(await new JobStore(database, TimeProvider.System).RequestCancelAsync(job.Id, user.Id, TestContext.Current.CancellationToken));
+        generator.Finish.SetResult();
+        var final = (await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id))[^1].Job;
+
+        Assert.Equal("canceled", final.Status);
+        Assert.Null(final.Result);
+        Assert.Equal(JobStatus.Canceled, (await FindJobAsync(database, job.Id))!.Status);
+        Assert.Equal(0, await CountByJobAsync(database, "songs", job.Id));
+        Assert.Equal(0, await CountByJobAsync(database, "library", job.Id));
+        Assert.Equal(0, await database.GetCollection<BsonDocument>("audio.files").CountDocumentsAsync(
+            Builders<BsonDocument>.Filter.Eq("filename", $"{job.Id}.wav"), cancellationToken: TestContext.Current.CancellationToken));
+    }
+
     private static Dictionary<string, string?> QueueSettings(string queue) => new() { ["Harmonia:Jobs:Queue"] = queue };
+
+    /// <summary>Reports its first step, then waits for the test before it returns a song; its token it honours as any generator must.</summary>
+    private sealed class HeldAfterFirstStep : ISongGenerator
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Finish { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<byte[]> GenerateAsync(SongRequest request, IGenerationProgress progress, CancellationToken cancellationToken)
+        {
+            await progress.ReportAsync(10, cancellationToken);
+            Started.TrySetResult();
+            await Finish.Task.WaitAsync(cancellationToken);
+            return await new NoOpSongGenerator().GenerateAsync(request, progress, cancellationToken);
+        }
+    }
 }
