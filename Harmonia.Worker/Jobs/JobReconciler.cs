@@ -10,9 +10,10 @@ namespace Harmonia.Worker.Jobs;
 /// Makes Redis whole again from MongoDB, the source of truth: recreates the consumer group if it is gone and
 /// re-dispatches unfinished jobs Redis no longer knows (pending jobs that are neither on the stream nor scheduled
 /// for a retry, and running jobs whose lease is gone). It sweeps at once when the worker finds that Redis lost
-/// the queue (<see cref="JobStreamConsumer.Losses"/>: a flush, a restart), so queued jobs resume within a poll
-/// interval of Redis answering again; and every <see cref="JobWorkerOptions.SweepInterval"/> as the backstop,
-/// by whichever worker takes the round's lock. So a flushed, restarted or evicting Redis loses no job.
+/// the queue (<see cref="JobStreamConsumer.Losses"/>: a flush, a restart), and again a second after each such sweep
+/// that fails until one succeeds, so queued jobs resume within seconds of Redis (and MongoDB) answering again; and every
+/// <see cref="JobWorkerOptions.SweepInterval"/> as the backstop, by whichever worker takes the round's lock. So a
+/// flushed, restarted or evicting Redis loses no job.
 /// </summary>
 public sealed partial class JobReconciler(
     JobStore jobs,
@@ -27,13 +28,23 @@ public sealed partial class JobReconciler(
     /// <summary>Consumers (past processes) silent this long with nothing pending are removed from the group.</summary>
     private static readonly TimeSpan ConsumerIdleLimit = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How soon a sweep after a loss that failed is tried again. The loss signal is taken when that sweep starts, and the
+    /// periodic sweep counts only jobs quiet for a whole interval, so without another try the jobs queued just before the
+    /// loss would wait up to two intervals. A failing try is itself bounded (Redis's command timeout, MongoDB's server
+    /// selection), so a second of pause keeps a long outage from turning the retries into a busy loop.
+    /// </summary>
+    private static readonly TimeSpan AfterLossRetryDelay = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var nextSweep = timeProvider.GetUtcNow() + options.CurrentValue.SweepInterval;
+        var lossUnrepaired = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var afterLoss = await stream.Losses.WaitToReadAsync(nextSweep - timeProvider.GetUtcNow(), timeProvider, stoppingToken)
-                && stream.Losses.TryRead(out _);
+            var wait = lossUnrepaired ? AfterLossRetryDelay : nextSweep - timeProvider.GetUtcNow();
+            var signalled = await stream.Losses.WaitToReadAsync(wait, timeProvider, stoppingToken) && stream.Losses.TryRead(out _);
+            var afterLoss = signalled || lossUnrepaired;
             if (!afterLoss)
             {
                 nextSweep = timeProvider.GetUtcNow() + options.CurrentValue.SweepInterval;
@@ -42,10 +53,19 @@ public sealed partial class JobReconciler(
             try
             {
                 await SweepAsync(afterLoss, stoppingToken);
+                lossUnrepaired = false;
             }
             catch (Exception exception) when (exception.EndsOnlyThisRound(stoppingToken))
             {
-                LogSweepFailed(logger, exception);
+                lossUnrepaired = afterLoss;
+                if (afterLoss)
+                {
+                    LogSweepAfterLossFailed(logger, AfterLossRetryDelay, exception);
+                }
+                else
+                {
+                    LogSweepFailed(logger, exception);
+                }
             }
         }
     }
@@ -186,4 +206,7 @@ public sealed partial class JobReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping for lost jobs failed; trying again next interval.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping for the jobs Redis lost failed; trying again in {Delay}.")]
+    private static partial void LogSweepAfterLossFailed(ILogger logger, TimeSpan delay, Exception exception);
 }

@@ -114,8 +114,10 @@ public sealed partial class JobRunner(
             await settler.ReleaseAsync(attempt);
             return AttemptOutcome.Released;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
+            // Any other cancellation is the generator's own (an HttpClient timeout is a TaskCanceledException):
+            // the attempt failed, so it is retried after a backoff like any failure, not left running as if interrupted.
             await settler.RetryOrFailAsync(attempt, exception, progress.Percent);
             return AttemptOutcome.Failed;
         }

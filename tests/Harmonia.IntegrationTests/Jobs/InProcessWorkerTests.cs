@@ -55,6 +55,43 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task AGeneratorTimingOutIsAFailureRetriedLikeAnyOtherNotACancellation()
+    {
+        var queue = NewQueue("test");
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:MaxAttempts"] = "2",
+            ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:00.050",
+            ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:00.200",
+            // Short, so a worker that takes the timeout for an interruption shows it within the test's bound.
+            ["Harmonia:Jobs:LeaseDuration"] = "00:00:03",
+        }, new TimingOutSongGenerator());
+        using var metrics = new JobMeterRecorder(worker.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "the model never answers", durationSeconds: 1);
+        var events = await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id);
+
+        // Its own timeout is not the job's cancellation, the worker's shutdown or a lost lease: the attempt failed,
+        // so the job waits out a backoff and then fails with the stable sentence, not after a lease duration per
+        // attempt with "Gave up after ... interrupted".
+        var final = events[^1].Job;
+        Assert.Equal("failed", final.Status);
+        Assert.Equal(2, final.Attempts);
+        var traceId = ActivityContext.Parse((await FindJobAsync(await DatabaseAsync(fixture), job.Id))!.TraceParent!, null).TraceId.ToHexString();
+        Assert.Equal($"The song could not be generated. Trace id: {traceId}.", final.Error);
+        Assert.All(events, e => Assert.DoesNotContain("Gave up", e.Job.Error ?? "", StringComparison.Ordinal));
+        Assert.All(events, e => Assert.DoesNotContain(TimingOutSongGenerator.FailureMessage, e.Job.Error ?? "", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Job is { Status: "pending", Attempts: 1, Error: not null });
+        await Eventually.HoldsAsync(() => Task.FromResult(metrics.Sum("harmonia.jobs.failed") == 1), TimeSpan.FromSeconds(10), "the worker counts the failure");
+        Assert.Equal(2, metrics.Sum("harmonia.jobs.started"));
+        Assert.Equal(1, metrics.Sum("harmonia.jobs.retried"));
+        Assert.Equal(0, metrics.Sum("harmonia.jobs.canceled"));
+    }
+
+    [Fact]
     public async Task AnEarlyNoticeForAJobWaitingOutItsBackoffDoesNotStartItBeforeItIsDue()
     {
         var queue = NewQueue("test");

@@ -1,14 +1,17 @@
 using Harmonia.Bench.Worker;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
+using Harmonia.Worker.Retention;
+using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Driver;
+using StackExchange.Redis;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 
 namespace Harmonia.IntegrationTests.Jobs;
 
 /// <summary>
-/// The reconciler's sweep of MongoDB against the AppHost's Redis and MongoDB, by a worker in the test process on a queue
-/// of its own, sweeping every second.
+/// The reconciler's sweep of MongoDB against the AppHost's Redis and MongoDB (or a Redis of the test's own, to flush), by
+/// a worker in the test process on a queue of its own.
 /// </summary>
 public sealed class ReconcilerSweepTests(AppHostFixture fixture)
 {
@@ -72,6 +75,45 @@ public sealed class ReconcilerSweepTests(AppHostFixture fixture)
 
         var job = await FindJobAsync(database, running.Id);
         Assert.Equal((JobStatus.Running, 1, liveWorker), (job!.Status, job.Attempts, job.LeaseOwner));
+        await database.GetCollection<JobDocument>(JobStore.Name)
+            .DeleteManyAsync(Builders<JobDocument>.Filter.Eq(job => job.Queue, queue), CancellationToken);
+    }
+
+    [Fact]
+    public async Task ASweepAfterRedisLostTheQueueThatFailsIsTriedAgainWithinSecondsNotLeftToThePeriodicSweep()
+    {
+        var queue = NewQueue("test");
+        await using var ownRedis = await OwnRedis.StartAsync(fixture);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{ownRedis.ConnectionString},allowAdmin=true");
+        // This round of retention is taken, so the worker's first one leaves the jobs alone: the only read of them the
+        // fault below can take is the sweep's. The flush removes the mark, and the next round is an hour away.
+        await admin.GetDatabase().StringSetAsync(RetentionKeys.Round(queue), "", TimeSpan.FromHours(1));
+        var answers = new LostMongoAnswers();
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = ownRedis.ConnectionString,
+            ["Harmonia:Jobs:Queue"] = queue,
+            // Far beyond the test: only a sweep after the loss can put the job back in time.
+            ["Harmonia:Jobs:SweepInterval"] = "00:10:00",
+        }, new NoOpSongGenerator(), services => services
+            .AddSingleton(provider => new JobStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()), provider.GetRequiredService<TimeProvider>())));
+        await Eventually.HoldsAsync(
+            async () => await admin.GetDatabase().KeyExistsAsync(JobKeys.Stream(queue)),
+            TimeSpan.FromSeconds(30),
+            "the worker created its queue's consumer group");
+        // Queued just before Redis loses everything: MongoDB has the job, Redis will not.
+        var database = await DatabaseAsync(fixture);
+        var queued = await InsertAsync(database, queue, updatedAt: DateTime.UtcNow, nextAttemptAt: null);
+
+        // The sweep the loss triggers fails on its first MongoDB read (MongoDB away, or Redis flapping again).
+        answers.FailNext(nameof(IMongoCollection<JobDocument>.FindAsync), JobStore.Name);
+        await admin.GetServers().Single().FlushAllDatabasesAsync();
+
+        await Eventually.HoldsAsync(() => Task.FromResult(answers.Lost == 1), TimeSpan.FromSeconds(10), "the worker noticed the loss and its sweep failed");
+        await Eventually.HoldsAsync(
+            async () => (await FindJobAsync(database, queued.Id))?.Status == JobStatus.Completed,
+            TimeSpan.FromSeconds(10),
+            "a sweep after the failed one dispatches the job and the worker runs it");
         await database.GetCollection<JobDocument>(JobStore.Name)
             .DeleteManyAsync(Builders<JobDocument>.Filter.Eq(job => job.Queue, queue), CancellationToken);
     }
