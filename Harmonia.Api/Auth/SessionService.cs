@@ -1,5 +1,4 @@
 using Harmonia.Api.Users;
-using Harmonia.DataStores;
 using Harmonia.Notifications;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -17,6 +16,7 @@ public sealed partial class SessionService(
     SessionStore store,
     UserStore users,
     SessionValidator validator,
+    SessionRevocations revocations,
     AccessTokens accessTokens,
     UserNotifications notifications,
     IOptions<AuthOptions> options,
@@ -184,46 +184,57 @@ public sealed partial class SessionService(
         & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null)
         & Builders<SessionDocument>.Filter.Gt(session => session.ExpiresAt, now);
 
-    /// <summary>Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can only see the end.</summary>
+    /// <summary>
+    /// Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can
+    /// only see the end. Sessions the filter matches that ended within the revocation set's retention are announced
+    /// again: an end on record whose announcement never came (its replica stopped between the two) would otherwise
+    /// leave the session's access tokens working until they expire, and a retry would find nothing left to end.
+    /// Announcing twice is harmless, and after the retention every access token issued before the end has expired.
+    /// </summary>
+    /// <returns>How many sessions this call ended.</returns>
     private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason)
     {
-        var active = filter & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
-        var sessions = await store.Sessions.Find(active).ToListAsync();
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var unrevoked = Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
+        var endedRecently = Builders<SessionDocument>.Filter.Gt(session => session.RevokedAt, now - revocations.Retention);
+        var sessions = await store.Sessions.Find(filter & (unrevoked | endedRecently)).ToListAsync();
+        var ending = sessions.Where(session => session.RevokedAt is null).ToList();
         if (sessions.Count == 0)
         {
             return 0;
         }
 
         // A session that has already expired keeps its expiry: moving it forward to now would only delay its removal.
-        var now = timeProvider.GetUtcNow().UtcDateTime;
         var revoke = Builders<SessionDocument>.Update.Set(session => session.RevokedAt, now).Set(session => session.RevokedReason, reason);
         try
         {
-            foreach (var expired in sessions.GroupBy(session => session.ExpiresAt <= now))
+            foreach (var expired in ending.GroupBy(session => session.ExpiresAt <= now))
             {
                 await store.Sessions.UpdateManyAsync(
-                    Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & active,
+                    Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & filter & unrevoked,
                     expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now));
             }
         }
-        catch (Exception exception) when (exception.IsLostAnswer())
+        catch
         {
-            // MongoDB's answer was lost, not necessarily the write: it may be on record, or land once a hung server
-            // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now. Had
-            // the write not landed, they stay active in MongoDB, refused everywhere until their access tokens have
-            // expired, and can be ended again from another session (docs/sessions.md#ending-a-session).
+            // Whatever failed, the ends may be on record: MongoDB's answer was lost (the write may land once a hung
+            // server resumes), an election interrupted a write that had landed (a multi-document update is not a
+            // retryable write), or the first of the two updates landed and the second failed. So the sessions end on
+            // every replica now, the safe direction. Had a write not landed, its sessions stay active in MongoDB,
+            // refused everywhere until their access tokens have expired, and can be ended again from another session
+            // (docs/sessions.md#ending-a-session).
             await validator.EndAsync(sessions, reason);
             throw;
         }
 
         await validator.EndAsync(sessions, reason);
-        foreach (var ofUser in sessions.GroupBy(session => session.UserId))
+        foreach (var ofUser in ending.GroupBy(session => session.UserId))
         {
             await notifications.TryAppendAsync(
                 ofUser.Key, NotificationTypes.SessionEnded, new SessionsEnded([.. ofUser.Select(session => session.Id)], reason), NotificationsJsonContext.Default.SessionsEnded);
         }
 
-        return sessions.Count;
+        return ending.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A spent refresh token was presented again; ending session {SessionId} of user {UserId}.")]
