@@ -26,10 +26,13 @@ public sealed partial class SessionService(
     /// <summary>
     /// Starts a session. Its refresh token's record is written first, under the session's id: a sign-in that fails
     /// between the two writes leaves a token nobody was given, for a session that does not exist, rather than an
-    /// active session listed in GET /auth/sessions that nobody holds.
+    /// active session listed in GET /auth/sessions that nobody holds. Before either, the user's least recently active
+    /// sessions beyond <see cref="AuthOptions.MaxSessionsPerUser"/> less one end, so a sign-in that fails there leaves
+    /// no new session either.
     /// </summary>
     public async Task<TokenResponse> StartAsync(UserDocument user, string device)
     {
+        await EndBeyondLimitAsync(user.Id);
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var session = new SessionDocument
         {
@@ -128,6 +131,29 @@ public sealed partial class SessionService(
     /// <summary>Ends every session of the user except <paramref name="keepSessionId"/> (none when null).</summary>
     public Task<int> EndAllAsync(string userId, string? keepSessionId, string reason) =>
         RevokeAsync(Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id != keepSessionId), reason);
+
+    /// <summary>
+    /// Ends the user's least recently active sessions but the newest <see cref="AuthOptions.MaxSessionsPerUser"/> less
+    /// one, making room for the one being started. Sign-ins racing each other may each end the same ones, or leave
+    /// one over the limit until the next sign-in.
+    /// </summary>
+    private async Task EndBeyondLimitAsync(string userId)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var beyond = await store.Sessions
+            .Find(session => session.UserId == userId && session.RevokedAt == null && session.ExpiresAt > now)
+            .SortByDescending(session => session.LastActivityAt)
+            .ThenByDescending(session => session.Id)
+            .Skip(options.Value.MaxSessionsPerUser - 1)
+            .ToListAsync();
+        if (beyond.Count > 0)
+        {
+            await RevokeAsync(
+                Builders<SessionDocument>.Filter.Eq(session => session.UserId, userId)
+                & Builders<SessionDocument>.Filter.In(session => session.Id, beyond.Select(session => session.Id)),
+                "session-limit");
+        }
+    }
 
     /// <summary>A new pair for the session: an access token, and a refresh token of which only the hash is kept.</summary>
     /// <param name="now">When the caller started, before it read the session; see <see cref="AccessTokens.Issue"/>.</param>
