@@ -76,6 +76,13 @@ public sealed class AuthOptions
     [Range(0, 1_000_000)]
     public int RememberedAccessTokens { get; set; } = 10_000;
 
+    /// <summary>
+    /// How many active sessions a user may have; a sign-in beyond it ends the least recently active ones. Bounds what
+    /// one account can pile up (a session per sign-in) for <c>GET /auth/sessions</c> to read and a logout-all to end.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxSessionsPerUser { get; set; } = 100;
+
     /// <summary>How often a session's last activity is written to MongoDB, at most.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,5 +1,4 @@
 using Harmonia.Api.Users;
-using Harmonia.DataStores;
 using Harmonia.Notifications;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -17,6 +16,7 @@ public sealed partial class SessionService(
     SessionStore store,
     UserStore users,
     SessionValidator validator,
+    SessionRevocations revocations,
     AccessTokens accessTokens,
     UserNotifications notifications,
     IOptions<AuthOptions> options,
@@ -26,10 +26,13 @@ public sealed partial class SessionService(
     /// <summary>
     /// Starts a session. Its refresh token's record is written first, under the session's id: a sign-in that fails
     /// between the two writes leaves a token nobody was given, for a session that does not exist, rather than an
-    /// active session listed in GET /auth/sessions that nobody holds.
+    /// active session listed in GET /auth/sessions that nobody holds. Before either, the user's least recently active
+    /// sessions beyond <see cref="AuthOptions.MaxSessionsPerUser"/> less one end, so a sign-in that fails there leaves
+    /// no new session either.
     /// </summary>
     public async Task<TokenResponse> StartAsync(UserDocument user, string device)
     {
+        await EndBeyondLimitAsync(user.Id);
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var session = new SessionDocument
         {
@@ -129,6 +132,29 @@ public sealed partial class SessionService(
     public Task<int> EndAllAsync(string userId, string? keepSessionId, string reason) =>
         RevokeAsync(Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id != keepSessionId), reason);
 
+    /// <summary>
+    /// Ends the user's least recently active sessions but the newest <see cref="AuthOptions.MaxSessionsPerUser"/> less
+    /// one, making room for the one being started. Sign-ins racing each other may each end the same ones, or leave
+    /// one over the limit until the next sign-in.
+    /// </summary>
+    private async Task EndBeyondLimitAsync(string userId)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var beyond = await store.Sessions
+            .Find(session => session.UserId == userId && session.RevokedAt == null && session.ExpiresAt > now)
+            .SortByDescending(session => session.LastActivityAt)
+            .ThenByDescending(session => session.Id)
+            .Skip(options.Value.MaxSessionsPerUser - 1)
+            .ToListAsync();
+        if (beyond.Count > 0)
+        {
+            await RevokeAsync(
+                Builders<SessionDocument>.Filter.Eq(session => session.UserId, userId)
+                & Builders<SessionDocument>.Filter.In(session => session.Id, beyond.Select(session => session.Id)),
+                "session-limit");
+        }
+    }
+
     /// <summary>A new pair for the session: an access token, and a refresh token of which only the hash is kept.</summary>
     /// <param name="now">When the caller started, before it read the session; see <see cref="AccessTokens.Issue"/>.</param>
     private TokenResponse Mint(SessionDocument session, IReadOnlyCollection<string> roles, DateTime refreshTokenExpiresAt, DateTime now, out string refreshTokenHash)
@@ -184,46 +210,57 @@ public sealed partial class SessionService(
         & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null)
         & Builders<SessionDocument>.Filter.Gt(session => session.ExpiresAt, now);
 
-    /// <summary>Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can only see the end.</summary>
+    /// <summary>
+    /// Records the end in MongoDB first, then on every replica (<see cref="SessionValidator.EndAsync"/>), so a re-read can
+    /// only see the end. Sessions the filter matches that ended within the revocation set's retention are announced
+    /// again: an end on record whose announcement never came (its replica stopped between the two) would otherwise
+    /// leave the session's access tokens working until they expire, and a retry would find nothing left to end.
+    /// Announcing twice is harmless, and after the retention every access token issued before the end has expired.
+    /// </summary>
+    /// <returns>How many sessions this call ended.</returns>
     private async Task<int> RevokeAsync(FilterDefinition<SessionDocument> filter, string reason)
     {
-        var active = filter & Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
-        var sessions = await store.Sessions.Find(active).ToListAsync();
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var unrevoked = Builders<SessionDocument>.Filter.Eq(session => session.RevokedAt, null);
+        var endedRecently = Builders<SessionDocument>.Filter.Gt(session => session.RevokedAt, now - revocations.Retention);
+        var sessions = await store.Sessions.Find(filter & (unrevoked | endedRecently)).ToListAsync();
+        var ending = sessions.Where(session => session.RevokedAt is null).ToList();
         if (sessions.Count == 0)
         {
             return 0;
         }
 
         // A session that has already expired keeps its expiry: moving it forward to now would only delay its removal.
-        var now = timeProvider.GetUtcNow().UtcDateTime;
         var revoke = Builders<SessionDocument>.Update.Set(session => session.RevokedAt, now).Set(session => session.RevokedReason, reason);
         try
         {
-            foreach (var expired in sessions.GroupBy(session => session.ExpiresAt <= now))
+            foreach (var expired in ending.GroupBy(session => session.ExpiresAt <= now))
             {
                 await store.Sessions.UpdateManyAsync(
-                    Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & active,
+                    Builders<SessionDocument>.Filter.In(session => session.Id, expired.Select(session => session.Id)) & filter & unrevoked,
                     expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now));
             }
         }
-        catch (Exception exception) when (exception.IsLostAnswer())
+        catch
         {
-            // MongoDB's answer was lost, not necessarily the write: it may be on record, or land once a hung server
-            // resumes, and a retry would then find nothing left to end. So the sessions end on every replica now. Had
-            // the write not landed, they stay active in MongoDB, refused everywhere until their access tokens have
-            // expired, and can be ended again from another session (docs/sessions.md#ending-a-session).
+            // Whatever failed, the ends may be on record: MongoDB's answer was lost (the write may land once a hung
+            // server resumes), an election interrupted a write that had landed (a multi-document update is not a
+            // retryable write), or the first of the two updates landed and the second failed. So the sessions end on
+            // every replica now, the safe direction. Had a write not landed, its sessions stay active in MongoDB,
+            // refused everywhere until their access tokens have expired, and can be ended again from another session
+            // (docs/sessions.md#ending-a-session).
             await validator.EndAsync(sessions, reason);
             throw;
         }
 
         await validator.EndAsync(sessions, reason);
-        foreach (var ofUser in sessions.GroupBy(session => session.UserId))
+        foreach (var ofUser in ending.GroupBy(session => session.UserId))
         {
             await notifications.TryAppendAsync(
                 ofUser.Key, NotificationTypes.SessionEnded, new SessionsEnded([.. ofUser.Select(session => session.Id)], reason), NotificationsJsonContext.Default.SessionsEnded);
         }
 
-        return sessions.Count;
+        return ending.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A spent refresh token was presented again; ending session {SessionId} of user {UserId}.")]

@@ -1,7 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
+using MongoDB.Bson;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Clusters;
+using MongoDB.Driver.Core.Connections;
+using MongoDB.Driver.Core.Servers;
 
 namespace Harmonia.IntegrationTests;
 
@@ -11,6 +16,9 @@ namespace Harmonia.IntegrationTests;
 /// <list type="bullet">
 /// <item><see cref="LoseNext"/>: the call is made and then throws <see cref="TimeoutException"/> instead of answering, a
 /// write that lands while its answer is lost (a hung server that resumes, a connection cut on the way back).</item>
+/// <item><see cref="InterruptAfterNext"/>: the call is made and then throws the <see cref="MongoCommandException"/> a
+/// primary answers with when an election interrupts it (11602, InterruptedDueToReplStateChange): a write that lands while
+/// the server reports a failure that is not a lost answer, as a multi-document update, which is not retried, can.</item>
 /// <item><see cref="FailNext"/>: the call throws <see cref="TimeoutException"/> without being made, a write that never
 /// reached the server.</item>
 /// <item><see cref="HangUpDuringNext"/>: the call is made, and once it has landed the caller hangs up; the call then
@@ -37,14 +45,20 @@ internal sealed class LostMongoAnswers
 
     /// <summary>Loses the answer to the next call of <paramref name="method"/>, a method of <see cref="IMongoCollection{TDocument}"/>.</summary>
     /// <param name="collection">Only a call on this collection; any collection when null.</param>
-    public void LoseNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, Hold: null));
+    public void LoseNext(string method, string? collection = null) =>
+        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, Hold: null, new TimeoutException("The answer to the write was lost (test).")));
+
+    /// <summary>Makes the next call of <paramref name="method"/>, then fails it as an election interrupting it after it landed.</summary>
+    /// <inheritdoc cref="LoseNext" path="/param"/>
+    public void InterruptAfterNext(string method, string? collection = null) =>
+        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, Hold: null, InterruptedByElection(collection)));
 
     /// <summary>Fails the next call of <paramref name="method"/> before it reaches the server.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    public void FailNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: true, HangUp: null, Hold: null));
+    public void FailNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: true, HangUp: null, Hold: null, AfterLanding: null));
 
     /// <summary>Runs <paramref name="hangUp"/> (which ends the caller's request) once the next call of <paramref name="method"/> has landed.</summary>
-    public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp, Hold: null));
+    public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp, Hold: null, AfterLanding: null));
 
     /// <summary>Holds the next call of <paramref name="method"/> before it is sent, until <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
@@ -61,7 +75,7 @@ internal sealed class LostMongoAnswers
     private Task Arm(string method, string? collection, Task release, bool beforeSending)
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, new Hold(held, release, beforeSending)));
+        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, new Hold(held, release, beforeSending), AfterLanding: null));
         return held.Task.WaitAsync(HoldTimeout, TestContext.Current.CancellationToken);
     }
 
@@ -115,17 +129,32 @@ internal sealed class LostMongoAnswers
             return result;
         }
 
-        if (fault.HangUp is not { } hangUp)
+        if (fault.AfterLanding is { } failure)
         {
-            throw new TimeoutException("The answer to the write was lost (test).");
+            throw failure;
         }
 
-        hangUp();
+        fault.HangUp!();
         token.ThrowIfCancellationRequested();
         return result;
     }
 
-    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Hold? Hold);
+    /// <summary>What the driver throws when a primary steps down during a command: the server's error, as it builds it.</summary>
+    private static MongoCommandException InterruptedByElection(string? collection) =>
+        new(
+            new ConnectionId(new ServerId(new ClusterId(), new DnsEndPoint("localhost", 27017))),
+            "Command update failed: operation was interrupted because of a replica set state change (test).",
+            new BsonDocument("update", collection ?? "test"),
+            new BsonDocument
+            {
+                { "ok", 0 },
+                { "errmsg", "operation was interrupted because of a replica set state change (test)" },
+                { "code", 11602 },
+                { "codeName", "InterruptedDueToReplStateChange" },
+            });
+
+    /// <param name="AfterLanding">What the call throws once it has landed, instead of answering.</param>
+    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Hold? Hold, Exception? AfterLanding);
 
     private sealed record Hold(TaskCompletionSource Held, Task Release, bool BeforeSending);
 

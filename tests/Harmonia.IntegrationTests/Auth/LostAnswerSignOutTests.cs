@@ -7,10 +7,11 @@ using static Harmonia.IntegrationTests.TestUsers;
 namespace Harmonia.IntegrationTests.Auth;
 
 /// <summary>
-/// A sign-out whose MongoDB write lands but whose answer is lost (a timeout after the write was sent: a hung server
-/// that resumes, a connection cut on the way back) answers 503, and the session still ends on every replica within
-/// the revocation bound. Otherwise MongoDB would hold the end while every cache kept the session active, and a retry
-/// would find nothing left to end.
+/// A sign-out whose MongoDB write lands but then fails (its answer lost to a timeout after the write was sent: a hung
+/// server that resumes, a connection cut on the way back; or an election interrupting it) still ends the session on
+/// every replica within the revocation bound, and so does a retry of one whose end is on record but was never
+/// announced. Otherwise MongoDB would hold the end while every cache kept the session active, and a retry would find
+/// nothing left to end.
 /// </summary>
 [Collection(InProcessCollection.Name)]
 public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
@@ -42,6 +43,68 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
             everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
 
         Assert.Equal(1, answers.Lost);
+    }
+
+    /// <summary>
+    /// An election interrupts the revoking write after it landed: a server error, not a lost answer, and a
+    /// multi-document update is not retried. When only lost answers announced the end, the session ended in MongoDB
+    /// alone, the client got a 500, and its access token kept working on every replica until it expired.
+    /// </summary>
+    [Fact]
+    public async Task ASignOutInterruptedByAnElectionAfterItsWriteLandedStillEndsTheSessionOnEveryReplicaWithinOneSecond()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await InProcessApi.StartAsync(
+            fixture,
+            services: services => services.AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+        using var client = instance.CreateClient();
+        HttpClient[] everyReplica = [client, .. fixture.CreateApiReplicaClients()];
+        var user = await RegisterAndLoginAsync(client);
+        foreach (var replica in everyReplica)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+        }
+
+        answers.InterruptAfterNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync), SessionStore.SessionsName);
+        using (var signOut = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, signOut.StatusCode);
+        }
+
+        await TokenRefusal.RefusedEverywhereByAsync(
+            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
+
+        Assert.Equal(1, answers.Lost);
+    }
+
+    /// <summary>
+    /// The session's end is on record but was never announced, as a replica that stopped between the two leaves it.
+    /// The retried sign-out finds no session left to end; it still announces the recent end, so the access token is
+    /// refused on every replica within the bound rather than working until it expires.
+    /// </summary>
+    [Fact]
+    public async Task ARetriedSignOutAnnouncesAnEndOnRecordThatWasNeverAnnounced()
+    {
+        using var client = fixture.CreateApiClient();
+        var everyReplica = fixture.CreateApiReplicaClients();
+        var user = await RegisterAndLoginAsync(client);
+        foreach (var replica in everyReplica)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+        }
+
+        var now = DateTime.UtcNow;
+        await fixture.Database.GetCollection<SessionDocument>(SessionStore.SessionsName).UpdateOneAsync(
+            Builders<SessionDocument>.Filter.Eq(session => session.Id, user.Tokens.SessionId),
+            Builders<SessionDocument>.Update.Set(session => session.RevokedAt, now).Set(session => session.RevokedReason, "logout").Set(session => session.ExpiresAt, now),
+            cancellationToken: TestContext.Current.CancellationToken);
+        using (var retry = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, retry.StatusCode);
+        }
+
+        await TokenRefusal.RefusedEverywhereByAsync(
+            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after the retried sign-out");
     }
 
     /// <summary>
