@@ -26,6 +26,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails)
                 Detail = badRequest.Message,
             },
             MongoConnectionException or TimeoutException or MongoExecutionTimeoutException => Unavailable(),
+            // A replica set between primaries: an election interrupted the call, or the node it reached no longer takes writes.
+            MongoNotPrimaryException or MongoNodeIsRecoveringException => Unavailable(),
             _ when exception.IsRedisConnectionLoss() => Unavailable(),
             RedisServerException server when IsWaitingRedis(server) => Unavailable(),
             _ => null,

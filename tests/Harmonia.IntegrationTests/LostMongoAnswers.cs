@@ -16,8 +16,8 @@ namespace Harmonia.IntegrationTests;
 /// <list type="bullet">
 /// <item><see cref="LoseNext"/>: the call is made and then throws <see cref="TimeoutException"/> instead of answering, a
 /// write that lands while its answer is lost (a hung server that resumes, a connection cut on the way back).</item>
-/// <item><see cref="InterruptAfterNext"/>: the call is made and then throws the <see cref="MongoCommandException"/> a
-/// primary answers with when an election interrupts it (11602, InterruptedDueToReplStateChange): a write that lands while
+/// <item><see cref="InterruptAfterNext"/>: the call is made and then throws what MongoDB.Driver throws when an election
+/// interrupts it (11602, InterruptedDueToReplStateChange, a <see cref="MongoNodeIsRecoveringException"/>): a write that lands while
 /// the server reports a failure that is not a lost answer, as a multi-document update, which is not retried, can.</item>
 /// <item><see cref="FailNext"/>: the call throws <see cref="TimeoutException"/> without being made, a write that never
 /// reached the server.</item>
@@ -140,10 +140,10 @@ internal sealed class LostMongoAnswers
     }
 
     /// <summary>What the driver throws when a primary steps down during a command: the server's error, as it builds it.</summary>
-    private static MongoCommandException InterruptedByElection(string? collection) =>
+    /// <summary>What MongoDB.Driver throws for that answer (it maps 11602 to a node that is recovering).</summary>
+    private static MongoNodeIsRecoveringException InterruptedByElection(string? collection) =>
         new(
             new ConnectionId(new ServerId(new ClusterId(), new DnsEndPoint("localhost", 27017))),
-            "Command update failed: operation was interrupted because of a replica set state change (test).",
             new BsonDocument("update", collection ?? "test"),
             new BsonDocument
             {

@@ -1,6 +1,12 @@
+using System.Net;
 using Harmonia.Api.Http;
 using Harmonia.Tests.Redis;
 using Microsoft.AspNetCore.Http;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using MongoDB.Driver.Core.Clusters;
+using MongoDB.Driver.Core.Connections;
+using MongoDB.Driver.Core.Servers;
 using StackExchange.Redis;
 
 namespace Harmonia.Tests.Http;
@@ -22,6 +28,8 @@ public sealed class ApiExceptionHandlerTests
         new RedisServerException("CLUSTERDOWN The cluster is down"),
         new RedisServerException("TRYAGAIN Multiple keys request during rehashing of slot"),
         new TimeoutException("The operation has timed out."),
+        new MongoNodeIsRecoveringException(Connection, new BsonDocument("update", "sessions"), Answer(11602, "InterruptedDueToReplStateChange")),
+        new MongoNotPrimaryException(Connection, new BsonDocument("update", "sessions"), Answer(10107, "NotWritablePrimary")),
         // Calls in flight on a connection StackExchange.Redis tears down after giving it up fail unwrapped.
         new TaskCanceledException(),
         TornDownRedis.ReadingACompletedPipe(),
@@ -34,6 +42,7 @@ public sealed class ApiExceptionHandlerTests
         new RedisServerException("WRONGTYPE Operation against a key holding the wrong kind of value"),
         new RedisServerException("NOSCRIPT No matching script. Please use EVAL."),
         new InvalidOperationException("A bug."),
+        new MongoCommandException(Connection, "Command update failed: BadValue.", new BsonDocument("update", "sessions"), Answer(2, "BadValue")),
     };
 
     [Theory]
@@ -58,6 +67,10 @@ public sealed class ApiExceptionHandlerTests
         Assert.Empty(problems);
         Assert.False(context.Response.Headers.ContainsKey("Retry-After"));
     }
+
+    private static ConnectionId Connection => new(new ServerId(new ClusterId(), new DnsEndPoint("localhost", 27017)));
+
+    private static BsonDocument Answer(int code, string codeName) => new() { { "ok", 0 }, { "errmsg", codeName }, { "code", code }, { "codeName", codeName } };
 
     private static async Task<(bool Handled, DefaultHttpContext Context, List<ProblemDetailsContext> Problems)> HandleAsync(Exception exception)
     {
