@@ -19,31 +19,8 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
     private static readonly TimeSpan RevocationBound = TimeSpan.FromSeconds(1);
 
     [Fact]
-    public async Task ASignOutWhoseAnswerIsLostStillEndsTheSessionOnEveryReplicaWithinOneSecond()
-    {
-        var answers = new LostMongoAnswers();
-        await using var instance = await InProcessApi.StartAsync(
-            fixture,
-            services: services => services.AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
-        using var client = instance.CreateClient();
-        HttpClient[] everyReplica = [client, .. fixture.CreateApiReplicaClients()];
-        var user = await RegisterAndLoginAsync(client);
-        foreach (var replica in everyReplica)
-        {
-            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
-        }
-
-        answers.LoseNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync));
-        using (var signOut = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
-        }
-
-        await TokenRefusal.RefusedEverywhereByAsync(
-            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
-
-        Assert.Equal(1, answers.Lost);
-    }
+    public Task ASignOutWhoseAnswerIsLostStillEndsTheSessionOnEveryReplicaWithinOneSecond() =>
+        SignOutWhoseWriteFailsAsync(answers => answers.LoseNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync)));
 
     /// <summary>
     /// An election interrupts the revoking write after it landed: a server error, not a lost answer, and a
@@ -52,31 +29,8 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
     /// gets a 503 it may retry.
     /// </summary>
     [Fact]
-    public async Task ASignOutInterruptedByAnElectionAfterItsWriteLandedStillEndsTheSessionOnEveryReplicaWithinOneSecond()
-    {
-        var answers = new LostMongoAnswers();
-        await using var instance = await InProcessApi.StartAsync(
-            fixture,
-            services: services => services.AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
-        using var client = instance.CreateClient();
-        HttpClient[] everyReplica = [client, .. fixture.CreateApiReplicaClients()];
-        var user = await RegisterAndLoginAsync(client);
-        foreach (var replica in everyReplica)
-        {
-            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
-        }
-
-        answers.InterruptAfterNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync), SessionStore.SessionsName);
-        using (var signOut = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
-        }
-
-        await TokenRefusal.RefusedEverywhereByAsync(
-            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
-
-        Assert.Equal(1, answers.Lost);
-    }
+    public Task ASignOutInterruptedByAnElectionAfterItsWriteLandedStillEndsTheSessionOnEveryReplicaWithinOneSecond() =>
+        SignOutWhoseWriteFailsAsync(answers => answers.InterruptAfterNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync), SessionStore.SessionsName));
 
     /// <summary>
     /// The session's end is on record but was never announced, as a replica that stopped between the two leaves it.
@@ -132,6 +86,33 @@ public sealed class LostAnswerSignOutTests(AppHostFixture fixture)
 
         answers.HangUpDuringNext(nameof(IMongoCollection<SessionDocument>.UpdateManyAsync), HungUpCallers.AbortTheRequest(instance.Services));
         await HungUpCallers.SendAsync(() => SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken));
+
+        await TokenRefusal.RefusedEverywhereByAsync(
+            everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
+
+        Assert.Equal(1, answers.Lost);
+    }
+
+    /// <summary>Signs out through an instance whose revoking write <paramref name="arm"/> makes fail once it has landed.</summary>
+    private async Task SignOutWhoseWriteFailsAsync(Action<LostMongoAnswers> arm)
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await InProcessApi.StartAsync(
+            fixture,
+            services: services => services.AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+        using var client = instance.CreateClient();
+        HttpClient[] everyReplica = [client, .. fixture.CreateApiReplicaClients()];
+        var user = await RegisterAndLoginAsync(client);
+        foreach (var replica in everyReplica)
+        {
+            Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(replica, "/users/me", user.Tokens.AccessToken));
+        }
+
+        arm(answers);
+        using (var signOut = await SendAsync(client, HttpMethod.Post, "/auth/logout", user.Tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, signOut.StatusCode);
+        }
 
         await TokenRefusal.RefusedEverywhereByAsync(
             everyReplica, user.Tokens.AccessToken, TokenRefusal.DeadlineAfter(RevocationBound), "the session a second after its sign-out");
