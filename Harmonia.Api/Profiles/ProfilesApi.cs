@@ -14,7 +14,7 @@ public static class ProfilesApi
 
         users.MapGet("/me", GetOwnAsync).WithSummary("The signed-in user's profile").WithCacheStatus();
         users.MapPatch("/me", UpdateOwnAsync).WithSummary("Change the signed-in user's display name, bio or avatar");
-        users.MapGet("/{id:objectid}", GetPublicAsync).WithSummary("Another user's public profile").WithCacheStatus();
+        users.MapGet("/{id:objectid}", GetPublicAsync).WithSummary("Another user's public profile").WithCacheStatus(ownerRouteValue: "id");
 
         return app;
     }

@@ -41,6 +41,21 @@ public sealed class CacheStatusTests(AppHostFixture fixture)
         Assert.Equal(15, statuses.Count(status => status == "Harmonia; hit; detail=memory"));
     }
 
+    /// <summary>On another user's profile a hit would tell that someone (its owner, say) read it within the hour, a miss that nobody did.</summary>
+    [Fact]
+    public async Task OnlyTheOwnersReadOfAProfileCarriesTheHeader()
+    {
+        using var api = fixture.CreateApiClient();
+        var owner = await RegisterAndLoginAsync(api);
+        var stranger = await RegisterAndLoginAsync(api);
+        Assert.NotNull(await CacheStatusAsync(api, "/users/me", owner));
+
+        Assert.Null(await CacheStatusAsync(api, $"/users/{owner.Id}", stranger));
+        Assert.Null(await CacheStatusAsync(api, $"/users/{owner.Id.ToUpperInvariant()}", stranger));
+        Assert.NotNull(await CacheStatusAsync(api, $"/users/{owner.Id}", owner));
+        Assert.NotNull(await CacheStatusAsync(api, $"/users/{owner.Id.ToUpperInvariant()}", owner));
+    }
+
     [Fact]
     public async Task OnlyCachedReadsCarryTheHeader()
     {

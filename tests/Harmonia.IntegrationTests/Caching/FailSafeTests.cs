@@ -54,7 +54,7 @@ public sealed class FailSafeTests(AppHostFixture fixture)
         // writing instance's durations.
         var subject = await RegisterAndLoginAsync(onlineClient);
         var reader = await RegisterAndLoginAsync(onlineClient);
-        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(onlineClient, $"/users/{subject.Id}", reader.Tokens.AccessToken));
+        Assert.Equal(HttpStatusCode.OK, await GetStatusAsync(onlineClient, $"/users/{subject.Id}", subject.Tokens.AccessToken));
         await fixture.UntilInRedisAsync($"cache:user:{subject.Id}", "the profile reaches Redis");
         // The cut-off instance's first-request costs are paid outside the measurement, on another profile: had it read
         // the subject's now, on a busy machine that read could come after the expiry and take the stale value itself.
@@ -63,12 +63,12 @@ public sealed class FailSafeTests(AppHostFixture fixture)
         using var metrics = new MetricRecorder("Harmonia.Cache");
 
         var started = Stopwatch.GetTimestamp();
-        using var fallback = await GetAsync(cutOffClient, $"/users/{subject.Id}", reader.Tokens.AccessToken);
+        using var fallback = await GetAsync(cutOffClient, $"/users/{subject.Id}", subject.Tokens.AccessToken);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var throttled = new List<string>();
         for (var read = 0; read < ThrottledReads; read++)
         {
-            using var response = await GetAsync(cutOffClient, $"/users/{subject.Id}", reader.Tokens.AccessToken);
+            using var response = await GetAsync(cutOffClient, $"/users/{subject.Id}", subject.Tokens.AccessToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             throttled.Add(Assert.Single(response.Headers.GetValues("Cache-Status")));
         }
