@@ -51,7 +51,7 @@ start_api() {
     Harmonia__RateLimiting__Anonymous__Limit=1000000 Harmonia__RateLimiting__Endpoints__login__Limit=1000000 \
     Bench__CacheLevels=Both Bench__RateLimiting="$1" dotnet "$API_DLL"
   API_PID=$SPAWNED
-  wait_for "API" "$READY_TIMEOUT" curl -sf "$API/alive"
+  wait_for "API" 60 curl -sf "$API/alive"
 }
 
 # The value of field $1 in a RESULT line ($2).

@@ -78,11 +78,6 @@ build_bench() {
   LOADGEN=(env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$(bench_dll Harmonia.LoadGenerator)")
 }
 
-# Seconds a started process (a server, a service, its queue consumer) gets to become ready. Generous: a process that
-# works is ready in seconds on a quiet machine, but the test suite runs the smoke modes beside its integration tests,
-# where starts under a load average of 20 and more took over 30 s; the bound is there to name what never came up.
-READY_TIMEOUT=180
-
 # Polls "$@" every 0.1 s until it succeeds; fails after TIMEOUT seconds naming WHAT.
 # Usage: wait_for WHAT TIMEOUT command args...
 wait_for() {
@@ -140,7 +135,7 @@ start_redis() {
   spawn "$dir/redis.log" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
     --maxmemory 512mb --maxmemory-policy volatile-lru --daemonize no
   REDIS_PID=$SPAWNED
-  wait_for "redis-server" "$READY_TIMEOUT" redis-cli -p "$REDIS_PORT" ping
+  wait_for "redis-server" 10 redis-cli -p "$REDIS_PORT" ping
 }
 
 # Starts a Redis Cluster of three primaries the way the AppHost's RedisTopology=Cluster does (cluster-enabled nodes,
@@ -161,13 +156,13 @@ start_redis_cluster() {
       --cluster-enabled yes --cluster-config-file nodes.conf --save "" --appendonly no \
       --maxmemory 512mb --maxmemory-policy volatile-lru --daemonize no
     CLUSTER_PIDS+=("$SPAWNED")
-    wait_for "redis-server (cluster node $number)" "$READY_TIMEOUT" redis-cli -p "$port" ping
+    wait_for "redis-server (cluster node $number)" 10 redis-cli -p "$port" ping
     addresses+=("127.0.0.1:$port")
   done
   redis-cli --cluster create "${addresses[@]}" --cluster-replicas 0 --cluster-yes >"$dir/redis-cluster-create.log" 2>&1 ||
     die "redis-cli --cluster create failed (see $dir/redis-cluster-create.log)"
   for port in "${addresses[@]#127.0.0.1:}"; do
-    wait_for "cluster_state:ok on $port" "$READY_TIMEOUT" bash -c "redis-cli -p $port cluster info | grep -q cluster_state:ok"
+    wait_for "cluster_state:ok on $port" 20 bash -c "redis-cli -p $port cluster info | grep -q cluster_state:ok"
   done
   CLUSTER_CONNECTION=$(IFS=,; echo "${addresses[*]}")
 }
@@ -179,7 +174,7 @@ start_jongodb() {
   MONGO_PORT=$(free_port)
   spawn "$dir/jongodb.log" "$JONGODB_HOME/package/bin/jongodb" --host=127.0.0.1 --port="$MONGO_PORT"
   MONGO_PID=$SPAWNED
-  wait_for "jongodb" "$READY_TIMEOUT" grep -q JONGODB_URI "$dir/jongodb.log"
+  wait_for "jongodb" 20 grep -q JONGODB_URI "$dir/jongodb.log"
 }
 
 # The connection string services use for database $1; poll mode is what jongodb needs (docs: jongodb.md).

@@ -199,7 +199,7 @@ start_api() {
     Harmonia__RateLimiting__Endpoints__jobs-create__Window=00:00:01 \
     "$@" dotnet "$API_DLL"
   API_PID=$SPAWNED
-  wait_for "API ($name)" "$READY_TIMEOUT" curl -sf "$API/alive"
+  wait_for "API ($name)" 60 curl -sf "$API/alive"
 }
 
 # Stops the API; its peak resident memory in MiB is left in API_PEAK.
@@ -426,8 +426,8 @@ start_worker() {
   spawn "$OUT/worker-$database.log" env -C "$(dirname "$WORKER_DLL")" "${shared[@]}" ASPNETCORE_URLS="http://127.0.0.1:$WORKER_PORT" \
     ${WORKER_CONCURRENCY:+Harmonia__Jobs__Concurrency=$WORKER_CONCURRENCY} dotnet "$WORKER_DLL"
   WORKER_PID=$SPAWNED
-  wait_for "worker" "$READY_TIMEOUT" curl -sf "http://127.0.0.1:$WORKER_PORT/alive"
-  wait_for "worker's consumer" "$READY_TIMEOUT" grep -q "consuming queue" "$OUT/worker-$database.log"
+  wait_for "worker" 60 curl -sf "http://127.0.0.1:$WORKER_PORT/alive"
+  wait_for "worker's consumer" 30 grep -q "consuming queue" "$OUT/worker-$database.log"
 }
 
 stop_worker() {
@@ -494,11 +494,11 @@ if step jobs; then
     spawn "$OUT/counters-$rate.log" "$COUNTERS" collect -p "$WORKER_PID" --counters "Harmonia.Jobs[harmonia.jobs.pickup_latency]" \
       --refresh-interval "$interval" --duration "$(printf '00:00:%02d:%02d' $(((interval + 3) / 60)) $(((interval + 3) % 60)))" --format json -o "$OUT/pickup-$rate.json"
     COUNTERS_PID=$SPAWNED
-    wait_for "dotnet-counters" "$READY_TIMEOUT" grep -q "Starting a counter session" "$OUT/counters-$rate.log"
+    wait_for "dotnet-counters" 20 grep -q "Starting a counter session" "$OUT/counters-$rate.log"
     "${LOADGEN[@]}" jobs-rate --api "$API" --mongo "$(mongo_url "jobs-rate-$rate")" --tokens "$OUT/tokens-jobs-rate-$rate.tsv" --rate "$rate" \
       --duration "$JOB_SECONDS" >"$OUT/jobs-rate-$rate.txt" || die "jobs at $rate/s failed (see $OUT/jobs-rate-$rate.txt)"
     read_result "$OUT/jobs-rate-$rate.txt" "jobs$rate"
-    wait_for "the pickup-latency report" $((interval + READY_TIMEOUT)) grep -q "File saved" "$OUT/counters-$rate.log"
+    wait_for "the pickup-latency report" $((interval + 30)) grep -q "File saved" "$OUT/counters-$rate.log"
     stop_pid "$COUNTERS_PID"
     forget_pid "$COUNTERS_PID"
     R[jobs$rate.pickup_p50_ms]=$(pickup "$OUT/pickup-$rate.json" 50)

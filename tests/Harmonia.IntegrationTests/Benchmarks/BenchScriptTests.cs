@@ -2,15 +2,15 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
-namespace Harmonia.BenchScriptTests;
+namespace Harmonia.IntegrationTests.Benchmarks;
 
 /// <summary>
 /// The benchmark scripts in their smoke mode, every scenario for about a second, so that they keep working as the
 /// product changes. Their numbers mean nothing on a busy test machine; docs/benchmarks.md reports a real run.
-/// A test project of their own, so that they run beside the integration tests rather than after them: each script
-/// starts its own redis-server, jongodb and services on ports below the ephemeral range the tests' servers use.
+/// Serial with the disruptive tests: the scripts saturate both cores while they run.
 /// </summary>
-public sealed partial class ScriptSmokeTests
+[Collection(DisruptiveCollection.Name)]
+public sealed partial class BenchScriptTests
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(10);
 
@@ -101,7 +101,7 @@ public sealed partial class ScriptSmokeTests
     }
 
     private static string Metadata(string key) =>
-        typeof(ScriptSmokeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(attribute => attribute.Key == key).Value!;
+        typeof(BenchScriptTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(attribute => attribute.Key == key).Value!;
 
     /// <summary>A table cell with nothing in it, or NaN: a measurement the script lost.</summary>
     [GeneratedRegex(@"\|[ \t]+\||\bNaN\b")]
