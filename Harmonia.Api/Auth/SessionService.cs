@@ -110,11 +110,7 @@ public sealed partial class SessionService(
 
     public async Task<IReadOnlyList<SessionResponse>> ListAsync(string userId, string currentSessionId, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        var sessions = await store.Sessions
-            .Find(session => session.UserId == userId && session.RevokedAt == null && session.ExpiresAt > now)
-            .SortByDescending(session => session.LastActivityAt)
-            .ToListAsync(cancellationToken);
+        var sessions = await ActiveOfUser(userId).ToListAsync(cancellationToken);
 
         return [.. sessions.Select(session => new SessionResponse(
             session.Id,
@@ -139,13 +135,7 @@ public sealed partial class SessionService(
     /// </summary>
     private async Task EndBeyondLimitAsync(string userId)
     {
-        var now = timeProvider.GetUtcNow().UtcDateTime;
-        var beyond = await store.Sessions
-            .Find(session => session.UserId == userId && session.RevokedAt == null && session.ExpiresAt > now)
-            .SortByDescending(session => session.LastActivityAt)
-            .ThenByDescending(session => session.Id)
-            .Skip(options.Value.MaxSessionsPerUser - 1)
-            .ToListAsync();
+        var beyond = await ActiveOfUser(userId).Skip(options.Value.MaxSessionsPerUser - 1).ToListAsync();
         if (beyond.Count > 0)
         {
             await RevokeAsync(
@@ -199,6 +189,16 @@ public sealed partial class SessionService(
         return null;
     }
 
+    /// <summary>The user's active sessions, most recently active first (of two equally recent, the newer).</summary>
+    private IFindFluent<SessionDocument, SessionDocument> ActiveOfUser(string userId)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        return store.Sessions
+            .Find(session => session.UserId == userId && session.RevokedAt == null && session.ExpiresAt > now)
+            .SortByDescending(session => session.LastActivityAt)
+            .ThenByDescending(session => session.Id);
+    }
+
     private async Task<RefreshTokenDocument?> FindRefreshTokenAsync(string hash) =>
         await store.RefreshTokens.Find(Builders<RefreshTokenDocument>.Filter.Eq(token => token.Hash, hash)).FirstOrDefaultAsync();
 
@@ -241,19 +241,17 @@ public sealed partial class SessionService(
                     expired.Key ? revoke : revoke.Set(session => session.ExpiresAt, now));
             }
         }
-        catch
+        finally
         {
-            // Whatever failed, the ends may be on record: MongoDB's answer was lost (the write may land once a hung
-            // server resumes), an election interrupted a write that had landed (a multi-document update is not a
-            // retryable write), or the first of the two updates landed and the second failed. So the sessions end on
-            // every replica now, the safe direction. Had a write not landed, its sessions stay active in MongoDB,
-            // refused everywhere until their access tokens have expired, and can be ended again from another session
-            // (docs/sessions.md#ending-a-session).
+            // Also when a write failed, since the ends may be on record all the same: MongoDB's answer was lost (the
+            // write may land once a hung server resumes), an election interrupted a write that had landed (a
+            // multi-document update is not a retryable write), or the first of the two updates landed and the second
+            // failed. So the sessions end on every replica, the safe direction. Had a write not landed, its sessions stay
+            // active in MongoDB, refused everywhere until their access tokens have expired, and can be ended again from
+            // another session (docs/sessions.md#ending-a-session).
             await validator.EndAsync(sessions, reason);
-            throw;
         }
 
-        await validator.EndAsync(sessions, reason);
         foreach (var ofUser in ending.GroupBy(session => session.UserId))
         {
             await notifications.TryAppendAsync(

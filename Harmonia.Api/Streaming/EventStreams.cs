@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Harmonia.Api.Auth;
 using Harmonia.Api.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -62,8 +63,8 @@ public sealed class EventStreams
                 : null;
             if (limit is null)
             {
-                _openPerUser[userId] = _openPerUser.GetValueOrDefault(userId) + 1;
-                _openPerAddress[address] = _openPerAddress.GetValueOrDefault(address) + 1;
+                Increment(_openPerUser, userId);
+                Increment(_openPerAddress, address);
                 _open++;
             }
         }
@@ -100,6 +101,9 @@ public sealed class EventStreams
             Decrement(_openPerAddress, address);
         }
     }
+
+    private static void Increment(Dictionary<string, int> open, string key) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(open, key, out _)++;
 
     private static void Decrement(Dictionary<string, int> open, string key)
     {
