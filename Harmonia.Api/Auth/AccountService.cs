@@ -170,9 +170,10 @@ public sealed class AccountService(
     /// the password is wrong. A hash made with weaker settings than today's is upgraded, but only while it is still the
     /// one on record: a password change or reset may write its new hash while this one is checked, and an upgrade over
     /// it would put a hash of the old password back, so the old password would work again after its owner changed it.
-    /// Such a check then fails as a wrong password does, since the password it checked may no longer be the account's
-    /// (or another sign-in upgraded the same hash first, which only the first sign-ins after a settings change can race;
-    /// signing in again succeeds).
+    /// When the upgrade finds another hash on record, the password is checked once more against that one: another
+    /// sign-in's upgrade of the same password passes (before, the second of two sign-ins racing to upgrade was refused
+    /// as for a wrong password), a change's or reset's hash of another password does not. Only a password that matched
+    /// the hash read can get that far, so a wrong one costs one hash as before, and the second check runs at most once.
     /// </summary>
     private async Task<string?> VerifyAsync(UserDocument user, string password)
     {
@@ -186,6 +187,14 @@ public sealed class AccountService(
         var upgraded = await users.Documents.UpdateOneAsync(
             candidate => candidate.Id == user.Id && candidate.PasswordHash == user.PasswordHash,
             Builders<UserDocument>.Update.Set(candidate => candidate.PasswordHash, upgrade));
-        return upgraded.MatchedCount == 1 ? upgrade : null;
+        if (upgraded.MatchedCount == 1)
+        {
+            return upgrade;
+        }
+
+        return await StoredHashAsync(user.Id) is { } stored
+            && passwordHasher.VerifyHashedPassword(user, stored, password) is not PasswordVerificationResult.Failed
+                ? stored
+                : null;
     }
 }

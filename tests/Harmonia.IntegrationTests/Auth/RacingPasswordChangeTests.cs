@@ -53,6 +53,32 @@ public sealed class RacingPasswordChangeTests(AppHostFixture fixture)
     }
 
     /// <summary>
+    /// Two sign-ins with the right password read the same hash made with fewer iterations than today's, and the first
+    /// one's upgrade is held until the second has upgraded it. The first's conditional upgrade then found another hash
+    /// on record and was refused as for a wrong password, although the password was right.
+    /// </summary>
+    [Fact]
+    public async Task TwoSignInsUpgradingTheSameHashAtOnceBothSucceed()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(answers);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        await StoreHashWithFewerIterationsAsync(user.Id);
+
+        var release = new TaskCompletionSource();
+        var upgradeHeld = answers.HoldNext(nameof(IMongoCollection<UserDocument>.UpdateOneAsync), release.Task, UserStore.Name);
+        var first = SignInAsync(client, user.Email, Password);
+        await upgradeHeld;
+        var second = await SignInAsync(client, user.Email, Password);
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.OK, second);
+        Assert.Equal(HttpStatusCode.OK, await first);
+        Assert.Equal(HttpStatusCode.OK, await SignInAsync(client, user.Email, Password));
+    }
+
+    /// <summary>
     /// The sign-in read the old hash before the change wrote the new one, and records its session after the change has
     /// ended the user's sessions the second time. That session used to stay active, made with a password its owner had
     /// just replaced (perhaps to lock a thief out).
