@@ -8,7 +8,8 @@ namespace Harmonia.Jobs;
 /// <see cref="JobStore.RequestCancelAsync"/>); this carries the news to whichever worker runs the job: a
 /// message on <c>jobs:cancel</c> stops it within milliseconds, and a flag key (<c>job:{id}:cancel</c>) that the
 /// worker polls at every lease renewal catches a message pub/sub dropped during a reconnect. Should Redis lose both,
-/// the worker still reads the flag in MongoDB before it stores a song (<see cref="JobStore.IsCancelRequestedAsync"/>).
+/// the worker still reads the flag in MongoDB before it stores a song (<see cref="JobStore.IsCancelRequestedAsync"/>), and a
+/// failed attempt can neither fail nor retry a flagged job (<see cref="JobStore.FailAsync"/>): it ends canceled.
 /// </summary>
 public sealed class JobCancellations(IConnectionMultiplexer redis)
 {

@@ -175,20 +175,24 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             .Set(job => job.Progress, progress)
             .Set(job => job.CompletedAt, Now));
 
+    /// <summary>Fails the job; null when a newer owner has it or its owner asked to cancel it (then <see cref="CancelAsync"/> ends it).</summary>
     public Task<JobDocument?> FailAsync(string jobId, string leaseToken, string error, int progress) =>
         SettleAsync(jobId, leaseToken, Update
             .Set(job => job.Status, JobStatus.Failed)
             .Set(job => job.Progress, progress)
             .Set(job => job.Error, error)
-            .Set(job => job.CompletedAt, Now));
+            .Set(job => job.CompletedAt, Now), unlessCancelRequested: true);
 
-    /// <summary>Puts the job back to pending until <paramref name="due"/>, keeping the failed attempt's error on show.</summary>
+    /// <summary>
+    /// Puts the job back to pending until <paramref name="due"/>, keeping the failed attempt's error on show; null when a
+    /// newer owner has it or its owner asked to cancel it (then <see cref="CancelAsync"/> ends it).
+    /// </summary>
     public Task<JobDocument?> ScheduleRetryAsync(string jobId, string leaseToken, string error, DateTimeOffset due) =>
         SettleAsync(jobId, leaseToken, Update
             .Set(job => job.Status, JobStatus.Pending)
             .Set(job => job.Progress, 0)
             .Set(job => job.Error, error)
-            .Set(job => job.NextAttemptAt, due.UtcDateTime));
+            .Set(job => job.NextAttemptAt, due.UtcDateTime), unlessCancelRequested: true);
 
     /// <summary>Hands the job back on shutdown: the attempt did not fail, so it is not counted.</summary>
     public Task<JobDocument?> ReleaseAsync(string jobId, string leaseToken) =>
@@ -227,9 +231,19 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
     /// Ends an attempt, only if <paramref name="leaseToken"/> still owns it; null means a newer owner has the job,
     /// and the caller must leave everything (its stream entry included, which may be the new owner's) alone.
     /// </summary>
-    private Task<JobDocument?> SettleAsync(string jobId, string leaseToken, UpdateDefinition<JobDocument> update, IClientSessionHandle? session = null)
+    /// <param name="unlessCancelRequested">
+    /// Whether a cancel request stops the change too: the flag is tested in the same update that ends the attempt, so a
+    /// cancel landing at any moment before it is honoured, with no window between a read and the write.
+    /// </param>
+    private Task<JobDocument?> SettleAsync(
+        string jobId, string leaseToken, UpdateDefinition<JobDocument> update, IClientSessionHandle? session = null, bool unlessCancelRequested = false)
     {
         var owned = Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.LeaseOwner, leaseToken) & Filter.Eq(job => job.Status, JobStatus.Running);
+        if (unlessCancelRequested)
+        {
+            owned &= Filter.Ne(job => job.CancelRequested, true);
+        }
+
         var settled = update.Set(job => job.LeaseOwner, null).Set(job => job.UpdatedAt, Now).Inc(job => job.Version, 1);
         return (session is null
             ? Documents.FindOneAndUpdateAsync(owned, settled, ReturnAfter)

@@ -44,20 +44,30 @@ public sealed partial class JobSettler(
         }
     }
 
+    /// <summary>Fails the job for good, unless its owner asked to cancel it: then it ends canceled, as they asked.</summary>
     /// <param name="error">What the job's owner sees: a sentence that gives nothing of the server away.</param>
     /// <param name="exception">What went wrong, for the logs and the trace only.</param>
     public async Task FailAsync(JobAttempt attempt, string error, int progress, Exception? exception = null)
     {
         attempt.Activity?.SetStatus(ActivityStatusCode.Error, error);
-        if (await Settled(attempt, await jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress)) is { } failed)
+        if (await jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress) is not { } failed)
         {
-            await FinishAsync(attempt);
-            metrics.Failed.Add(1);
-            LogFailed(logger, failed.Id, failed.Attempts, error, exception);
+            // MongoDB's cancelRequested kept the job from failing (Redis's notice may never have reached this worker; the
+            // flag decides), or a newer owner has the job, and then the cancel changes nothing either.
+            await CancelAsync(attempt, progress);
+            return;
         }
+
+        await PublishAsync(failed);
+        await FinishAsync(attempt);
+        metrics.Failed.Add(1);
+        LogFailed(logger, failed.Id, failed.Attempts, error, exception);
     }
 
-    /// <summary>Retries after a capped, jittered backoff while attempts remain; fails the job for good after the last.</summary>
+    /// <summary>
+    /// Retries after a capped, jittered backoff while attempts remain; fails the job for good after the last. A job its
+    /// owner asked to cancel is neither retried nor failed: it ends canceled now.
+    /// </summary>
     public async Task RetryOrFailAsync(JobAttempt attempt, Exception exception, int progress)
     {
         var settings = options.CurrentValue;
@@ -71,15 +81,20 @@ public sealed partial class JobSettler(
 
         var delay = RetryBackoff.Delay(attempt.Job.Attempts, settings.RetryBaseDelay, settings.RetryMaxDelay, Random.Shared.NextDouble());
         var due = timeProvider.GetUtcNow() + delay;
-        if (await Settled(attempt, await jobs.ScheduleRetryAsync(attempt.Job.Id, attempt.Lease.Token, error, due)) is { } waiting)
+        if (await jobs.ScheduleRetryAsync(attempt.Job.Id, attempt.Lease.Token, error, due) is not { } waiting)
         {
-            await attempt.Lease.ReleaseAsync();
-            // Scheduled after MongoDB records the wait: if this worker dies in between, the reconciler dispatches it.
-            await dispatcher.ScheduleAsync(waiting, due);
-            await AcknowledgeAsync(attempt);
-            metrics.Retried.Add(1);
-            LogRetrying(logger, waiting.Id, waiting.Attempts, delay, exception);
+            // As in FailAsync: a job its owner asked to cancel waits for no retry, and a superseded attempt changes nothing.
+            await CancelAsync(attempt, progress);
+            return;
         }
+
+        await PublishAsync(waiting);
+        await attempt.Lease.ReleaseAsync();
+        // Scheduled after MongoDB records the wait: if this worker dies in between, the reconciler dispatches it.
+        await dispatcher.ScheduleAsync(waiting, due);
+        await AcknowledgeAsync(attempt);
+        metrics.Retried.Add(1);
+        LogRetrying(logger, waiting.Id, waiting.Attempts, delay, exception);
     }
 
     /// <summary>On shutdown: the job goes straight back on the stream, its attempt uncounted.</summary>

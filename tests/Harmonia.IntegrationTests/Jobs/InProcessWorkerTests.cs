@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using Harmonia.Bench.Worker;
 using Harmonia.Jobs;
 using Harmonia.Worker.Jobs.Generation;
@@ -246,6 +249,88 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
             Builders<BsonDocument>.Filter.Eq("filename", $"{job.Id}.wav"), cancellationToken: TestContext.Current.CancellationToken));
     }
 
+    /// <summary>
+    /// The owner cancels while an attempt runs, the notice through Redis is lost, and the attempt then fails: on the last
+    /// attempt the job must not end failed, and on an earlier one it must not wait for a retry; it ends canceled.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task AnAttemptFailingAfterACancelOnlyMongoDbRecordedEndsTheJobCanceledNotFailedOrRetried(int maxAttempts)
+    {
+        var queue = NewQueue("test");
+        var generator = new HeldAfterFirstStep(() => new InvalidOperationException(FailingSongGenerator.FailureMessage));
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:MaxAttempts"] = maxAttempts.ToString(CultureInfo.InvariantCulture),
+            ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:00.050",
+            ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:00.200",
+        }, generator);
+        using var metrics = new JobMeterRecorder(worker.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var database = await DatabaseAsync(fixture);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "canceled, then failing", durationSeconds: 1);
+        await generator.Started.Task.WaitAsync(FinishBound, TestContext.Current.CancellationToken);
+
+        // What the API records when its notice to the worker fails: the flag in MongoDB, no flag key and no message in Redis.
+        Assert.NotNull(await new JobStore(database, TimeProvider.System).RequestCancelAsync(job.Id, user.Id, TestContext.Current.CancellationToken));
+        generator.Finish.SetResult();
+        var events = await WatchToEndAsync(client, user.Tokens.AccessToken, job.Id);
+
+        var final = events[^1].Job;
+        Assert.Equal("canceled", final.Status);
+        Assert.Equal(1, final.Attempts);
+        // Neither failed nor waiting for a retry on the way.
+        Assert.DoesNotContain(events, e => e.Job is { Status: "failed" } or { Status: "pending", Attempts: > 0 });
+        Assert.Equal(JobStatus.Canceled, (await FindJobAsync(database, job.Id))!.Status);
+        await Eventually.HoldsAsync(() => Task.FromResult(metrics.Sum("harmonia.jobs.canceled") == 1), TimeSpan.FromSeconds(10), "the worker counts the cancel");
+        Assert.Equal(1, metrics.Sum("harmonia.jobs.started"));
+        Assert.Equal(0, metrics.Sum("harmonia.jobs.retried"));
+        Assert.Equal(0, metrics.Sum("harmonia.jobs.failed"));
+    }
+
+    [Fact]
+    public async Task ACancelWhileAJobWaitsOutItsBackoffEndsItCanceledAtOnceAndItsRetryNeverRuns()
+    {
+        var queue = NewQueue("test");
+        await using var api = await InProcessApi.StartAsync(fixture, QueueSettings(queue));
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(QueueSettings(queue))
+        {
+            ["Harmonia:Jobs:MaxAttempts"] = "2",
+            // Long enough for the test to cancel before the retry is due, however slow the machine.
+            ["Harmonia:Jobs:RetryBaseDelay"] = "00:00:05",
+            ["Harmonia:Jobs:RetryMaxDelay"] = "00:00:05",
+        }, new FailingSongGenerator());
+        using var metrics = new JobMeterRecorder(worker.Services);
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var database = await DatabaseAsync(fixture);
+        var job = await SubmitSongAsync(client, user.Tokens.AccessToken, "canceled between attempts", durationSeconds: 1);
+        await Eventually.HoldsAsync(
+            async () => await FindJobAsync(database, job.Id) is { Status: JobStatus.Pending, Attempts: 1, NextAttemptAt: not null },
+            FinishBound,
+            "the first attempt failed and the job waits for its retry");
+
+        using var cancel = await SendAsync(client, HttpMethod.Post, $"/jobs/{job.Id}/cancel", user.Tokens.AccessToken);
+
+        // Canceled there and then, not when the backoff is over.
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("canceled", (await cancel.Content.ReadFromJsonAsync<Job>(TestContext.Current.CancellationToken))!.Status);
+        // The retry, once due, reaches a worker and is dropped: the job stays canceled after its one attempt.
+        var stream = worker.Services.GetRequiredService<JobStreamConsumer>();
+        await Eventually.HoldsAsync(
+            async () => await stream.MeasureAsync() is { Waiting: 0, InProgress: 0, Delayed: 0 },
+            FinishBound,
+            "the due retry was promoted and dropped");
+        var final = await GetJobAsync(client, user.Tokens.AccessToken, job.Id);
+        Assert.Equal("canceled", final.Status);
+        Assert.Equal(1, final.Attempts);
+        Assert.Equal(1, metrics.Sum("harmonia.jobs.started"));
+        Assert.Equal(0, metrics.Sum("harmonia.jobs.failed"));
+    }
+
     /// <summary>The one sentence a failed job's owner sees, with the trace to quote, never what the exception said.</summary>
     private async Task<string> StableErrorAsync(string jobId)
     {
@@ -255,8 +340,11 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
 
     private static Dictionary<string, string?> QueueSettings(string queue) => new() { ["Harmonia:Jobs:Queue"] = queue };
 
-    /// <summary>Reports its first step, then waits for the test before it returns a song; its token it honours as any generator must.</summary>
-    private sealed class HeldAfterFirstStep : ISongGenerator
+    /// <summary>
+    /// Reports its first step, then waits for the test before it returns a song, or throws what <paramref name="failure"/>
+    /// makes when given; its token it honours as any generator must.
+    /// </summary>
+    private sealed class HeldAfterFirstStep(Func<Exception>? failure = null) : ISongGenerator
     {
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -267,6 +355,11 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
             await progress.ReportAsync(10, cancellationToken);
             Started.TrySetResult();
             await Finish.Task.WaitAsync(cancellationToken);
+            if (failure is not null)
+            {
+                throw failure();
+            }
+
             return await new NoOpSongGenerator().GenerateAsync(request, progress, cancellationToken);
         }
     }
