@@ -19,12 +19,17 @@ public sealed record CreateJobRequest(
         job.Type is JobType.Song && job.Prompt == Prompt.Trim() && job.DurationSeconds == DurationSeconds;
 }
 
-/// <summary>A job as its owner sees it; <paramref name="Queue"/> is set while it waits for a worker.</summary>
+/// <summary>
+/// A job as its owner sees it; <paramref name="Queue"/> is set while it waits for a worker. <paramref name="Version"/>
+/// orders its states, with <paramref name="Progress"/> within one version: notifications of one job come from several
+/// processes (the API, workers) and may arrive out of order, so a client keeps the one with the higher pair.
+/// </summary>
 public sealed record JobResponse(
     string Id,
     JobType Type,
     JobStatus Status,
     int Progress,
+    long Version,
     string Prompt,
     int DurationSeconds,
     JobResultResponse? Result,
@@ -41,6 +46,7 @@ public sealed record JobResponse(
         job.Type,
         job.Status,
         job.Progress,
+        job.Version,
         job.Prompt,
         job.DurationSeconds,
         job.SongId is { } songId ? new JobResultResponse(songId, $"/songs/{songId}/audio") : null,

@@ -171,7 +171,12 @@ public sealed partial class JobService(
         }
     }
 
-    /// <summary>The caller's job: from Redis when it has it, else from MongoDB (and Redis is refilled). Null when not theirs.</summary>
+    /// <summary>
+    /// The caller's job: from Redis when it has it, else from MongoDB (and Redis is refilled). Null when not theirs. A
+    /// final state Redis should still hold but lacks is announced by the refill (its channel, the owner's notifications),
+    /// since the write that lost it lost its announcement too; the refill only lands where Redis holds nothing newer, so
+    /// concurrent readers announce it once.
+    /// </summary>
     public async Task<JobSnapshot?> GetAsync(string userId, string jobId, CancellationToken cancellationToken)
     {
         if (await statuses.TryReadAsync(jobId) is { } cached)
@@ -185,9 +190,16 @@ public sealed partial class JobService(
         }
 
         var snapshot = JobSnapshot.From(job);
-        await statuses.TryWriteAsync(snapshot, publish: false);
+        await statuses.TryWriteAsync(snapshot, publish: FinishedWithinItsStatusLifetime(snapshot));
         return snapshot;
     }
+
+    /// <summary>
+    /// Whether Redis would still hold this final snapshot had its write landed. An older one lapsed as it should, and
+    /// its news is long gone from the owner's notifications (kept an hour): announcing it again would only be noise.
+    /// </summary>
+    private bool FinishedWithinItsStatusLifetime(JobSnapshot snapshot) =>
+        snapshot is { IsFinal: true, CompletedAt: { } completedAt } && timeProvider.GetUtcNow() - completedAt < JobKeys.StatusTimeToLive;
 
     /// <summary>
     /// The caller's job as MongoDB has it, written to Redis if newer than what Redis holds: a snapshot Redis kept while

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Harmonia.IntegrationTests.Notifications;
 using Harmonia.Jobs;
+using Harmonia.Notifications;
 using StackExchange.Redis;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -9,7 +11,7 @@ namespace Harmonia.IntegrationTests.Jobs;
 /// <summary>
 /// MongoDB decides a job's state; Redis only mirrors it and may lose any write. These tests let a job complete and
 /// then put back the running snapshot Redis held before, as if the worker's final write had timed out or a failover
-/// had lost it, and check that readers still see the job finish.
+/// had lost it, and check that readers still see the job finish and its owner hears of it.
 /// </summary>
 public sealed class LostStatusWriteTests(AppHostFixture fixture)
 {
@@ -52,6 +54,52 @@ public sealed class LostStatusWriteTests(AppHostFixture fixture)
         // The stream re-reads MongoDB after 5 s without news; it must not wait for Redis to forget the stale status.
         Assert.True(endedAfter < staleFor, $"The stream ended after {endedAfter}, once the stale status had lapsed ({staleFor}).");
     }
+
+    [Fact]
+    public async Task AFinalStatusLostWithItsAnnouncementIsAnnouncedOnceByTheGetThatRefillsIt()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "a song whose ending the owner never heard", durationSeconds: 10);
+        await CompleteLosingTheFinalStatusAsync(job.Id);
+        await ForgetTheFinalAnnouncementAsync(user.Id, job.Id);
+        await using var listener = await NotificationListener.OpenAsync(api, user.Tokens.AccessToken);
+        Assert.Equal("ready", (await listener.NextAsync(TimeSpan.FromSeconds(10))).Type);
+
+        await Eventually.HoldsAsync(
+            async () => (await GetJobAsync(api, user.Tokens.AccessToken, job.Id)).Status == "completed",
+            JobKeys.UnfinishedStatusTimeToLive + TimeSpan.FromSeconds(5),
+            "a GET refills Redis from MongoDB once the stale running status has lapsed");
+        await GetJobAsync(api, user.Tokens.AccessToken, job.Id);
+
+        var announced = await listener.WaitForAsync(
+            n => n.Type == NotificationTypes.Job && n.Data.GetProperty("id").GetString() == job.Id,
+            TimeSpan.FromSeconds(10));
+        Assert.Equal("completed", announced.Data.GetProperty("status").GetString());
+        Assert.Single(await AnnouncementsAsync(user.Id, job.Id, JobStatus.Completed));
+    }
+
+    /// <summary>
+    /// Removes the completion's entry from the owner's notifications, as if the write that carried it had been lost
+    /// (its append follows the status write, which failed).
+    /// </summary>
+    private async Task ForgetTheFinalAnnouncementAsync(string userId, string jobId)
+    {
+        StreamEntry[] completions = [];
+        await Eventually.HoldsAsync(
+            async () => (completions = await AnnouncementsAsync(userId, jobId, JobStatus.Completed)).Length > 0,
+            FinishBound,
+            "the worker announces the completion");
+
+        await fixture.Redis.GetDatabase().StreamDeleteAsync(NotificationKeys.Stream(userId), [.. completions.Select(entry => entry.Id)]);
+    }
+
+    /// <summary>The entries of the owner's notifications announcing the job in <paramref name="status"/>.</summary>
+    private async Task<StreamEntry[]> AnnouncementsAsync(string userId, string jobId, JobStatus status) =>
+        [.. (await fixture.Redis.GetDatabase().StreamRangeAsync(NotificationKeys.Stream(userId)))
+            .Where(entry => entry[UserNotifications.TypeField] == NotificationTypes.Job
+                && JobStatusStore.Deserialize(entry[UserNotifications.DataField]) is { } snapshot
+                && snapshot.Id == jobId && snapshot.Status == status)];
 
     /// <summary>
     /// Runs the job to completion and then puts back its status as Redis held it while running, with the time it then

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.ServerSentEvents;
 using Harmonia.IntegrationTests.Caching;
+using Harmonia.Notifications;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
 
@@ -37,6 +40,28 @@ public sealed class NotificationTests(AppHostFixture fixture)
         Assert.Contains(seen, n => n.Type == "job" && Is(n, "id", job.Id) && Is(n, "status", "running") && n.Data.GetProperty("progress").GetInt32() > 0);
         Assert.Contains(seen, n => n.Type == "library" && Is(n, "change", "added") && Is(n, "title", "made on B"));
         Assert.All(seen, n => Assert.NotNull(n.Id));
+    }
+
+    [Fact]
+    public async Task AJobNotificationArrivingAfterANewerOneCarriesTheOlderVersion()
+    {
+        using var replicaA = fixture.CreateApiReplicaClient(0);
+        using var replicaB = fixture.CreateApiReplicaClient(1);
+        var user = await RegisterAndLoginAsync(replicaA);
+        await using var listener = await NotificationListener.OpenAsync(replicaA, user.Tokens.AccessToken);
+        Assert.Equal("ready", (await listener.NextAsync(Soon)).Type);
+        var job = await SubmitSongAsync(replicaB, user.Tokens.AccessToken, "heard out of order", durationSeconds: 3);
+        var running = await listener.WaitForAsync(n => IsJob(n, job.Id, "running") && n.Data.GetProperty("progress").GetInt32() > 0, FinishBound);
+        var completed = await listener.WaitForAsync(n => IsJob(n, job.Id, "completed"), FinishBound);
+
+        // Each process appends after its own status write, so of two racing writers the older state can be appended last.
+        await AppendAgainAsync(user.Id, running.Id!);
+        var late = await listener.WaitForAsync(n => n.Type == "job", Soon);
+
+        Assert.True(IsJob(late, job.Id, "running"), $"expected the late running state, got {late.Data}");
+        Assert.True(
+            Version(late) < Version(completed),
+            $"the late event's version {Version(late)} must be below the completion's {Version(completed)}, so a client can drop it");
     }
 
     [Fact]
@@ -133,6 +158,19 @@ public sealed class NotificationTests(AppHostFixture fixture)
         Assert.InRange(types.Count(type => type == "heartbeat"), 3, 6);
         Assert.Equal(TimeSpan.FromSeconds(2), parser.ReconnectionInterval);
     }
+
+    /// <summary>Appends the data of the user's notification <paramref name="entryId"/> once more, as a late writer would.</summary>
+    private async Task AppendAgainAsync(string userId, string entryId)
+    {
+        var entry = (await fixture.Redis.GetDatabase().StreamRangeAsync(NotificationKeys.Stream(userId), entryId, entryId)).Single();
+        var notifications = new UserNotifications(fixture.Redis, Options.Create(new NotificationOptions()), TimeProvider.System, NullLogger<UserNotifications>.Instance);
+        Assert.True(await notifications.TryAppendAsync(userId, entry[UserNotifications.TypeField]!, entry[UserNotifications.DataField]!));
+    }
+
+    private static bool IsJob(NotificationListener.Notification notification, string jobId, string status) =>
+        notification.Type == "job" && Is(notification, "id", jobId) && Is(notification, "status", status);
+
+    private static long Version(NotificationListener.Notification notification) => notification.Data.GetProperty("version").GetInt64();
 
     private static bool Is(NotificationListener.Notification notification, string property, string value) =>
         notification.Data.TryGetProperty(property, out var actual) && actual.GetString() == value;
