@@ -35,6 +35,10 @@ public sealed class MailMessageDocument
 
     public int Attempts { get; init; }
 
+    /// <summary>
+    /// Why the last attempt failed, by codes and type names only (<c>SMTP 550 5.1.1 (RecipientNotAccepted)</c>), never
+    /// the server's reply text, which quotes the recipient's address: personal data stays in <see cref="To"/> alone.
+    /// </summary>
     public string? LastError { get; init; }
 
     public DateTime CreatedAt { get; init; }

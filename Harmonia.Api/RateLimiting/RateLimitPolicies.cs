@@ -64,10 +64,16 @@ public sealed class RateLimitPolicies
         }
 
         // Routing only matches a request to an endpoint declaring its method, so the method adds no unbounded input.
+        // HEAD on an endpoint that also answers GET is GET without the body (RFC 9110 §9.3.2) and costs the same
+        // work, so it counts as GET: on GET's counter and under GET's endpoint policy, not as a second quota.
+        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
+        var counted = HttpMethods.IsHead(requestMethod) && methods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase)
+            ? HttpMethods.Get
+            : requestMethod;
         var method = "*";
-        foreach (var candidate in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+        foreach (var candidate in methods)
         {
-            if (string.Equals(candidate, requestMethod, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(candidate, counted, StringComparison.OrdinalIgnoreCase))
             {
                 method = candidate;
                 break;

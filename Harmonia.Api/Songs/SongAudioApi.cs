@@ -9,18 +9,28 @@ using MongoDB.Driver.GridFS;
 
 namespace Harmonia.Api.Songs;
 
-/// <summary>The handler of <c>GET /songs/{id}/audio</c>, which <see cref="SongsApi"/> maps.</summary>
+/// <summary>The handler of <c>GET</c> and <c>HEAD /songs/{id}/audio</c>, which <see cref="SongsApi"/> maps.</summary>
 internal static class SongAudioApi
 {
+    /// <summary>
+    /// <c>private</c>: a song is its owner's alone, so no shared cache (proxy, CDN) may keep a copy to hand to anyone
+    /// else. <c>no-cache</c> rather than a <c>max-age</c>, although a stored file never changes: the owner's own cache
+    /// may keep it, but asks before each reuse, so a deleted song or a signed-out session stops playing at once; with
+    /// the file id as the entity tag, that question costs a 304 without the file.
+    /// </summary>
+    private const string CacheControl = "private, no-cache";
+
     /// <remarks>
     /// Clips are at most 30 s of 8 kHz mono (under 0.5 MB), so the file is read whole and range requests
     /// (seeking, resumed downloads) are answered from memory. Longer audio would call for GridFS's seekable
     /// stream instead, which the jongodb test server cannot serve (it matches chunk numbers by BSON type).
-    /// The file id doubles as the entity tag, since a stored file never changes.
+    /// The file id doubles as the entity tag, since a stored file never changes. HEAD runs this same handler (the
+    /// server sends no body), so it answers what GET would, 404s included, at the cost of reading the file.
     /// </remarks>
     public static async Task<Results<FileContentHttpResult, NotFound>> GetAudioAsync(
-        ObjectId id, ClaimsPrincipal user, SongStore songs, CancellationToken cancellationToken)
+        ObjectId id, ClaimsPrincipal user, SongStore songs, HttpResponse response, CancellationToken cancellationToken)
     {
+        response.Headers.CacheControl = CacheControl;
         var song = await songs.FindOwnedAsync(id.ToString(), user.GetUserId(), cancellationToken);
         if (song?.AudioFileId is null)
         {

@@ -13,7 +13,8 @@ public static class SongsApi
         var songs = app.MapGroup("/songs").WithTags("Songs").RequireAuthorization();
 
         songs.MapGet("/{id:objectid}", GetAsync).WithSummary("A song's metadata").WithCacheStatus();
-        songs.MapGet("/{id:objectid}/audio", SongAudioApi.GetAudioAsync).WithSummary("A song's audio (WAV), for its owner; supports range requests");
+        songs.MapMethods("/{id:objectid}/audio", [HttpMethods.Get, HttpMethods.Head], SongAudioApi.GetAudioAsync)
+            .WithSummary("A song's audio (WAV), for its owner; supports range requests, and HEAD for its size");
         songs.MapDelete("/{id:objectid}", DeleteAsync).WithSummary("Delete a song, its audio and its library entries");
 
         return app;

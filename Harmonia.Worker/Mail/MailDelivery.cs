@@ -107,18 +107,18 @@ public sealed partial class MailDelivery(
     {
         if (IsPermanent(exception))
         {
-            await GiveUpAsync(message, MailState.Failed, "rejected", exception.Message, exception);
+            await GiveUpAsync(message, MailState.Failed, "rejected", MailFailure.Describe(exception), exception);
             return;
         }
 
         if (now - message.CreatedAt >= Settings.GiveUpAfter)
         {
-            await GiveUpAsync(message, MailState.Failed, "gave_up", exception.Message, exception);
+            await GiveUpAsync(message, MailState.Failed, "gave_up", MailFailure.Describe(exception), exception);
             return;
         }
 
         var delay = RetryBackoff.Delay(message.Attempts, Settings.RetryBaseDelay, Settings.RetryMaxDelay, Random.Shared.NextDouble());
-        await outbox.RetryAsync(message, now + delay, exception.Message, CancellationToken.None);
+        await outbox.RetryAsync(message, now + delay, MailFailure.Describe(exception), CancellationToken.None);
         metrics.Retried(message.Kind);
         if (exception is SmtpCommandException refusal)
         {

@@ -90,6 +90,27 @@ public sealed class MailDeliveryTests(AppHostFixture fixture)
         Assert.Contains(logs, record => record.Level == LogLevel.Error && record.GetStructuredStateValue("StatusCode") == "550");
     }
 
+    [Fact]
+    public async Task ARefusalIsRecordedByItsSmtpStatusNeverByTheReplyThatQuotesTheRecipient()
+    {
+        var (settings, outbox) = await IsolatedAsync();
+        var to = TestUsers.NewEmail();
+        await using var server = new RefusingSmtpServer();
+        await outbox.EnqueueAsync(new OutgoingMail(NewKind(), to, "Refused", "plain", "<p>html</p>"), CancellationToken);
+
+        await using (await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>(settings) { ["ConnectionStrings:mail"] = server.ConnectionString }))
+        {
+            await Eventually.HoldsAsync(
+                async () => await outbox.Documents.Find(message => message.To == to && message.State == MailState.Failed).AnyAsync(CancellationToken),
+                TimeSpan.FromSeconds(10),
+                "the refused message is given up on");
+        }
+
+        var failed = await outbox.Documents.Find(message => message.To == to).SingleAsync(CancellationToken);
+        Assert.DoesNotContain(to, failed.LastError, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("SMTP 550 5.1.1 (RecipientNotAccepted)", failed.LastError);
+    }
+
     /// <summary>Everything a log record carries to an exporter: its message, its fields and its exception.</summary>
     private static string Text(FakeLogRecord record) =>
         string.Join('\n', [record.Message, .. (record.StructuredState ?? []).Select(field => $"{field.Key}={field.Value}"), record.Exception?.ToString()]);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Harmonia.IntegrationTests.Caching;
+using Harmonia.IntegrationTests.RateLimiting;
 using Harmonia.Jobs;
 using Harmonia.Music;
 using Harmonia.Worker.Jobs.Generation;
@@ -130,6 +131,62 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Equal("RIFF", Encoding.ASCII.GetString(await response.Content.ReadAsByteArrayAsync(CancellationToken), 0, 4));
         Assert.Equal(12, response.Content.Headers.ContentLength);
+    }
+
+    /// <summary>A shared cache (proxy, CDN) must not hand one owner's audio to anyone else, nor the owner's after a deletion.</summary>
+    [Fact]
+    public async Task AudioIsKeptOnlyByItsOwnersCacheAndRevalidatedBeforeEachUse()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "a private tune", durationSeconds: 1);
+        var result = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job.Result!;
+
+        using var response = await GetAsync(api, result.AudioUrl, user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl is { Private: true, NoCache: true, NoStore: false, MaxAge: null, SharedMaxAge: null, Public: false }, $"Cache-Control: {response.Headers.CacheControl}");
+    }
+
+    /// <summary>Players and download managers probe with HEAD for the size and whether ranges are served.</summary>
+    [Fact]
+    public async Task HeadOnAudioAnswersWhatGetWouldWithoutTheFileAndOnlyToItsOwner()
+    {
+        using var api = fixture.CreateApiClient();
+        var owner = await RegisterAndLoginAsync(api);
+        var stranger = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, owner.Tokens.AccessToken, "a tune to probe", durationSeconds: 1);
+        var result = (await WatchToEndAsync(api, owner.Tokens.AccessToken, job.Id))[^1].Job.Result!;
+        using var get = await GetAsync(api, result.AudioUrl, owner.Tokens.AccessToken);
+
+        using var head = await SendAsync(api, HttpMethod.Head, result.AudioUrl, owner.Tokens.AccessToken);
+        using var strangersHead = await SendAsync(api, HttpMethod.Head, result.AudioUrl, stranger.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal((await get.Content.ReadAsByteArrayAsync(CancellationToken)).Length, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(CancellationToken));
+        Assert.NotNull(head.Headers.ETag);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(["bytes"], head.Headers.AcceptRanges);
+        Assert.Equal(get.Headers.CacheControl, head.Headers.CacheControl);
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Equal(HttpStatusCode.NotFound, strangersHead.StatusCode);
+    }
+
+    [Fact]
+    public async Task HeadOnAudioCountsAgainstTheQuotaOfGet()
+    {
+        const string policy = "user-route";
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        var job = await SubmitSongAsync(api, user.Tokens.AccessToken, "a counted tune", durationSeconds: 1);
+        var result = (await WatchToEndAsync(api, user.Tokens.AccessToken, job.Id))[^1].Job.Result!;
+        using var get = await GetAsync(api, result.AudioUrl, user.Tokens.AccessToken);
+
+        using var head = await SendAsync(api, HttpMethod.Head, result.AudioUrl, user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(RateLimitFields.LimitOf(get, policy).Remaining - 1, RateLimitFields.LimitOf(head, policy).Remaining);
     }
 
     [Fact]

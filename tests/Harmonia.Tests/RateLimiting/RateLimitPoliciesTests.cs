@@ -39,9 +39,17 @@ public sealed class RateLimitPoliciesTests
     }
 
     [Fact]
+    public void HeadCountsAsGetOnAnEndpointThatAnswersBoth()
+    {
+        var endpoint = Endpoint("/songs/{id}/audio", "GET", "HEAD");
+
+        Assert.Equal(_policies.RouteOf(endpoint, "GET"), _policies.RouteOf(endpoint, "HEAD"));
+    }
+
+    [Fact]
     public void APolicyIsAdvertisedAsDraftElevenQuotaPolicyItem() =>
         Assert.Equal("\"user-route\";q=100;w=60", _policies.SignedIn.HeaderItem);
 
-    private static RouteEndpoint Endpoint(string pattern, string method) =>
-        new(_ => Task.CompletedTask, RoutePatternFactory.Parse(pattern), 0, new EndpointMetadataCollection(new HttpMethodMetadata([method])), pattern);
+    private static RouteEndpoint Endpoint(string pattern, params string[] methods) =>
+        new(_ => Task.CompletedTask, RoutePatternFactory.Parse(pattern), 0, new EndpointMetadataCollection(new HttpMethodMetadata(methods)), pattern);
 }
