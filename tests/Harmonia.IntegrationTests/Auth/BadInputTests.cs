@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Auth;
@@ -27,6 +28,38 @@ public sealed class BadInputTests(AppHostFixture fixture)
         using var response = await api.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken);
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    /// <summary>
+    /// ASP.NET Core reads a JSON body in the charset its Content-Type names, and threw on one it does not know or a
+    /// quoted one: a 500 for anyone, signed in or not.
+    /// </summary>
+    [Theory]
+    [InlineData("application/json; charset=bogus")]
+    [InlineData("application/json; charset=\"bogus\"")]
+    [InlineData("application/json; charset=utf-7")]
+    public async Task AJsonBodyInAnUnknownCharsetIsAnUnsupportedMediaType(string contentType)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var response = await api.PostAsync("/auth/login", Login(user.Email, contentType), CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    /// <summary>RFC 9110 §5.6.6: a parameter's quoted value is the same value.</summary>
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    public async Task AQuotedUtf8CharsetIsUtf8(string contentType)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var response = await api.PostAsync("/auth/login", Login(user.Email, contentType), CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     public static TheoryData<object, string> InvalidRegistrations => new()
@@ -140,6 +173,15 @@ public sealed class BadInputTests(AppHostFixture fixture)
         using var response = await SendAsync(api, HttpMethod.Delete, $"/auth/sessions/{sessionId}", user.Tokens.AccessToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    /// <summary>A valid sign-in body, sent with <paramref name="contentType"/> exactly as written.</summary>
+    private static StringContent Login(string email, string contentType)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(new { email, password = Password }));
+        content.Headers.Remove("Content-Type");
+        Assert.True(content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        return content;
     }
 
     internal static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
