@@ -62,6 +62,30 @@ public sealed class BadInputTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    /// <summary>
+    /// Kestrel reads header values as UTF-8; the device's name was the User-Agent's first 200 UTF-16 code units, half
+    /// an emoji here, which failed the session's insert (a 500) after the sign-in had written its refresh token.
+    /// </summary>
+    [Fact]
+    public async Task ALongUserAgentEndingInAnEmojiNamesTheDeviceWithoutTheHalfEmoji()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        using var device = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8 })
+        {
+            BaseAddress = fixture.ApiReplicaAddresses[0],
+        };
+        Assert.True(device.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", new string('a', 199) + "😀"));
+
+        using var response = await device.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Password }, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = await response.Content.ReadFromJsonAsync<Tokens>(CancellationToken);
+        using var listed = await GetAsync(api, "/auth/sessions", tokens!.AccessToken);
+        var sessions = await listed.Content.ReadFromJsonAsync<List<ListedSession>>(CancellationToken);
+        Assert.Equal(new string('a', 199), sessions!.Single(session => session.Id == tokens.SessionId).Device);
+    }
+
     public static TheoryData<object, string> InvalidRegistrations => new()
     {
         { new { }, "Email" },
@@ -190,4 +214,6 @@ public sealed class BadInputTests(AppHostFixture fixture)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadAsStringAsync(CancellationToken);
     }
+
+    private sealed record ListedSession(string Id, string Device);
 }
