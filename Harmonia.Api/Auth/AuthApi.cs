@@ -3,6 +3,7 @@ using Harmonia.Api.Accounts;
 using Harmonia.Api.Http;
 using Harmonia.Api.RateLimiting;
 using Harmonia.Api.Users;
+using Harmonia.DataStores;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -107,8 +108,12 @@ public static class AuthApi
         return user?.NormalizedEmail;
     }
 
+    /// <summary>
+    /// The User-Agent, cut between whole characters: Kestrel reads header values as UTF-8, so a long one may end in an
+    /// emoji, and half of it would fail the session's insert after the sign-in had already ended older sessions.
+    /// </summary>
     private static string DeviceOf(HttpContext context) =>
         context.Request.Headers.UserAgent.ToString() is { Length: > 0 } userAgent
-            ? userAgent[..Math.Min(userAgent.Length, MaximumDeviceLength)]
+            ? StoredText.Truncate(userAgent, MaximumDeviceLength)
             : "Unknown device";
 }

@@ -57,12 +57,16 @@ public static class ApiDefaults
     public static IServiceCollection AddApiJsonTypes(this IServiceCollection services, IJsonTypeInfoResolver resolver) =>
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, resolver));
 
-    /// <summary>The middleware every response passes: security headers first, so error responses carry them too, then errors as ProblemDetails.</summary>
+    /// <summary>
+    /// The middleware every response passes: security headers first, so error responses carry them too, then errors as
+    /// ProblemDetails, then a JSON body's charset checked before anything (a rate limit's partition, a handler) reads it.
+    /// </summary>
     public static WebApplication UseApiDefaults(this WebApplication app)
     {
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<JsonCharsetMiddleware>();
         return app;
     }
 

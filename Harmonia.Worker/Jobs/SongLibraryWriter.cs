@@ -127,14 +127,18 @@ public static class SongTitles
 {
     public const int MaximumLength = 60;
 
-    /// <summary>The prompt's words, white space collapsed, first letter capitalised, cut at a word boundary.</summary>
+    /// <summary>
+    /// The prompt's words, white space collapsed, first letter capitalised, cut at a word boundary, or where no word
+    /// ends early enough between whole characters (<see cref="StoredText.Truncate"/>): a prompt of emoji alone has no
+    /// spaces, and half an emoji would fail the song's insert on every attempt.
+    /// </summary>
     public static string FromPrompt(string prompt)
     {
         var title = string.Join(' ', prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         if (title.Length > MaximumLength)
         {
             var cut = title.LastIndexOf(' ', MaximumLength - 1);
-            title = string.Concat(title.AsSpan(0, cut > 0 ? cut : MaximumLength - 1), "…");
+            title = string.Concat(cut > 0 ? title.AsSpan(0, cut) : StoredText.Truncate(title, MaximumLength - 1), "…");
         }
 
         return title.Length == 0 ? "Untitled" : string.Concat(char.ToUpperInvariant(title[0]).ToString(), title.AsSpan(1));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Auth;
@@ -27,6 +28,62 @@ public sealed class BadInputTests(AppHostFixture fixture)
         using var response = await api.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken);
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    /// <summary>
+    /// ASP.NET Core reads a JSON body in the charset its Content-Type names, and threw on one it does not know or a
+    /// quoted one: a 500 for anyone, signed in or not.
+    /// </summary>
+    [Theory]
+    [InlineData("application/json; charset=bogus")]
+    [InlineData("application/json; charset=\"bogus\"")]
+    [InlineData("application/json; charset=utf-7")]
+    public async Task AJsonBodyInAnUnknownCharsetIsAnUnsupportedMediaType(string contentType)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var response = await api.PostAsync("/auth/login", Login(user.Email, contentType), CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    /// <summary>RFC 9110 §5.6.6: a parameter's quoted value is the same value.</summary>
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    public async Task AQuotedUtf8CharsetIsUtf8(string contentType)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var response = await api.PostAsync("/auth/login", Login(user.Email, contentType), CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>
+    /// Kestrel reads header values as UTF-8; the device's name was the User-Agent's first 200 UTF-16 code units, half
+    /// an emoji here, which failed the session's insert (a 500) after the sign-in had written its refresh token.
+    /// </summary>
+    [Fact]
+    public async Task ALongUserAgentEndingInAnEmojiNamesTheDeviceWithoutTheHalfEmoji()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+        using var device = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8 })
+        {
+            BaseAddress = fixture.ApiReplicaAddresses[0],
+        };
+        Assert.True(device.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", new string('a', 199) + "😀"));
+
+        using var response = await device.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Password }, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = await response.Content.ReadFromJsonAsync<Tokens>(CancellationToken);
+        using var listed = await GetAsync(api, "/auth/sessions", tokens!.AccessToken);
+        var sessions = await listed.Content.ReadFromJsonAsync<List<ListedSession>>(CancellationToken);
+        Assert.Equal(new string('a', 199), sessions!.Single(session => session.Id == tokens.SessionId).Device);
     }
 
     public static TheoryData<object, string> InvalidRegistrations => new()
@@ -142,10 +199,21 @@ public sealed class BadInputTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    /// <summary>A valid sign-in body, sent with <paramref name="contentType"/> exactly as written.</summary>
+    private static StringContent Login(string email, string contentType)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(new { email, password = Password }));
+        content.Headers.Remove("Content-Type");
+        Assert.True(content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        return content;
+    }
+
     internal static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadAsStringAsync(CancellationToken);
     }
+
+    private sealed record ListedSession(string Id, string Device);
 }

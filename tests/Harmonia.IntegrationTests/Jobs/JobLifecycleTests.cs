@@ -66,6 +66,24 @@ public sealed class JobLifecycleTests(AppHostFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A prompt of emoji alone has no space to end its title at. The title was cut inside an emoji, whose half
+    /// MongoDB's driver refuses to encode: every attempt's insert threw, and the job gave up after its last.
+    /// </summary>
+    [Fact]
+    public async Task AnAllEmojiPromptCompletesWithATitleOfWholeEmoji()
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        var submitted = await SubmitSongAsync(api, user.Tokens.AccessToken, string.Concat(Enumerable.Repeat("🎹", 40)), durationSeconds: 1);
+        var final = (await WatchToEndAsync(api, user.Tokens.AccessToken, submitted.Id))[^1];
+
+        Assert.Equal("completed", final.Job.Status);
+        var item = await FindByJobAsync(await DatabaseAsync(fixture), "library", submitted.Id);
+        Assert.Equal(string.Concat(Enumerable.Repeat("🎹", 29)) + "…", item?["title"].AsString);
+    }
+
     [Fact]
     public async Task CompletedSongsAudioIsAWavFileForItsOwnerOnly()
     {

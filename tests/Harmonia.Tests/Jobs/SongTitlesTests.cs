@@ -1,3 +1,4 @@
+using System.Text;
 using Harmonia.Worker.Jobs;
 
 namespace Harmonia.Tests.Jobs;
@@ -27,5 +28,19 @@ public sealed class SongTitlesTests
 
         Assert.Equal(SongTitles.MaximumLength, title.Length);
         Assert.EndsWith("…", title, StringComparison.Ordinal);
+    }
+
+    /// <summary>MongoDB's driver writes strict UTF-8: half an emoji made every attempt's insert throw.</summary>
+    [Theory]
+    [InlineData("🎹", 40)]
+    [InlineData("👍🏽", 20)]
+    [InlineData("👩‍🎤", 20)]
+    public void LongPromptWithoutSpacesIsCutBetweenWholeCharacters(string character, int count)
+    {
+        var title = SongTitles.FromPrompt(string.Concat(Enumerable.Repeat(character, count)));
+
+        Assert.InRange(title.Length, 1, SongTitles.MaximumLength);
+        Assert.Matches($"^({character})+…$", title);
+        new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetBytes(title);
     }
 }
