@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using MongoDB.Bson;
 using StackExchange.Redis;
 
 namespace Harmonia.Jobs;
@@ -114,17 +115,26 @@ public enum DispatchReason
 /// <summary>One stream entry: which job and whose, when it was dispatched, and the trace it belongs to.</summary>
 public sealed record DispatchedJob(RedisValue EntryId, string JobId, string? UserId, DateTimeOffset EnqueuedAt, ActivityContext TraceContext)
 {
+    /// <summary>The range <see cref="DateTimeOffset.FromUnixTimeMilliseconds"/> accepts: years 1 to 9999.</summary>
+    private const long MinUnixMilliseconds = -62_135_596_800_000, MaxUnixMilliseconds = 253_402_300_799_999;
+
+    /// <summary>
+    /// The entry's job; null when it names none that could exist. Only Harmonia's scripts write entries, but one garbled
+    /// by hand must not stop a worker (an out-of-range time throws) or come back after every lease (an id that is not an
+    /// ObjectId throws in the claim's query): it is read as leniently as it can be, or settled as naming no job.
+    /// </summary>
     public static DispatchedJob? From(StreamEntry entry)
     {
         var jobId = (string?)entry["job"];
-        if (string.IsNullOrEmpty(jobId))
+        if (jobId is null || !ObjectId.TryParse(jobId, out _))
         {
             return null;
         }
 
         var enqueuedAt = long.TryParse((string?)entry["enqueuedAt"], out var milliseconds)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
-            : DateTimeOffset.MinValue;
+            && milliseconds is >= MinUnixMilliseconds and <= MaxUnixMilliseconds
+                ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
+                : DateTimeOffset.MinValue;
         ActivityContext.TryParse((string?)entry["traceparent"], traceState: null, out var traceContext);
         var userId = (string?)entry["user"];
         return new DispatchedJob(entry.Id, jobId, string.IsNullOrEmpty(userId) ? null : userId, enqueuedAt, traceContext);

@@ -229,7 +229,8 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
 
     /// <summary>
     /// Ends an attempt, only if <paramref name="leaseToken"/> still owns it; null means a newer owner has the job,
-    /// and the caller must leave everything (its stream entry included, which may be the new owner's) alone.
+    /// and the caller must leave everything (its stream entry included, which may be the new owner's) alone, or, with
+    /// <paramref name="unlessCancelRequested"/>, that the owner asked to cancel it.
     /// </summary>
     /// <param name="unlessCancelRequested">
     /// Whether a cancel request stops the change too: the flag is tested in the same update that ends the attempt, so a

@@ -118,8 +118,7 @@ public sealed partial class JobRunner(
         {
             // Any other cancellation is the generator's own (an HttpClient timeout is a TaskCanceledException):
             // the attempt failed, so it is retried after a backoff like any failure, not left running as if interrupted.
-            await settler.RetryOrFailAsync(attempt, exception, progress.Percent);
-            return AttemptOutcome.Failed;
+            return await settler.RetryOrFailAsync(attempt, exception, progress.Percent);
         }
 
         if (lease.Lost.IsCancellationRequested)

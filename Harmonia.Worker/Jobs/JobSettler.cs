@@ -34,49 +34,55 @@ public sealed partial class JobSettler(
         }
     }
 
-    public async Task CancelAsync(JobAttempt attempt, int progress)
+    /// <summary>Ends the job canceled; false when a newer owner has it.</summary>
+    public async Task<bool> CancelAsync(JobAttempt attempt, int progress)
     {
-        if (await Settled(attempt, await jobs.CancelAsync(attempt.Job.Id, attempt.Lease.Token, progress)) is { } canceled)
+        if (await Settled(attempt, await jobs.CancelAsync(attempt.Job.Id, attempt.Lease.Token, progress)) is not { } canceled)
         {
-            await FinishAsync(attempt);
-            metrics.Canceled.Add(1);
-            LogCanceled(logger, canceled.Id);
+            return false;
         }
+
+        await FinishAsync(attempt);
+        metrics.Canceled.Add(1);
+        LogCanceled(logger, canceled.Id);
+        return true;
     }
 
-    /// <summary>Fails the job for good, unless its owner asked to cancel it: then it ends canceled, as they asked.</summary>
+    /// <summary>
+    /// Fails the job for good, unless its owner asked to cancel it: then it ends canceled, as they asked. Returns how the
+    /// attempt ended: failed, canceled, or lost to a newer owner.
+    /// </summary>
     /// <param name="error">What the job's owner sees: a sentence that gives nothing of the server away.</param>
     /// <param name="exception">What went wrong, for the logs and the trace only.</param>
-    public async Task FailAsync(JobAttempt attempt, string error, int progress, Exception? exception = null)
+    public async Task<AttemptOutcome> FailAsync(JobAttempt attempt, string error, int progress, Exception? exception = null)
     {
-        attempt.Activity?.SetStatus(ActivityStatusCode.Error, error);
         if (await jobs.FailAsync(attempt.Job.Id, attempt.Lease.Token, error, progress) is not { } failed)
         {
             // MongoDB's cancelRequested kept the job from failing (Redis's notice may never have reached this worker; the
             // flag decides), or a newer owner has the job, and then the cancel changes nothing either.
-            await CancelAsync(attempt, progress);
-            return;
+            return await CancelInsteadAsync(attempt, progress, exception);
         }
 
+        attempt.Activity?.SetStatus(ActivityStatusCode.Error, error);
         await PublishAsync(failed);
         await FinishAsync(attempt);
         metrics.Failed.Add(1);
         LogFailed(logger, failed.Id, failed.Attempts, error, exception);
+        return AttemptOutcome.Failed;
     }
 
     /// <summary>
     /// Retries after a capped, jittered backoff while attempts remain; fails the job for good after the last. A job its
-    /// owner asked to cancel is neither retried nor failed: it ends canceled now.
+    /// owner asked to cancel is neither retried nor failed: it ends canceled now. Returns how the attempt ended.
     /// </summary>
-    public async Task RetryOrFailAsync(JobAttempt attempt, Exception exception, int progress)
+    public async Task<AttemptOutcome> RetryOrFailAsync(JobAttempt attempt, Exception exception, int progress)
     {
         var settings = options.CurrentValue;
         var error = GenerationFailed(attempt);
         attempt.Activity?.AddException(exception);
         if (attempt.Job.Attempts >= settings.MaxAttempts)
         {
-            await FailAsync(attempt, error, progress, exception);
-            return;
+            return await FailAsync(attempt, error, progress, exception);
         }
 
         var delay = RetryBackoff.Delay(attempt.Job.Attempts, settings.RetryBaseDelay, settings.RetryMaxDelay, Random.Shared.NextDouble());
@@ -84,8 +90,7 @@ public sealed partial class JobSettler(
         if (await jobs.ScheduleRetryAsync(attempt.Job.Id, attempt.Lease.Token, error, due) is not { } waiting)
         {
             // As in FailAsync: a job its owner asked to cancel waits for no retry, and a superseded attempt changes nothing.
-            await CancelAsync(attempt, progress);
-            return;
+            return await CancelInsteadAsync(attempt, progress, exception);
         }
 
         await PublishAsync(waiting);
@@ -95,6 +100,22 @@ public sealed partial class JobSettler(
         await AcknowledgeAsync(attempt);
         metrics.Retried.Add(1);
         LogRetrying(logger, waiting.Id, waiting.Attempts, delay, exception);
+        return AttemptOutcome.Failed;
+    }
+
+    /// <summary>
+    /// Ends canceled an attempt that failed after its owner asked to cancel. The failure is still logged, so a broken
+    /// generator does not hide behind its owners' cancels.
+    /// </summary>
+    private async Task<AttemptOutcome> CancelInsteadAsync(JobAttempt attempt, int progress, Exception? exception)
+    {
+        if (!await CancelAsync(attempt, progress))
+        {
+            return AttemptOutcome.Lost;
+        }
+
+        LogFailedWhileCanceled(logger, attempt.Job.Id, exception);
+        return AttemptOutcome.Canceled;
     }
 
     /// <summary>On shutdown: the job goes straight back on the stream, its attempt uncounted.</summary>
@@ -149,6 +170,9 @@ public sealed partial class JobSettler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} canceled by its owner.")]
     private static partial void LogCanceled(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: an attempt failed after its owner asked to cancel the job, which ended canceled.")]
+    private static partial void LogFailedWhileCanceled(ILogger logger, string jobId, Exception? exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: attempt {Attempt} failed; retrying in {Delay}.")]
     private static partial void LogRetrying(ILogger logger, string jobId, int attempt, TimeSpan delay, Exception exception);

@@ -13,6 +13,7 @@ internal sealed class JobMeterRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _sums = new();
+    private readonly ConcurrentQueue<string> _outcomes = new();
 
     public JobMeterRecorder(IServiceProvider host)
     {
@@ -25,10 +26,23 @@ internal sealed class JobMeterRecorder : IDisposable
             }
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _sums.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
+        _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "outcome", Value: string outcome })
+                {
+                    _outcomes.Enqueue(outcome);
+                }
+            }
+        });
         _listener.Start();
     }
 
     public long Sum(string instrument) => _sums.GetValueOrDefault(instrument);
+
+    /// <summary>The <c>outcome</c> tags of the attempts' run durations (<c>harmonia.jobs.run_duration</c>), in order.</summary>
+    public IReadOnlyList<string> AttemptOutcomes => [.. _outcomes];
 
     public void Dispose() => _listener.Dispose();
 }
