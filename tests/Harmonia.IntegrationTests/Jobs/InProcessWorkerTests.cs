@@ -315,7 +315,8 @@ public sealed class InProcessWorkerTests(AppHostFixture fixture)
         Assert.Equal(1, metrics.Sum("harmonia.jobs.started"));
         Assert.Equal(0, metrics.Sum("harmonia.jobs.retried"));
         Assert.Equal(0, metrics.Sum("harmonia.jobs.failed"));
-        // The attempt's run time is counted as the cancel it ended in, as the counters are.
+        // The attempt's run time is counted as the cancel it ended in, as the counters are (recorded once it is settled).
+        await Eventually.HoldsAsync(() => Task.FromResult(metrics.AttemptOutcomes.Count > 0), TimeSpan.FromSeconds(10), "the worker times the attempt");
         Assert.Equal(["canceled"], metrics.AttemptOutcomes);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
+using MongoDB.Bson;
 using StackExchange.Redis;
 using static Harmonia.IntegrationTests.Jobs.JobsClient;
 using static Harmonia.IntegrationTests.TestUsers;
@@ -54,7 +55,7 @@ public sealed class RedisEvictionTests(AppHostFixture fixture)
         await consumer.EnsureGroupAsync();
         for (var i = 0; i < 5; i++)
         {
-            await Redis.StreamAddAsync(stream, [new NameValueEntry("job", $"job-{i}")]);
+            await Redis.StreamAddAsync(stream, [new NameValueEntry("job", ObjectId.GenerateNewId().ToString())]);
         }
 
         Assert.Equal(3, (await consumer.ReadNewAsync(3)).Count);
