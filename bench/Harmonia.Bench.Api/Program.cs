@@ -12,7 +12,7 @@ using Harmonia.Bench.Api;
 using Harmonia.Caching;
 using Harmonia.DataStores;
 
-// Harmonia.Api's Program.cs, plus the floor endpoints, the process's allocation count, cache levels to skip, and rate limiting left out when the
+// Harmonia.Api's Program.cs, plus the floor endpoints, twins of the measured endpoints (unlimited, Redis only), the process's allocation count, cache levels to skip, and rate limiting left out when the
 // benchmark measures what it costs (the Bench section; see bench/load.sh).
 var builder = WebApplication.CreateBuilder(args);
 var bench = builder.Configuration.GetSection(BenchSettings.SectionName).Get<BenchSettings>() ?? new();
@@ -37,6 +37,7 @@ if (bench.RateLimiting)
 
 var app = builder.Build();
 
+app.UseRedisOnlyTwins();
 app.UseApiDefaults();
 app.UseAuthentication();
 if (bench.RateLimiting)
@@ -57,6 +58,7 @@ app.MapNotificationsApi();
 app.MapAdminApi();
 app.MapGroup("/bench").MapFloorApi();
 app.MapUnlimitedTwins();
+app.MapRedisOnlyTwins();
 app.MapAllocationsApi();
 
 app.Run();
