@@ -8,7 +8,9 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var cache = app.MapGroup("/admin/cache").WithTags("Admin").RequireAuthorization(Policy);
+        // Left out of the public OpenAPI document, as the queue's are: it is served to anyone, and would list the
+        // operator surface to every anonymous caller. docs/api.md describes these endpoints.
+        var cache = app.MapGroup("/admin/cache").WithTags("Admin").RequireAuthorization(Policy).ExcludeFromDescription();
 
         cache.MapGet("/stats", GetStatsAsync).WithSummary("Hit rates per area and level, L1 and Redis memory, keys per namespace");
         cache.MapPost("/clear", ClearAsync).WithSummary("Drop every cached entry, or those with one tag, on every replica");

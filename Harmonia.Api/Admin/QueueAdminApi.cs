@@ -11,7 +11,8 @@ public static class QueueAdminApi
 {
     public static IEndpointRouteBuilder MapQueueAdminApi(this IEndpointRouteBuilder app)
     {
-        var queue = app.MapGroup("/admin/jobs").WithTags("Admin").RequireAuthorization(AdminApi.Policy);
+        // Not in the public OpenAPI document, like the cache's (AdminApi).
+        var queue = app.MapGroup("/admin/jobs").WithTags("Admin").RequireAuthorization(AdminApi.Policy).ExcludeFromDescription();
 
         queue.MapGet("", ListAsync).WithSummary("One page of the waiting, delayed, running or failed jobs, with owner, attempts and last error");
         queue.MapPost("/{id:objectid}/retry", RetryAsync).WithSummary("Put a failed job back in the queue with a fresh set of attempts");

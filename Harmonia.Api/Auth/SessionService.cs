@@ -1,4 +1,5 @@
 using Harmonia.Api.Users;
+using Harmonia.DataStores;
 using Harmonia.Notifications;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -26,13 +27,12 @@ public sealed partial class SessionService(
     /// <summary>
     /// Starts a session. Its refresh token's record is written first, under the session's id: a sign-in that fails
     /// between the two writes leaves a token nobody was given, for a session that does not exist, rather than an
-    /// active session listed in GET /auth/sessions that nobody holds. Before either, the user's least recently active
-    /// sessions beyond <see cref="AuthOptions.MaxSessionsPerUser"/> less one end, so a sign-in that fails there leaves
-    /// no new session either.
+    /// active session listed in GET /auth/sessions that nobody holds. Only once the session is on record do the
+    /// user's least recently active sessions beyond <see cref="AuthOptions.MaxSessionsPerUser"/> end, so a sign-in
+    /// that fails to record its session has ended none of them.
     /// </summary>
     public async Task<TokenResponse> StartAsync(UserDocument user, string device)
     {
-        await EndBeyondLimitAsync(user.Id);
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var session = new SessionDocument
         {
@@ -47,6 +47,7 @@ public sealed partial class SessionService(
             new RefreshTokenDocument { Hash = refreshTokenHash, SessionId = session.Id, UserId = session.UserId, ExpiresAt = session.ExpiresAt });
         await store.Sessions.InsertOneAsync(session);
         await validator.RememberAsync(session);
+        await TryEndBeyondLimitAsync(user.Id);
         return pair;
     }
 
@@ -129,19 +130,30 @@ public sealed partial class SessionService(
         RevokeAsync(Builders<SessionDocument>.Filter.Where(session => session.UserId == userId && session.Id != keepSessionId), reason);
 
     /// <summary>
-    /// Ends the user's least recently active sessions but the newest <see cref="AuthOptions.MaxSessionsPerUser"/> less
-    /// one, making room for the one being started. Sign-ins racing each other may each end the same ones, or leave
-    /// one over the limit until the next sign-in.
+    /// Ends the user's least recently active sessions but the newest <see cref="AuthOptions.MaxSessionsPerUser"/>, the
+    /// one just started among them. Each sign-in reads after its own session is on record, so of sign-ins racing each
+    /// other the last to read sees every one of their sessions, and once all have returned the user is within the
+    /// limit; they may end the same sessions twice. A failure here (MongoDB or Redis unreachable) does not fail the
+    /// sign-in: its session is on record and its tokens work, and refusing them would leave a session nobody holds,
+    /// counted as the newest by every later trim, while the client's retry started another. The user is then one over
+    /// the limit, until the next sign-in's trim, which counts every session.
     /// </summary>
-    private async Task EndBeyondLimitAsync(string userId)
+    private async Task TryEndBeyondLimitAsync(string userId)
     {
-        var beyond = await ActiveOfUser(userId).Skip(options.Value.MaxSessionsPerUser - 1).ToListAsync();
-        if (beyond.Count > 0)
+        try
         {
-            await RevokeAsync(
-                Builders<SessionDocument>.Filter.Eq(session => session.UserId, userId)
-                & Builders<SessionDocument>.Filter.In(session => session.Id, beyond.Select(session => session.Id)),
-                "session-limit");
+            var beyond = await ActiveOfUser(userId).Skip(options.Value.MaxSessionsPerUser).ToListAsync();
+            if (beyond.Count > 0)
+            {
+                await RevokeAsync(
+                    Builders<SessionDocument>.Filter.Eq(session => session.UserId, userId)
+                    & Builders<SessionDocument>.Filter.In(session => session.Id, beyond.Select(session => session.Id)),
+                    "session-limit");
+            }
+        }
+        catch (Exception exception) when (exception is MongoException or TimeoutException || exception.IsRedisFailure())
+        {
+            LogLimitNotKept(logger, exception, userId, options.Value.MaxSessionsPerUser);
         }
     }
 
@@ -260,6 +272,9 @@ public sealed partial class SessionService(
 
         return ending.Count;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A sign-in of user {UserId} could not end the sessions beyond the limit of {Limit}; the next sign-in will.")]
+    private static partial void LogLimitNotKept(ILogger logger, Exception exception, string userId, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A spent refresh token was presented again; ending session {SessionId} of user {UserId}.")]
     private static partial void LogReuse(ILogger logger, string sessionId, string userId);

@@ -1,4 +1,9 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
+using Harmonia.Api.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using MongoDB.Driver;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Auth;
@@ -6,7 +11,8 @@ namespace Harmonia.IntegrationTests.Auth;
 /// <summary>
 /// A user's active sessions are capped: a sign-in beyond the cap ends the least recently active one, on every replica
 /// within the revocation bound. Without it every sign-in added a session for GET /auth/sessions to read and logout-all
-/// to end, without end. An instance with a cap of 3.
+/// to end, without end. The cap is kept after the new session is on record, so a sign-in that fails to record it ends
+/// nothing. An instance with a cap of 3.
 /// </summary>
 [Collection(InProcessCollection.Name)]
 public sealed class SessionLimitTests(AppHostFixture fixture)
@@ -21,7 +27,7 @@ public sealed class SessionLimitTests(AppHostFixture fixture)
     {
         await using var instance = await InProcessApi.StartAsync(fixture, new Dictionary<string, string?>
         {
-            ["Harmonia:Auth:MaxSessionsPerUser"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Harmonia:Auth:MaxSessionsPerUser"] = Limit.ToString(CultureInfo.InvariantCulture),
         });
         using var client = instance.CreateClient();
         HttpClient[] everyReplica = [client, .. fixture.CreateApiReplicaClients()];
@@ -40,6 +46,75 @@ public sealed class SessionLimitTests(AppHostFixture fixture)
         Assert.DoesNotContain(user.Tokens.SessionId, sessions.Select(session => session.Id));
         await TokenRefusal.RefusedEverywhereByAsync(
             everyReplica, user.Tokens.AccessToken, deadline, "the least recently active session a second after the sign-in beyond the limit");
+    }
+
+    /// <summary>When the trim ran first, a sign-in whose insert then failed (MongoDB away) had ended the oldest session and got a 503 all the same.</summary>
+    [Fact]
+    public async Task ASignInThatFailsToRecordItsSessionEndsNoneOfTheOthers()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(answers);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        for (var signIn = 2; signIn <= Limit; signIn++)
+        {
+            await LoginAsync(client, user.Email);
+        }
+
+        answers.FailNext(nameof(IMongoCollection<RefreshTokenDocument>.InsertOneAsync), SessionStore.RefreshTokensName);
+        using (var failed = await client.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Password }, CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        }
+
+        Assert.Equal(1, answers.Lost);
+        var sessions = await SessionsAsync(client, user.Tokens.AccessToken);
+        Assert.Equal(Limit, sessions.Count);
+        Assert.Contains(user.Tokens.SessionId, sessions);
+    }
+
+    /// <summary>
+    /// The session is on record and its tokens work when the trim after it fails; refusing the sign-in then would leave a
+    /// session nobody holds, counted as the newest. The user is one over the cap until the next sign-in's trim.
+    /// </summary>
+    [Fact]
+    public async Task ASignInWhoseTrimFailsStillSignsInAndTheNextSignInRestoresTheLimit()
+    {
+        var answers = new LostMongoAnswers();
+        await using var instance = await StartAsync(answers);
+        using var client = instance.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        for (var signIn = 2; signIn <= Limit; signIn++)
+        {
+            await LoginAsync(client, user.Email);
+        }
+
+        answers.FailNext(nameof(IMongoCollection<SessionDocument>.FindAsync), SessionStore.SessionsName);
+        var untrimmed = await LoginAsync(client, user.Email);
+        var overTheLimit = await SessionsAsync(client, untrimmed.AccessToken);
+        var next = await LoginAsync(client, user.Email);
+        var trimmed = await SessionsAsync(client, next.AccessToken);
+
+        Assert.Equal(1, answers.Lost);
+        Assert.Equal(Limit + 1, overTheLimit.Count);
+        Assert.Equal(Limit, trimmed.Count);
+        Assert.Contains(untrimmed.SessionId, trimmed);
+        Assert.DoesNotContain(user.Tokens.SessionId, trimmed);
+    }
+
+    /// <summary>An instance with the cap whose writes and reads of sessions and refresh tokens can fail.</summary>
+    private Task<InProcessHost<AccessTokens>> StartAsync(LostMongoAnswers answers) =>
+        InProcessApi.StartAsync(
+            fixture,
+            new Dictionary<string, string?> { ["Harmonia:Auth:MaxSessionsPerUser"] = Limit.ToString(CultureInfo.InvariantCulture) },
+            services => services.AddSingleton(provider => new SessionStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()))));
+
+    private static async Task<List<string>> SessionsAsync(HttpClient client, string accessToken)
+    {
+        using var listed = await GetAsync(client, "/auth/sessions", accessToken);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        var sessions = await listed.Content.ReadFromJsonAsync<List<Session>>(CancellationToken);
+        return [.. sessions!.Select(session => session.Id)];
     }
 
     private sealed record Session(string Id);
