@@ -30,6 +30,7 @@ public static class AuthExtensions
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<SessionRevocations>();
         services.AddHostedService(provider => provider.GetRequiredService<SessionRevocations>());
+        services.AddHostedService<RecordedRevocations>();
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<SessionService>();
         // An ended session is told to its device, which stops using its token (GET /notifications).
@@ -39,10 +40,10 @@ public static class AuthExtensions
         services.AddHostedService(provider => provider.GetRequiredService<SessionActivityRecorder>());
         services.AddHostedService<SessionHousekeeping>();
 
-        // Session validity: 7 days in Redis as in the original design; 5 seconds in L1 bounds how long a
-        // revocation can go unseen on another replica when Redis is unreachable (SessionRevocations otherwise). No
-        // fail-safe: a stale "active" could outlive a revocation, so with MongoDB down an uncached session is
-        // refused rather than guessed.
+        // Session validity: 7 days in Redis as in the original design; 5 seconds in L1. Revocations do not wait for
+        // either: every replica's set of ended sessions refuses them first, from the Redis stream or, whatever Redis
+        // heard, from MongoDB (SessionRevocations, RecordedRevocations). No fail-safe: a stale "active" could outlive a
+        // revocation, so with MongoDB down an uncached session is refused rather than guessed.
         services.AddCacheArea(SessionKeys.Area, SessionKeys.Prefix, area =>
         {
             area.Expiration = TimeSpan.FromDays(7);

@@ -60,6 +60,13 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:00.020", "00:00:00.500")]
     public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often each replica reads the sessions revoked lately from MongoDB (<see cref="RecordedRevocations"/>): the
+    /// backstop for a revocation the Redis stream lost or never got, which is refused everywhere within this plus a read.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
+    public TimeSpan RevocationRecordInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often each replica deletes ended sessions and expired refresh tokens from MongoDB (<see cref="SessionHousekeeping"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromHours(1);

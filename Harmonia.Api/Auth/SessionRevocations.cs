@@ -17,7 +17,8 @@ namespace Harmonia.Api.Auth;
 /// call, every <see cref="AuthOptions.RevocationPollInterval"/>: a stream rather than pub/sub, because a replica
 /// whose connection drops reads what it missed from its cursor instead of losing it. An entry is kept until every
 /// access token issued before the revocation has expired (<see cref="Retention"/>), in the stream and in memory.
-/// A revocation that cannot reach Redis is retried on every poll until it does.
+/// A revocation that cannot reach Redis is retried on every poll until it does. The stream is the fast path, not the
+/// record: an entry Redis never gets or loses reaches every replica from MongoDB instead (<see cref="RecordedRevocations"/>).
 /// </remarks>
 public sealed partial class SessionRevocations(
     IConnectionMultiplexer redis,
@@ -59,6 +60,9 @@ public sealed partial class SessionRevocations(
             _unpublished.Enqueue(entry);
         }
     }
+
+    /// <summary>Remembers a session that ended at <paramref name="endedAt"/>, for <see cref="Retention"/> from then.</summary>
+    public void Remember(string sessionId, DateTimeOffset endedAt) => _ended.TryAdd(sessionId, endedAt + Retention);
 
     // In BackgroundRounds, so that a Redis call failing in a way the handlers below do not expect (a connection torn
     // down mid-call) ends one round, not the host: an exception leaving ExecuteAsync stops the whole replica.
@@ -149,10 +153,9 @@ public sealed partial class SessionRevocations(
         var appendedAt = long.TryParse(id.AsSpan(0, Math.Max(id.IndexOf('-', StringComparison.Ordinal), 0)), NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
             ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
             : timeProvider.GetUtcNow();
-        var until = appendedAt + Retention;
         foreach (var sessionId in entry[SessionsField].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            _ended.TryAdd(sessionId, until);
+            Remember(sessionId, appendedAt);
         }
     }
 
@@ -174,10 +177,10 @@ public sealed partial class SessionRevocations(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a session revocation in Redis failed; other replicas learn of it when a retry succeeds, or from MongoDB when their cached state expires.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a session revocation in Redis failed; other replicas learn of it from MongoDB at their next read of it, or when a retry succeeds.")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading session revocations from Redis failed; other replicas' revocations reach this one when their cached state expires.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading session revocations from Redis failed; other replicas' revocations reach this one from MongoDB at its next read of it.")]
     private static partial void LogReadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A round of publishing and reading session revocations failed; the next round tries again.")]

@@ -36,6 +36,18 @@ public sealed class SessionStore(IMongoDatabase database)
         return spent.ModifiedCount == 1;
     }
 
+    /// <summary>
+    /// The sessions revoked at or after <paramref name="since"/>, by id, with when: all <see cref="RecordedRevocations"/>
+    /// needs, so only those two fields are asked for.
+    /// </summary>
+    public async Task<IReadOnlyList<(string SessionId, DateTime RevokedAt)>> RevokedSinceAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        var revoked = await Sessions.Find(Builders<SessionDocument>.Filter.Gte(session => session.RevokedAt, since))
+            .Project<SessionDocument>(Builders<SessionDocument>.Projection.Include(session => session.Id).Include(session => session.RevokedAt))
+            .ToListAsync(cancellationToken);
+        return [.. revoked.Select(session => (session.Id, session.RevokedAt!.Value))];
+    }
+
     public sealed class Indexes : IMongoIndexes
     {
         public IReadOnlyList<string> Collections => [SessionsName, RefreshTokensName];
@@ -53,6 +65,11 @@ public sealed class SessionStore(IMongoDatabase database)
                 cancellationToken: cancellationToken);
             await database.GetCollection<RefreshTokenDocument>(RefreshTokensName).Indexes.CreateOneAsync(
                 new CreateIndexModel<RefreshTokenDocument>(Builders<RefreshTokenDocument>.IndexKeys.Ascending(token => token.SessionId)),
+                cancellationToken: cancellationToken);
+
+            // RecordedRevocations' read, every second on every replica: the sessions revoked lately.
+            await database.GetCollection<SessionDocument>(SessionsName).Indexes.CreateOneAsync(
+                new CreateIndexModel<SessionDocument>(Builders<SessionDocument>.IndexKeys.Ascending(session => session.RevokedAt)),
                 cancellationToken: cancellationToken);
 
             // Where MongoDB runs TTL indexes it deletes expired tokens itself; SessionHousekeeping does it everywhere.
