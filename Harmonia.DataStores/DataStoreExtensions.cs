@@ -47,7 +47,9 @@ public static class DataStoreExtensions
     /// is not unreachable, so server selection alone did not cover it: with MongoDB stopped by SIGSTOP, a write
     /// waited 36 s for the driver's heartbeat to give the server up, and the cache's read that timed out held its
     /// key for as long as MongoDB stayed silent (docs/resilience.md). The socket bound is far above any single
-    /// operation Harmonia sends.
+    /// operation Harmonia sends. The bounds are per attempt, so a write the driver retries on a replica set waits up to
+    /// three of them; the driver's whole-operation bound (<c>timeoutMS</c>) is internal in 3.14.0, and a connection
+    /// string's <c>timeoutMS</c> is silently ignored (docs/resilience.md).
     /// </summary>
     private static void BoundMongoWaits(MongoClientSettings client)
     {
