@@ -16,7 +16,10 @@ namespace Harmonia.Api.Accounts;
 /// Removes accounts whose address was never verified within <see cref="AccountsOptions.UnverifiedAccountLifetime"/>,
 /// with everything they made, so nobody can hold an address they do not own. Every replica sweeps; a removal
 /// first claims the account (it can no longer sign in or be verified), then ends its sessions, deletes its
-/// library, songs and jobs, and deletes the account last. Each step is idempotent: a removal that fails midway is
+/// library, songs, jobs and refresh tokens, and deletes the account last. Its ended sessions stay until
+/// <see cref="SessionHousekeeping"/> deletes them, as every ended session does: they are the record of their
+/// revocation, from which a replica whose Redis stream lost it learns it (<see cref="RecordedRevocations"/>) and
+/// refuses the account's access tokens. Each step is idempotent: a removal that fails midway is
 /// handed back to the next sweep at once, and the claim expires, so a replica that dies midway leaves the rest to
 /// the sweep after the claim. An account with unfinished jobs is left for a
 /// later sweep after asking them to cancel, so no job writes a song for an account that is gone. Shutdown stops the
@@ -126,7 +129,11 @@ public sealed partial class UnverifiedAccountRemoval(
         LogRemoved(logger, userId);
     }
 
-    /// <summary>What the account made first, the account itself last, so a removal cut short is found by the next sweep.</summary>
+    /// <summary>
+    /// What the account made first, the account itself last, so a removal cut short is found by the next sweep. Not its
+    /// ended sessions, which every replica reads their revocation from (see the class); their refresh tokens go, as a
+    /// refresh of an ended session is refused whether or not its token is on record.
+    /// </summary>
     private async Task DeleteRecordsAsync(string userId)
     {
         await library.Documents.DeleteManyAsync(item => item.UserId == userId);
@@ -148,7 +155,6 @@ public sealed partial class UnverifiedAccountRemoval(
         await songs.Documents.DeleteManyAsync(song => song.OwnerId == userId);
         await jobs.Documents.DeleteManyAsync(job => job.UserId == userId);
         await sessionStore.RefreshTokens.DeleteManyAsync(token => token.UserId == userId);
-        await sessionStore.Sessions.DeleteManyAsync(session => session.UserId == userId);
         await users.Documents.DeleteOneAsync(user => user.Id == userId && user.Removing);
     }
 

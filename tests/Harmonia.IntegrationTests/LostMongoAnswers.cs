@@ -12,7 +12,8 @@ namespace Harmonia.IntegrationTests;
 
 /// <summary>
 /// Wraps a database so that the next call of a collection method a test names fails the way MongoDB calls fail in
-/// production, on any of the database's collections (or only on the one named):
+/// production, on any of the database's collections (or only on the one named), with any arguments (or only with those
+/// a predicate accepts, when other callers, such as a background reader, make the same call on the same collection):
 /// <list type="bullet">
 /// <item><see cref="LoseNext"/>: the call is made and then throws <see cref="TimeoutException"/> instead of answering, a
 /// write that lands while its answer is lost (a hung server that resumes, a connection cut on the way back).</item>
@@ -45,48 +46,54 @@ internal sealed class LostMongoAnswers
 
     /// <summary>Loses the answer to the next call of <paramref name="method"/>, a method of <see cref="IMongoCollection{TDocument}"/>.</summary>
     /// <param name="collection">Only a call on this collection; any collection when null.</param>
-    public void LoseNext(string method, string? collection = null) =>
-        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, Hold: null, new TimeoutException("The answer to the write was lost (test).")));
+    /// <param name="when">Only a call whose arguments, in the order the method declares them, this accepts; any call when null.</param>
+    public void LoseNext(string method, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
+        Volatile.Write(ref _next, new Fault(new Call(method, collection, when), Unsent: false, HangUp: null, Hold: null, new TimeoutException("The answer to the write was lost (test).")));
 
     /// <summary>Makes the next call of <paramref name="method"/>, then fails it as an election interrupting it after it landed.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    public void InterruptAfterNext(string method, string? collection = null) =>
-        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, Hold: null, InterruptedByElection(collection)));
+    public void InterruptAfterNext(string method, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
+        Volatile.Write(ref _next, new Fault(new Call(method, collection, when), Unsent: false, HangUp: null, Hold: null, InterruptedByElection(collection)));
 
     /// <summary>Fails the next call of <paramref name="method"/> before it reaches the server.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    public void FailNext(string method, string? collection = null) => Volatile.Write(ref _next, new Fault(method, collection, Unsent: true, HangUp: null, Hold: null, AfterLanding: null));
+    public void FailNext(string method, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
+        Volatile.Write(ref _next, new Fault(new Call(method, collection, when), Unsent: true, HangUp: null, Hold: null, AfterLanding: null));
 
     /// <summary>Runs <paramref name="hangUp"/> (which ends the caller's request) once the next call of <paramref name="method"/> has landed.</summary>
-    public void HangUpDuringNext(string method, Action hangUp) => Volatile.Write(ref _next, new Fault(method, null, Unsent: false, hangUp, Hold: null, AfterLanding: null));
+    public void HangUpDuringNext(string method, Action hangUp) =>
+        Volatile.Write(ref _next, new Fault(new Call(method, Collection: null, When: null), Unsent: false, hangUp, Hold: null, AfterLanding: null));
 
     /// <summary>Holds the next call of <paramref name="method"/> before it is sent, until <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
     /// <returns>Completes once a call is held; fails if none is within a minute, or when the test is cancelled.</returns>
-    public Task HoldNext(string method, Task release, string? collection = null) => Arm(method, collection, release, beforeSending: true);
+    public Task HoldNext(string method, Task release, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
+        Arm(new Call(method, collection, when), release, beforeSending: true);
 
     /// <summary>Once the next call of <paramref name="method"/> has landed, answers it only when <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
     /// <returns>Completes once a call has landed and its answer is held; fails as <see cref="HoldNext"/>'s does.</returns>
-    public Task HoldAnswerToNext(string method, Task release, string? collection = null) => Arm(method, collection, release, beforeSending: false);
+    public Task HoldAnswerToNext(string method, Task release, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
+        Arm(new Call(method, collection, when), release, beforeSending: false);
 
     public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
 
-    private Task Arm(string method, string? collection, Task release, bool beforeSending)
+    private Task Arm(Call call, Task release, bool beforeSending)
     {
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _next, new Fault(method, collection, Unsent: false, HangUp: null, new Hold(held, release, beforeSending), AfterLanding: null));
+        Volatile.Write(ref _next, new Fault(call, Unsent: false, HangUp: null, new Hold(held, release, beforeSending), AfterLanding: null));
         return held.Task.WaitAsync(HoldTimeout, TestContext.Current.CancellationToken);
     }
 
     /// <summary>The armed fault, disarmed, if it is for this call; exchanging the very instance read, so only one call takes it.</summary>
-    private Fault? Take(MethodInfo method, string? collection)
+    private Fault? Take(MethodInfo method, string? collection, object?[]? args)
     {
         var next = Volatile.Read(ref _next);
         return next is not null
             && typeof(Task).IsAssignableFrom(method.ReturnType)
-            && next.Method == method.Name
-            && (next.Collection is null || next.Collection == collection)
+            && next.Call.Method == method.Name
+            && (next.Call.Collection is null || next.Call.Collection == collection)
+            && (next.Call.When is null || next.Call.When(args ?? []))
             && Interlocked.CompareExchange(ref _next, null, next) == next
                 ? next
                 : null;
@@ -139,7 +146,6 @@ internal sealed class LostMongoAnswers
         return result;
     }
 
-    /// <summary>What the driver throws when a primary steps down during a command: the server's error, as it builds it.</summary>
     /// <summary>What MongoDB.Driver throws for that answer (it maps 11602 to a node that is recovering).</summary>
     private static MongoNodeIsRecoveringException InterruptedByElection(string? collection) =>
         new(
@@ -154,7 +160,10 @@ internal sealed class LostMongoAnswers
             });
 
     /// <param name="AfterLanding">What the call throws once it has landed, instead of answering.</param>
-    private sealed record Fault(string Method, string? Collection, bool Unsent, Action? HangUp, Hold? Hold, Exception? AfterLanding);
+    private sealed record Fault(Call Call, bool Unsent, Action? HangUp, Hold? Hold, Exception? AfterLanding);
+
+    /// <summary>Which call a fault is for: see <see cref="LoseNext"/>'s parameters.</summary>
+    private sealed record Call(string Method, string? Collection, Func<IReadOnlyList<object?>, bool>? When);
 
     private sealed record Hold(TaskCompletionSource Held, Task Release, bool BeforeSending);
 
@@ -180,7 +189,7 @@ internal sealed class LostMongoAnswers
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             ArgumentNullException.ThrowIfNull(targetMethod);
-            if (_answers.Take(targetMethod, _collection) is { } fault)
+            if (_answers.Take(targetMethod, _collection, args) is { } fault)
             {
                 return _answers.Faulted(fault, targetMethod, () => Call(targetMethod, args), args);
             }
