@@ -45,6 +45,12 @@ public sealed class MailMessageDocument
 
     public DateTime? ExpiresAt { get; init; }
 
+    /// <summary>
+    /// When a newer message of the same kind to the same address replaced this one (its code was replaced, so it
+    /// would carry a dead one). The next claim settles it as <see cref="MailState.Superseded"/> without sending it.
+    /// </summary>
+    public DateTime? SupersededAt { get; init; }
+
     public DateTime? SettledAt { get; init; }
 }
 
@@ -58,4 +64,7 @@ public enum MailState
 
     /// <summary>Its code expired before it could be sent; logged and counted.</summary>
     Expired,
+
+    /// <summary>A newer message of its kind to the same address replaced it before it was sent; not a failure.</summary>
+    Superseded,
 }

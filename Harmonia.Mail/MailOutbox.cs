@@ -41,6 +41,29 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
     }
 
     /// <summary>
+    /// Queues a message whose code replaces the one in every earlier message of its kind to its address: one update
+    /// marks those still queued as superseded and clears their content (the code in it is dead), then the new one is
+    /// inserted. Without this, after an outage the queued mails would arrive in any order (each retries on its own
+    /// jittered backoff) and the newest in the inbox could carry a dead code. The mark leaves the state and lease
+    /// alone, so a message a sender is sending right now is settled by that sender as usual: sent (it cannot be
+    /// unsent, and the sender holds its own copy of the content) or, if the attempt fails, superseded at its next
+    /// claim instead of retried.
+    /// </summary>
+    public async Task EnqueueReplacingAsync(OutgoingMail mail, CancellationToken cancellationToken)
+    {
+        await Documents.UpdateManyAsync(
+            Filter.Eq(message => message.State, MailState.Queued)
+            & Filter.Eq(message => message.Kind, mail.Kind)
+            & Filter.Eq(message => message.To, mail.To)
+            & Filter.Eq(message => message.SupersededAt, null),
+            Update.Set(message => message.SupersededAt, Now)
+                .Set(message => message.TextBody, null)
+                .Set(message => message.HtmlBody, null),
+            cancellationToken: cancellationToken);
+        await EnqueueAsync(mail, cancellationToken);
+    }
+
+    /// <summary>
     /// Claims the message due longest, for <paramref name="lease"/>: until then no other sender can claim it, and
     /// after it the message is due again (its sender died or hung). Null when none is due.
     /// </summary>
