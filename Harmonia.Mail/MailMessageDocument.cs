@@ -27,6 +27,9 @@ public sealed class MailMessageDocument
 
     public MailState State { get; init; }
 
+    /// <summary>Claimed before <see cref="MailPriority.Deferred"/> mail when <see cref="MailPriority.Normal"/>; missing in messages queued before it existed, read as Normal.</summary>
+    public MailPriority Priority { get; init; }
+
     /// <summary>When a sender may next claim the message: now for a new one, the retry time after a failure, the lease's end while claimed.</summary>
     public DateTime DueAt { get; init; }
 

@@ -33,6 +33,7 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
                 TextBody = mail.TextBody,
                 HtmlBody = mail.HtmlBody,
                 State = MailState.Queued,
+                Priority = mail.Priority,
                 DueAt = now,
                 CreatedAt = now,
                 ExpiresAt = mail.ExpiresAt?.UtcDateTime,
@@ -64,7 +65,7 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
     }
 
     /// <summary>
-    /// Claims the message due longest, for <paramref name="lease"/>: until then no other sender can claim it, and
+    /// Claims the due message of the highest priority (<see cref="MailPriority"/>) that has been due longest, for <paramref name="lease"/>: until then no other sender can claim it, and
     /// after it the message is due again (its sender died or hung). Null when none is due.
     /// </summary>
     public Task<MailMessageDocument?> TryClaimAsync(string leaseOwner, TimeSpan lease, CancellationToken cancellationToken)
@@ -77,7 +78,7 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
                 .Inc(message => message.Attempts, 1),
             new FindOneAndUpdateOptions<MailMessageDocument>
             {
-                Sort = Builders<MailMessageDocument>.Sort.Ascending(message => message.DueAt),
+                Sort = Builders<MailMessageDocument>.Sort.Ascending(message => message.Priority).Ascending(message => message.DueAt),
                 ReturnDocument = ReturnDocument.After,
             },
             cancellationToken)!;
@@ -132,10 +133,14 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
     {
         public IReadOnlyList<string> Collections => [Name];
 
+        /// <summary>
+        /// The claim's: equality on state, then its sort, whose last key also bounds the range (due by now). It replaced
+        /// <c>{ state: 1, dueAt: 1 }</c>, which an outbox created before priorities still has and no query uses now.
+        /// </summary>
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
             database.GetCollection<MailMessageDocument>(Name).Indexes.CreateOneAsync(
-                new CreateIndexModel<MailMessageDocument>(
-                    Builders<MailMessageDocument>.IndexKeys.Ascending(message => message.State).Ascending(message => message.DueAt)),
+                new CreateIndexModel<MailMessageDocument>(Builders<MailMessageDocument>.IndexKeys
+                    .Ascending(message => message.State).Ascending(message => message.Priority).Ascending(message => message.DueAt)),
                 cancellationToken: cancellationToken);
     }
 }
