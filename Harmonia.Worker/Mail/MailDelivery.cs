@@ -7,11 +7,13 @@ using MongoDB.Driver;
 namespace Harmonia.Worker.Mail;
 
 /// <summary>
-/// Sends the outbox: claims the due message first in line (<see cref="MailPriority"/>, then due longest), sends it, and settles it: deleted once the server accepts
-/// it, retried with capped exponential backoff after a transient failure, given up on (kept, counted and logged
-/// as an error) when the server refuses it for good, its code expires first, or <see cref="MailDeliveryOptions.GiveUpAfter"/>
-/// passes, and settled unsent (logged, not counted as a failure) when a newer message replaced it. Every worker replica may run this loop: claims are atomic, so each message has one sender at a time.
-/// Delivery is at least once: a sender that dies between the server's acceptance and the delete sends again.
+/// Sends the outbox: claims the due message first in line (<see cref="MailPriority"/>, then due longest), sends it,
+/// and settles it: deleted once the server accepts it, retried with capped exponential backoff after a transient
+/// failure, given up on (kept, counted and logged as an error) when the server refuses it for good, its code expires
+/// first, or <see cref="MailDeliveryOptions.GiveUpAfter"/> passes, and settled unsent (logged, not counted as a
+/// failure) when a newer message replaced it. Every worker replica may run this loop: claims are atomic, so each
+/// message has one sender at a time. Delivery is at least once: a sender that dies between the server's acceptance
+/// and the delete sends again.
 /// </summary>
 public sealed partial class MailDelivery(
     MailOutbox outbox,
