@@ -27,6 +27,9 @@ public sealed class MailMessageDocument
 
     public MailState State { get; init; }
 
+    /// <summary>Claimed before <see cref="MailPriority.Deferred"/> mail when <see cref="MailPriority.Normal"/>; missing in messages queued before it existed, read as Normal.</summary>
+    public MailPriority Priority { get; init; }
+
     /// <summary>When a sender may next claim the message: now for a new one, the retry time after a failure, the lease's end while claimed.</summary>
     public DateTime DueAt { get; init; }
 
@@ -45,6 +48,12 @@ public sealed class MailMessageDocument
 
     public DateTime? ExpiresAt { get; init; }
 
+    /// <summary>
+    /// When a newer message of the same kind to the same address replaced this one (its code was replaced, so it
+    /// would carry a dead one). The next claim settles it as <see cref="MailState.Superseded"/> without sending it.
+    /// </summary>
+    public DateTime? SupersededAt { get; init; }
+
     public DateTime? SettledAt { get; init; }
 }
 
@@ -58,4 +67,7 @@ public enum MailState
 
     /// <summary>Its code expired before it could be sent; logged and counted.</summary>
     Expired,
+
+    /// <summary>A newer message of its kind to the same address replaced it before it was sent; not a failure.</summary>
+    Superseded,
 }

@@ -33,6 +33,7 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
                 TextBody = mail.TextBody,
                 HtmlBody = mail.HtmlBody,
                 State = MailState.Queued,
+                Priority = mail.Priority,
                 DueAt = now,
                 CreatedAt = now,
                 ExpiresAt = mail.ExpiresAt?.UtcDateTime,
@@ -41,7 +42,30 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
     }
 
     /// <summary>
-    /// Claims the message due longest, for <paramref name="lease"/>: until then no other sender can claim it, and
+    /// Queues a message whose code replaces the one in every earlier message of its kind to its address: one update
+    /// marks those still queued as superseded and clears their content (the code in it is dead), then the new one is
+    /// inserted. Without this, after an outage the queued mails would arrive in any order (each retries on its own
+    /// jittered backoff) and the newest in the inbox could carry a dead code. The mark leaves the state and lease
+    /// alone, so a message a sender is sending right now is settled by that sender as usual: sent (it cannot be
+    /// unsent, and the sender holds its own copy of the content) or, if the attempt fails, superseded at its next
+    /// claim instead of retried.
+    /// </summary>
+    public async Task EnqueueReplacingAsync(OutgoingMail mail, CancellationToken cancellationToken)
+    {
+        await Documents.UpdateManyAsync(
+            Filter.Eq(message => message.State, MailState.Queued)
+            & Filter.Eq(message => message.Kind, mail.Kind)
+            & Filter.Eq(message => message.To, mail.To)
+            & Filter.Eq(message => message.SupersededAt, null),
+            Update.Set(message => message.SupersededAt, Now)
+                .Set(message => message.TextBody, null)
+                .Set(message => message.HtmlBody, null),
+            cancellationToken: cancellationToken);
+        await EnqueueAsync(mail, cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims the due message of the highest priority (<see cref="MailPriority"/>) that has been due longest, for <paramref name="lease"/>: until then no other sender can claim it, and
     /// after it the message is due again (its sender died or hung). Null when none is due.
     /// </summary>
     public Task<MailMessageDocument?> TryClaimAsync(string leaseOwner, TimeSpan lease, CancellationToken cancellationToken)
@@ -54,7 +78,7 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
                 .Inc(message => message.Attempts, 1),
             new FindOneAndUpdateOptions<MailMessageDocument>
             {
-                Sort = Builders<MailMessageDocument>.Sort.Ascending(message => message.DueAt),
+                Sort = Builders<MailMessageDocument>.Sort.Ascending(message => message.Priority).Ascending(message => message.DueAt),
                 ReturnDocument = ReturnDocument.After,
             },
             cancellationToken)!;
@@ -109,10 +133,14 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
     {
         public IReadOnlyList<string> Collections => [Name];
 
+        /// <summary>
+        /// The claim's: equality on state, then its sort, whose last key also bounds the range (due by now). It replaced
+        /// <c>{ state: 1, dueAt: 1 }</c>, which an outbox created before priorities still has and no query uses now.
+        /// </summary>
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
             database.GetCollection<MailMessageDocument>(Name).Indexes.CreateOneAsync(
-                new CreateIndexModel<MailMessageDocument>(
-                    Builders<MailMessageDocument>.IndexKeys.Ascending(message => message.State).Ascending(message => message.DueAt)),
+                new CreateIndexModel<MailMessageDocument>(Builders<MailMessageDocument>.IndexKeys
+                    .Ascending(message => message.State).Ascending(message => message.Priority).Ascending(message => message.DueAt)),
                 cancellationToken: cancellationToken);
     }
 }

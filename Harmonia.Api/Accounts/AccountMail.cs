@@ -30,7 +30,8 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
         $"Enter {issued.Code} in Harmonia to confirm this address, or open the link below. Both work once, until {issued.ExpiresAt:u}.",
         ("Confirm my address", Link("verify-email", to, issued.Token)),
         "If you did not create a Harmonia account, ignore this mail and nobody can use the address with Harmonia; the account is removed unless it is confirmed.",
-        issued.ExpiresAt);
+        issued.ExpiresAt,
+        MailPriority.Deferred);
 
     /// <summary>To the holder of <paramref name="existing"/>'s address; never carries what the new registrant typed.</summary>
     public OutgoingMail AlreadyRegistered(UserDocument existing) => Compose(
@@ -41,7 +42,8 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
         "Someone, perhaps you, tried to create a Harmonia account with this address, which already has one. Nothing about your account changed.",
         ("Reset my password", $"{PublicUrl}/forgot-password?email={Uri.EscapeDataString(existing.Email)}"),
         $"If it was you, sign in at {PublicUrl}/sign-in, or reset your password if you forgot it. If it was not, you need not do anything.",
-        expiresAt: null);
+        expiresAt: null,
+        PriorityFor(existing));
 
     public OutgoingMail ResetPassword(UserDocument user, IssuedCode issued) => Compose(
         ResetPasswordKind,
@@ -51,16 +53,32 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
         $"Enter {issued.Code} in Harmonia to choose a new password, or open the link below. Both work once, until {issued.ExpiresAt:u}. Resetting signs you out everywhere.",
         ("Choose a new password", Link("reset-password", user.Email, issued.Token)),
         "If you did not ask for this, ignore this mail; your password stays as it is.",
-        issued.ExpiresAt);
+        issued.ExpiresAt,
+        PriorityFor(user));
 
     private static string Greeting(UserDocument user) =>
         user.EmailVerifiedAt is null ? AnonymousGreeting : $"Hi {user.DisplayName},";
+
+    /// <summary>
+    /// Mail to a proved address goes before mail to unproved ones. Not by kind: anyone can register a fresh address
+    /// and then ask for its reset, so only a proved address marks mail a real user is waiting for.
+    /// </summary>
+    private static MailPriority PriorityFor(UserDocument user) =>
+        user.EmailVerifiedAt is null ? MailPriority.Deferred : MailPriority.Normal;
 
     private string Link(string page, string email, string token) =>
         $"{PublicUrl}/{page}?email={Uri.EscapeDataString(email)}&token={Uri.EscapeDataString(token)}";
 
     private static OutgoingMail Compose(
-        string kind, string to, string subject, string greeting, string body, (string Text, string Url) action, string footer, DateTimeOffset? expiresAt)
+        string kind,
+        string to,
+        string subject,
+        string greeting,
+        string body,
+        (string Text, string Url) action,
+        string footer,
+        DateTimeOffset? expiresAt,
+        MailPriority priority)
     {
         var text = $"{greeting}\n\n{body}\n\n{action.Text}: {action.Url}\n\n{footer}\n\nHarmonia\n";
         var html = HtmlEncoder.Default;
@@ -74,6 +92,6 @@ public sealed class AccountMail(IOptions<AccountsOptions> options)
             <p>Harmonia</p>
             </body></html>
             """;
-        return new OutgoingMail(kind, to, subject, text, htmlBody, expiresAt);
+        return new OutgoingMail(kind, to, subject, text, htmlBody, expiresAt, priority);
     }
 }

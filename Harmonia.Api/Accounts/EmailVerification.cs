@@ -77,7 +77,7 @@ public sealed class EmailVerification(
     {
         if (await codes.IssueAsync(CodePurpose.VerifyEmail, user.Id, options.Value.VerificationCodeLifetime) is { } issued)
         {
-            await outbox.EnqueueAsync(mail.VerifyEmail(user.Email, issued), CancellationToken.None);
+            await outbox.EnqueueReplacingAsync(mail.VerifyEmail(user.Email, issued), CancellationToken.None);
         }
     }
 }

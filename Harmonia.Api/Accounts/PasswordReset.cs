@@ -27,7 +27,7 @@ public sealed class PasswordReset(
         if (await users.FindByEmailAsync(email, CancellationToken.None) is { Removing: false } user
             && await codes.IssueAsync(CodePurpose.ResetPassword, user.Id, options.Value.ResetCodeLifetime) is { } issued)
         {
-            await outbox.EnqueueAsync(mail.ResetPassword(user, issued), CancellationToken.None);
+            await outbox.EnqueueReplacingAsync(mail.ResetPassword(user, issued), CancellationToken.None);
         }
     }
 

@@ -7,11 +7,13 @@ using MongoDB.Driver;
 namespace Harmonia.Worker.Mail;
 
 /// <summary>
-/// Sends the outbox: claims the message due longest, sends it, and settles it: deleted once the server accepts
-/// it, retried with capped exponential backoff after a transient failure, given up on (kept, counted and logged
-/// as an error) when the server refuses it for good, its code expires first, or <see cref="MailDeliveryOptions.GiveUpAfter"/>
-/// passes. Every worker replica may run this loop: claims are atomic, so each message has one sender at a time.
-/// Delivery is at least once: a sender that dies between the server's acceptance and the delete sends again.
+/// Sends the outbox: claims the due message first in line (<see cref="MailPriority"/>, then due longest), sends it,
+/// and settles it: deleted once the server accepts it, retried with capped exponential backoff after a transient
+/// failure, given up on (kept, counted and logged as an error) when the server refuses it for good, its code expires
+/// first, or <see cref="MailDeliveryOptions.GiveUpAfter"/> passes, and settled unsent (logged, not counted as a
+/// failure) when a newer message replaced it. Every worker replica may run this loop: claims are atomic, so each
+/// message has one sender at a time. Delivery is at least once: a sender that dies between the server's acceptance
+/// and the delete sends again.
 /// </summary>
 public sealed partial class MailDelivery(
     MailOutbox outbox,
@@ -73,6 +75,13 @@ public sealed partial class MailDelivery(
 
     private async Task DeliverAsync(MailMessageDocument message, CancellationToken stoppingToken)
     {
+        if (message.SupersededAt is not null)
+        {
+            await outbox.GiveUpAsync(message, MailState.Superseded, "A newer message of its kind to the same address replaced it.", CancellationToken.None);
+            LogSuperseded(logger, message.Id, message.Kind);
+            return;
+        }
+
         var now = timeProvider.GetUtcNow().UtcDateTime;
         if (message.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
@@ -154,6 +163,9 @@ public sealed partial class MailDelivery(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent mail {MessageId} ({Kind}) on attempt {Attempt}.")]
     private static partial void LogSent(ILogger logger, string messageId, string kind, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Did not send mail {MessageId} ({Kind}): a newer one to the same address replaced it.")]
+    private static partial void LogSuperseded(ILogger logger, string messageId, string kind);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending mail {MessageId} ({Kind}) failed on attempt {Attempt}; retrying in {Delay}.")]
     private static partial void LogRetry(ILogger logger, string messageId, string kind, int attempt, TimeSpan delay, Exception exception);

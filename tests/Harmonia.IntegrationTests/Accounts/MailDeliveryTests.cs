@@ -1,8 +1,12 @@
+using Harmonia.Api.Accounts;
+using Harmonia.Api.Users;
 using Harmonia.Mail;
 using Harmonia.Worker.Mail;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Harmonia.IntegrationTests.Accounts;
@@ -110,6 +114,65 @@ public sealed class MailDeliveryTests(AppHostFixture fixture)
         Assert.DoesNotContain(to, failed.LastError, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("SMTP 550 5.1.1 (RecipientNotAccepted)", failed.LastError);
     }
+
+    /// <summary>
+    /// Anyone can have Harmonia mail fresh addresses by registering them, and one sender works through the outbox; a
+    /// real user's reset code (15 minutes) must not wait behind that backlog until it expires.
+    /// </summary>
+    [Fact]
+    public async Task MailToAProvedAddressIsSentBeforeABacklogOfMailToUnprovedOnes()
+    {
+        var (settings, outbox) = await IsolatedAsync();
+        var mail = new AccountMail(Options.Create(new AccountsOptions { PublicUrl = "https://harmonia.test" }));
+        var issued = new IssuedCode("123456", "token", DateTimeOffset.UtcNow.AddMinutes(15));
+        for (var i = 0; i < 5; i++)
+        {
+            await outbox.EnqueueAsync(mail.VerifyEmail(TestUsers.NewEmail(), issued), CancellationToken);
+        }
+
+        var owner = new UserDocument
+        {
+            Email = TestUsers.NewEmail(), NormalizedEmail = "", PasswordHash = "", DisplayName = "Owner", EmailVerifiedAt = DateTime.UtcNow,
+        };
+        await outbox.EnqueueAsync(mail.ResetPassword(owner, issued), CancellationToken);
+
+        IReadOnlyList<FakeLogRecord> logs;
+        await using (var worker = await InProcessWorker.StartAsync(fixture, settings, services: services => services.AddFakeLogging()))
+        {
+            var collector = worker.Services.GetRequiredService<FakeLogCollector>();
+            await Eventually.HoldsAsync(() => Task.FromResult(SentKinds(collector.GetSnapshot()).Count == 6), TimeSpan.FromSeconds(20), "all six mails are sent");
+            logs = collector.GetSnapshot();
+        }
+
+        Assert.Equal(AccountMail.ResetPasswordKind, SentKinds(logs)[0]);
+    }
+
+    [Fact]
+    public async Task AMessageQueuedBeforePrioritiesExistedIsStillSent()
+    {
+        var (settings, outbox) = await IsolatedAsync();
+        var to = TestUsers.NewEmail();
+        var now = DateTime.UtcNow;
+        await outbox.Documents.Database.GetCollection<BsonDocument>(MailOutbox.Name).InsertOneAsync(
+            new BsonDocument
+            {
+                ["kind"] = NewKind(), ["to"] = to, ["subject"] = "Queued before priorities", ["textBody"] = "plain", ["htmlBody"] = "<p>html</p>",
+                ["state"] = (int)MailState.Queued, ["dueAt"] = now, ["attempts"] = 0, ["createdAt"] = now,
+            },
+            cancellationToken: CancellationToken);
+
+        await using var worker = await InProcessWorker.StartAsync(fixture, settings);
+        using var mailbox = fixture.CreateMailbox();
+
+        await mailbox.WaitForAsync(to, "Queued before priorities");
+    }
+
+    /// <summary>The kinds of the mails the worker sent, in the order it sent them.</summary>
+    private static List<string> SentKinds(IReadOnlyList<FakeLogRecord> logs) =>
+    [
+        .. logs.Where(record => record.Category == typeof(MailDelivery).FullName && record.Message.StartsWith("Sent mail", StringComparison.Ordinal))
+            .Select(record => record.GetStructuredStateValue("Kind")!),
+    ];
 
     /// <summary>Everything a log record carries to an exporter: its message, its fields and its exception.</summary>
     private static string Text(FakeLogRecord record) =>

@@ -1,5 +1,6 @@
 using Harmonia.Api.Accounts;
 using Harmonia.Api.Users;
+using Harmonia.Mail;
 using Microsoft.Extensions.Options;
 
 namespace Harmonia.Tests.Mail;
@@ -59,6 +60,18 @@ public sealed class AccountMailTests
         var mails = new[] { Mail.ResetPassword(verified, Issued), Mail.AlreadyRegistered(verified) };
 
         Assert.All(mails, mail => Assert.StartsWith("Hi Ann,", mail.TextBody, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void OnlyMailToAProvedAddressGoesBeforeOtherMail()
+    {
+        var (verified, unverified) = (Account("Ann", verified: true), Account("Ann", verified: false));
+
+        var first = new[] { Mail.ResetPassword(verified, Issued), Mail.AlreadyRegistered(verified) };
+        var deferred = new[] { Mail.VerifyEmail("ann@example.com", Issued), Mail.ResetPassword(unverified, Issued), Mail.AlreadyRegistered(unverified) };
+
+        Assert.All(first, mail => Assert.Equal(MailPriority.Normal, mail.Priority));
+        Assert.All(deferred, mail => Assert.Equal(MailPriority.Deferred, mail.Priority));
     }
 
     private static UserDocument Account(string displayName, bool verified) => new()
