@@ -55,11 +55,7 @@ public sealed class SessionLimitTests(AppHostFixture fixture)
         var answers = new LostMongoAnswers();
         await using var instance = await StartAsync(answers);
         using var client = instance.CreateClient();
-        var user = await RegisterAndLoginAsync(client);
-        for (var signIn = 2; signIn <= Limit; signIn++)
-        {
-            await LoginAsync(client, user.Email);
-        }
+        var user = await SignedInUpToTheLimitAsync(client);
 
         answers.FailNext(nameof(IMongoCollection<RefreshTokenDocument>.InsertOneAsync), SessionStore.RefreshTokensName);
         using (var failed = await client.PostAsJsonAsync("/auth/login", new { email = user.Email, password = Password }, CancellationToken))
@@ -83,11 +79,7 @@ public sealed class SessionLimitTests(AppHostFixture fixture)
         var answers = new LostMongoAnswers();
         await using var instance = await StartAsync(answers);
         using var client = instance.CreateClient();
-        var user = await RegisterAndLoginAsync(client);
-        for (var signIn = 2; signIn <= Limit; signIn++)
-        {
-            await LoginAsync(client, user.Email);
-        }
+        var user = await SignedInUpToTheLimitAsync(client);
 
         answers.FailNext(nameof(IMongoCollection<SessionDocument>.FindAsync), SessionStore.SessionsName, when: TheTrimsRead);
         var untrimmed = await LoginAsync(client, user.Email);
@@ -100,6 +92,18 @@ public sealed class SessionLimitTests(AppHostFixture fixture)
         Assert.Equal(Limit, trimmed.Count);
         Assert.Contains(untrimmed.SessionId, trimmed);
         Assert.DoesNotContain(user.Tokens.SessionId, trimmed);
+    }
+
+    /// <summary>A new user with <see cref="Limit"/> sessions: the next sign-in is one beyond it.</summary>
+    private static async Task<SignedInUser> SignedInUpToTheLimitAsync(HttpClient client)
+    {
+        var user = await RegisterAndLoginAsync(client);
+        for (var signIn = 2; signIn <= Limit; signIn++)
+        {
+            await LoginAsync(client, user.Email);
+        }
+
+        return user;
     }
 
     /// <summary>
