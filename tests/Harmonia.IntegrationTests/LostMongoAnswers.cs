@@ -12,8 +12,9 @@ namespace Harmonia.IntegrationTests;
 
 /// <summary>
 /// Wraps a database so that the next call of a collection method a test names fails the way MongoDB calls fail in
-/// production, on any of the database's collections (or only on the one named), with any arguments (or only with those
-/// a predicate accepts, when other callers, such as a background reader, make the same call on the same collection):
+/// production, on any of the database's collections (or only on the one named), and for <see cref="FailNext"/> with any
+/// arguments or only with those a predicate accepts (when other callers, such as a background reader, make the same call
+/// on the same collection):
 /// <list type="bullet">
 /// <item><see cref="LoseNext"/>: the call is made and then throws <see cref="TimeoutException"/> instead of answering, a
 /// write that lands while its answer is lost (a hung server that resumes, a connection cut on the way back).</item>
@@ -46,17 +47,17 @@ internal sealed class LostMongoAnswers
 
     /// <summary>Loses the answer to the next call of <paramref name="method"/>, a method of <see cref="IMongoCollection{TDocument}"/>.</summary>
     /// <param name="collection">Only a call on this collection; any collection when null.</param>
-    /// <param name="when">Only a call whose arguments, in the order the method declares them, this accepts; any call when null.</param>
-    public void LoseNext(string method, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
-        Volatile.Write(ref _next, new Fault(new Call(method, collection, when), Unsent: false, HangUp: null, Hold: null, new TimeoutException("The answer to the write was lost (test).")));
+    public void LoseNext(string method, string? collection = null) =>
+        Volatile.Write(ref _next, new Fault(new Call(method, collection, When: null), Unsent: false, HangUp: null, Hold: null, new TimeoutException("The answer to the write was lost (test).")));
 
     /// <summary>Makes the next call of <paramref name="method"/>, then fails it as an election interrupting it after it landed.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
-    public void InterruptAfterNext(string method, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
-        Volatile.Write(ref _next, new Fault(new Call(method, collection, when), Unsent: false, HangUp: null, Hold: null, InterruptedByElection(collection)));
+    public void InterruptAfterNext(string method, string? collection = null) =>
+        Volatile.Write(ref _next, new Fault(new Call(method, collection, When: null), Unsent: false, HangUp: null, Hold: null, InterruptedByElection(collection)));
 
     /// <summary>Fails the next call of <paramref name="method"/> before it reaches the server.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
+    /// <param name="when">Only a call whose arguments, in the order the method declares them, this accepts; any call when null.</param>
     public void FailNext(string method, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
         Volatile.Write(ref _next, new Fault(new Call(method, collection, when), Unsent: true, HangUp: null, Hold: null, AfterLanding: null));
 
@@ -67,14 +68,14 @@ internal sealed class LostMongoAnswers
     /// <summary>Holds the next call of <paramref name="method"/> before it is sent, until <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
     /// <returns>Completes once a call is held; fails if none is within a minute, or when the test is cancelled.</returns>
-    public Task HoldNext(string method, Task release, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
-        Arm(new Call(method, collection, when), release, beforeSending: true);
+    public Task HoldNext(string method, Task release, string? collection = null) =>
+        Arm(new Call(method, collection, When: null), release, beforeSending: true);
 
     /// <summary>Once the next call of <paramref name="method"/> has landed, answers it only when <paramref name="release"/> completes.</summary>
     /// <inheritdoc cref="LoseNext" path="/param"/>
     /// <returns>Completes once a call has landed and its answer is held; fails as <see cref="HoldNext"/>'s does.</returns>
-    public Task HoldAnswerToNext(string method, Task release, string? collection = null, Func<IReadOnlyList<object?>, bool>? when = null) =>
-        Arm(new Call(method, collection, when), release, beforeSending: false);
+    public Task HoldAnswerToNext(string method, Task release, string? collection = null) =>
+        Arm(new Call(method, collection, When: null), release, beforeSending: false);
 
     public IMongoDatabase Wrap(IMongoDatabase database) => Forwarding.Create(database, this, collection: null);
 
@@ -162,7 +163,7 @@ internal sealed class LostMongoAnswers
     /// <param name="AfterLanding">What the call throws once it has landed, instead of answering.</param>
     private sealed record Fault(Call Call, bool Unsent, Action? HangUp, Hold? Hold, Exception? AfterLanding);
 
-    /// <summary>Which call a fault is for: see <see cref="LoseNext"/>'s parameters.</summary>
+    /// <summary>Which call a fault is for: see <see cref="FailNext"/>'s parameters.</summary>
     private sealed record Call(string Method, string? Collection, Func<IReadOnlyList<object?>, bool>? When);
 
     private sealed record Hold(TaskCompletionSource Held, Task Release, bool BeforeSending);
