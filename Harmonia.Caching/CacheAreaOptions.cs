@@ -19,7 +19,7 @@ public sealed class CacheAreaOptions : IValidatableObject
     public TimeSpan LocalExpiration { get; set; }
 
     /// <summary>
-    /// How long a "does not exist" answer is cached (<see cref="HybridCacheLookups.GetOrLookUpAsync"/>). Ids are
+    /// How long a "does not exist" answer (a factory's null) is cached, by either engine's adapter. Ids are
     /// predictable, so a lookup before an entity is created must not hide it for long; creations also clear the miss.
     /// </summary>
     public TimeSpan MissExpiration { get; set; } = TimeSpan.FromSeconds(10);

@@ -64,11 +64,11 @@ internal sealed class FusionHybridCacheAdapter(
     }
 
     /// <summary>
-    /// A factory's null is an entity's absence (<see cref="HybridCacheLookups"/>): it is cached only for its area's
+    /// A factory's null is an entity's absence: it is cached only for its area's
     /// <see cref="CacheAreaOptions.MissExpiration"/>, whichever read runs the factory. Storing the miss again after the
-    /// call is not enough: FusionCache also runs the factory after the call returned (an eager refresh, a read that
-    /// outlived the soft timeout) and stores that result with the call's options, the area's hour in Redis, which would hide
-    /// an entity created since for that long. So a null changes the options it is stored with (adaptive caching:
+    /// call (what <see cref="MicrosoftHybridCacheAdapter"/> does) is not enough here: FusionCache also runs the factory
+    /// after the call returned (an eager refresh, a read that outlived the soft timeout) and stores that result with the
+    /// call's options, the area's hour in Redis, which would hide an entity created since for that long. So a null changes the options it is stored with (adaptive caching:
     /// <c>context.Options</c> is FusionCache's own copy of the call's), in L1 and in the Redis entry other replicas read.
     /// </summary>
     private static async Task<T> StoredAsAbsenceWhenNullAsync<T>(FusionCacheFactoryExecutionContext<T> context, ValueTask<T> read, FusionCacheEntryOptions? absence)

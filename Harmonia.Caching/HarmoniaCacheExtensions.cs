@@ -22,6 +22,8 @@ public static class HarmoniaCacheExtensions
 {
     private const string FusionCacheMeters = "ZiggyCreatures.Caching.Fusion*";
 
+    private const string MicrosoftEngineKey = "Harmonia.Caching.MicrosoftEngine";
+
     /// <summary>
     /// How long L1 keeps a tag's last known invalidation time after reading it. With Redis unreachable, fail-safe answers
     /// a tag from this copy rather than as never invalidated; the entries it guards (library pages) are fresh in L1 for their
@@ -156,6 +158,13 @@ public static class HarmoniaCacheExtensions
             .Configure<IServiceProvider>((redis, provider) => redis.ConnectionMultiplexerFactory = SharedConnection(provider));
         services.AddHybridCache(hybrid => hybrid.MaximumPayloadBytes = options.MaximumPayloadBytes)
             .AddSerializerFactory<JsonTypeInfoHybridCacheSerializerFactory>();
+
+        // The engine stays a container singleton (disposed with it) under a key of its own; HybridCache is the adapter.
+        var engine = services.Single(service => service.ServiceType == typeof(HybridCache) && !service.IsKeyedService);
+        services.Remove(engine);
+        services.AddKeyedSingleton(typeof(HybridCache), MicrosoftEngineKey, engine.ImplementationType!);
+        services.AddSingleton<HybridCache>(services => ActivatorUtilities.CreateInstance<MicrosoftHybridCacheAdapter>(
+            services, services.GetRequiredKeyedService<HybridCache>(MicrosoftEngineKey)));
     }
 
     private static Func<Task<IConnectionMultiplexer>> SharedConnection(IServiceProvider services) =>

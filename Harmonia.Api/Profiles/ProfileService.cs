@@ -21,15 +21,15 @@ public sealed class ProfileService(
 {
     /// <summary>The profile, or null when no such user exists (remembered briefly, so repeated unknown ids cost MongoDB little).</summary>
     public ValueTask<CachedProfile?> GetAsync(string userId, CancellationToken cancellationToken) =>
-        cache.GetOrLookUpAsync(
+        cache.GetOrCreateAsync(
             ProfileKeys.Profile(userId),
             (users.Documents, userId),
             static async (query, token) =>
                 await query.Documents.Find(Builders<UserDocument>.Filter.Eq(user => user.Id, query.userId)).FirstOrDefaultAsync(token) is { } user
                     ? CachedProfile.From(user)
                     : null,
-            Area,
-            cancellationToken);
+            Area.EntryOptions,
+            cancellationToken: cancellationToken);
 
     /// <summary>
     /// Caches a new account's profile on every replica. Ids are predictable, so its id may have been looked up

@@ -22,15 +22,15 @@ public sealed class SongService(
 {
     /// <summary>The song, or null when it does not exist (remembered briefly; the worker clears it when it stores the song).</summary>
     public ValueTask<CachedSong?> GetAsync(string songId, CancellationToken cancellationToken) =>
-        cache.GetOrLookUpAsync(
+        cache.GetOrCreateAsync(
             SongKeys.Song(songId),
             (songs.Documents, songId),
             static async (query, token) =>
                 await query.Documents.Find(Builders<SongDocument>.Filter.Eq(song => song.Id, query.songId)).FirstOrDefaultAsync(token) is { } song
                     ? CachedSong.From(song)
                     : null,
-            areas.Get(SongKeys.Area),
-            cancellationToken);
+            areas.Get(SongKeys.Area).EntryOptions,
+            cancellationToken: cancellationToken);
 
     /// <summary>Deletes one of the user's songs; false when the user has no such song.</summary>
     public async Task<bool> DeleteAsync(string userId, string songId)

@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
 using System.Net;
+using Harmonia.Api.Profiles;
 using Harmonia.Api.Users;
+using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
+using ZiggyCreatures.Caching.Fusion;
 using static Harmonia.IntegrationTests.TestUsers;
 
 namespace Harmonia.IntegrationTests.Caching;
@@ -119,6 +122,35 @@ public sealed class NegativeCacheTests(AppHostFixture fixture)
             async () => await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken) == HttpStatusCode.OK,
             missExpiration + BusyMachine,
             "the profile is served once the refreshed miss expires");
+    }
+
+    /// <summary>
+    /// A read that finds nothing stores the absence once, with the area's miss durations. It used to store it a second
+    /// time after the call (one more L1 write, Redis write and backplane notice per unknown id), which only the other
+    /// engine needs: an attacker's stream of unknown ids cost twice the writes. Counted from the instance's own
+    /// FusionCache, whose stores of a read happen before the read returns.
+    /// </summary>
+    [Fact]
+    public async Task AMissIsStoredOnce()
+    {
+        using var appHost = fixture.CreateApiClient();
+        var reader = await RegisterAndLoginAsync(appHost);
+        await using var instance = await InProcessApi.StartAsync(fixture);
+        using var client = instance.CreateClient();
+        var id = ObjectId.GenerateNewId().ToString();
+        var key = ProfileKeys.Profile(id);
+        var stores = 0;
+        instance.Services.GetRequiredService<IFusionCache>().Events.Set += (_, stored) =>
+        {
+            if (stored.Key == key)
+            {
+                Interlocked.Increment(ref stores);
+            }
+        };
+
+        Assert.Equal(HttpStatusCode.NotFound, await GetStatusAsync(client, $"/users/{id}", reader.Tokens.AccessToken));
+
+        Assert.Equal(1, Volatile.Read(ref stores));
     }
 
     /// <summary>The ids that can follow <paramref name="last"/> in its process: the next <see cref="FollowingCounters"/> counters, in this second or the next nine.</summary>
