@@ -19,7 +19,7 @@ public static class AuthApi
         var auth = app.MapGroup("/auth").WithTags("Auth").WithSecurityHeadersPolicy(ApiDefaults.CredentialsHeaders);
 
         auth.MapPost("/register", RegisterAsync).WithSummary("Create an account and mail a verification code")
-            .RequireAccountRateLimit((RegisterRequest request) => AccountsApi.Account(request.Email), policies => policies.AccountMail)
+            .RequireMailRateLimits((RegisterRequest request) => AccountsApi.Account(request.Email))
             .RequirePasswordHashing();
         auth.MapPost("/login", LoginAsync).WithSummary("Sign in and start a session")
             .RequireAccountRateLimit((LoginRequest request) => request.Email is null ? null : EmailAddress.Normalize(request.Email))

@@ -11,13 +11,14 @@ public sealed class RateLimitPolicies
     public const string AnonymousName = "ip-route";
     public const string LoginAccountName = "login-account";
     public const string AccountMailName = "account-mail";
+    public const string AccountMailDailyName = "account-mail-daily";
     public const string AccountCodeName = "account-code";
 
     /// <summary>What a request that reached no endpoint (404, 405) counts under, per caller.</summary>
     public const string UnmatchedRoute = "*";
 
     public static readonly FrozenSet<string> BuiltInNames = FrozenSet.Create(
-        StringComparer.OrdinalIgnoreCase, SignedInName, AnonymousName, LoginAccountName, AccountMailName, AccountCodeName);
+        StringComparer.OrdinalIgnoreCase, SignedInName, AnonymousName, LoginAccountName, AccountMailName, AccountMailDailyName, AccountCodeName);
 
     private readonly FrozenDictionary<string, RateLimitPolicy> _byRoute;
 
@@ -31,6 +32,7 @@ public sealed class RateLimitPolicies
         Anonymous = new RateLimitPolicy(AnonymousName, settings.Anonymous);
         LoginAccount = new RateLimitPolicy(LoginAccountName, settings.LoginAccount);
         AccountMail = new RateLimitPolicy(AccountMailName, settings.AccountMail);
+        AccountMailDaily = new RateLimitPolicy(AccountMailDailyName, settings.AccountMailDaily);
         AccountCode = new RateLimitPolicy(AccountCodeName, settings.AccountCode);
         _byRoute = settings.Endpoints.ToFrozenDictionary(
             endpoint => RouteFromSetting(endpoint.Value.Route),
@@ -45,6 +47,8 @@ public sealed class RateLimitPolicies
     public RateLimitPolicy LoginAccount { get; }
 
     public RateLimitPolicy AccountMail { get; }
+
+    public RateLimitPolicy AccountMailDaily { get; }
 
     public RateLimitPolicy AccountCode { get; }
 

@@ -56,6 +56,13 @@ public sealed partial class RateLimitingOptions : IValidatableObject
     public RateLimitQuota AccountMail { get; set; } = new() { Limit = 3, Window = TimeSpan.FromMinutes(15) };
 
     /// <summary>
+    /// Policy <c>account-mail-daily</c>: the same requests over a day, counted after <c>account-mail</c> admits, because
+    /// 3 per 15 minutes alone still lets anyone have one address mailed 288 times a day.
+    /// </summary>
+    [Required]
+    public RateLimitQuota AccountMailDaily { get; set; } = new() { Limit = 10, Window = TimeSpan.FromDays(1) };
+
+    /// <summary>
     /// Policy <c>account-code</c>: attempts at one account's one-time codes (verify, reset) from anywhere, on top
     /// of each code's own limit of wrong tries, so guessing cannot go on by asking for new codes.
     /// </summary>
@@ -89,6 +96,7 @@ public sealed partial class RateLimitingOptions : IValidatableObject
             (nameof(Anonymous), Anonymous),
             (nameof(LoginAccount), LoginAccount),
             (nameof(AccountMail), AccountMail),
+            (nameof(AccountMailDaily), AccountMailDaily),
             (nameof(AccountCode), AccountCode),
         };
         quotas.AddRange(Endpoints.Select(endpoint => ($"{nameof(Endpoints)}:{endpoint.Key}", (RateLimitQuota)endpoint.Value)));

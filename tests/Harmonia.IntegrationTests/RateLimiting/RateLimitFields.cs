@@ -35,11 +35,18 @@ internal static partial class RateLimitFields
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", problem.GetProperty("type").GetString());
-        Assert.Equal(violatedPolicies, problem.GetProperty("violated-policies").EnumerateArray().Select(policy => policy.GetString()));
+        Assert.Equal(violatedPolicies, ViolatedPolicies(problem));
         var retryAfter = response.Headers.RetryAfter?.Delta;
         Assert.NotNull(retryAfter);
         return (int)retryAfter.Value.TotalSeconds;
     }
+
+    /// <summary>The policies a 429 says the request violated.</summary>
+    public static async Task<IReadOnlyList<string>> ViolatedPoliciesAsync(HttpResponseMessage response) =>
+        ViolatedPolicies(await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken));
+
+    private static List<string> ViolatedPolicies(JsonElement problem) =>
+        [.. problem.GetProperty("violated-policies").EnumerateArray().Select(policy => policy.GetString()!)];
 
     [GeneratedRegex("\"(?<policy>[^\"]+)\";r=(?<r>\\d+);t=(?<t>\\d+)")]
     private static partial Regex ServiceLimitItem();

@@ -23,6 +23,14 @@ public sealed class RateLimitingOptionsTests
     }
 
     [Fact]
+    public void TheDailyMailCeilingIsValidatedLikeEveryQuota()
+    {
+        var options = new RateLimitingOptions { AccountMailDaily = new RateLimitQuota { Limit = 0, Window = TimeSpan.FromDays(2) } };
+
+        Assert.Equal(2, Errors(options).Count(error => error.StartsWith("AccountMailDaily:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void AnEndpointPolicyNeedsAMethodAndARoutePattern()
     {
         var options = new RateLimitingOptions();
@@ -33,6 +41,7 @@ public sealed class RateLimitingOptionsTests
 
     [Theory]
     [InlineData("user-route")]
+    [InlineData("account-mail-daily")]
     [InlineData("Has Spaces")]
     [InlineData("quote\"d")]
     public void AnEndpointPolicyNameMustBeAFreeHeaderToken(string name)
