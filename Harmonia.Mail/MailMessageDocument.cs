@@ -7,7 +7,8 @@ namespace Harmonia.Mail;
 /// One message in the <c>mailOutbox</c> collection. A queued message is due at <see cref="DueAt"/>; claiming it
 /// moves <see cref="DueAt"/> to the end of the claim's lease, so a sender that dies mid-send leaves it due again
 /// once the lease runs out (a visibility timeout, as in a message queue). A sent message is deleted; one that is
-/// given up on stays, without its content, as a record of what was not delivered.
+/// given up on stays, without its content, as a record of what was not delivered, until the worker's retention
+/// deletes it a while after <see cref="SettledAt"/>.
 /// </summary>
 public sealed class MailMessageDocument
 {
@@ -54,6 +55,7 @@ public sealed class MailMessageDocument
     /// </summary>
     public DateTime? SupersededAt { get; init; }
 
+    /// <summary>When it was given up on (in any settled state); null while it is queued. Retention goes by it.</summary>
     public DateTime? SettledAt { get; init; }
 }
 

@@ -109,6 +109,27 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
                 .Set(message => message.HtmlBody, null),
             cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> messages settled (given up on, in any settled state) before
+    /// <paramref name="settledBefore"/>, and returns how many went. A queued message, even one being sent, has no
+    /// settle time and is never taken. Every settled message has one: <see cref="GiveUpAsync"/> has set it since the
+    /// outbox existed, and a sent message is deleted at once.
+    /// </summary>
+    public async Task<long> DeleteSettledAsync(DateTime settledBefore, int limit, CancellationToken cancellationToken)
+    {
+        var settled = Filter.Ne(message => message.State, MailState.Queued) & Filter.Lt(message => message.SettledAt, settledBefore);
+        // Whole documents, not a projection of their ids: the local MongoDB stand-in answers the driver's one-value
+        // projection with more fields than asked, which the driver cannot read. A settled message's content is gone anyway.
+        var batch = await Documents.Find(settled).Limit(limit).ToListAsync(cancellationToken);
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = batch.Select(message => message.Id);
+        return (await Documents.DeleteManyAsync(Filter.In(message => message.Id, ids) & settled, cancellationToken)).DeletedCount;
+    }
+
     /// <summary>How many messages wait (including those being sent), and since when the oldest has.</summary>
     public async Task<(long Depth, DateTime? OldestCreatedAt)> MeasureAsync(CancellationToken cancellationToken)
     {
@@ -133,14 +154,18 @@ public sealed class MailOutbox(IMongoDatabase database, TimeProvider timeProvide
     {
         public IReadOnlyList<string> Collections => [Name];
 
-        /// <summary>
-        /// The claim's: equality on state, then its sort, whose last key also bounds the range (due by now). It replaced
-        /// <c>{ state: 1, dueAt: 1 }</c>, which an outbox created before priorities still has and no query uses now.
-        /// </summary>
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
-            database.GetCollection<MailMessageDocument>(Name).Indexes.CreateOneAsync(
+            database.GetCollection<MailMessageDocument>(Name).Indexes.CreateManyAsync(
+            [
+                // The claim's: equality on state, then its sort, whose last key also bounds the range (due by now). It
+                // replaced { state: 1, dueAt: 1 }, which an outbox created before priorities still has and no query uses now.
                 new CreateIndexModel<MailMessageDocument>(Builders<MailMessageDocument>.IndexKeys
                     .Ascending(message => message.State).Ascending(message => message.Priority).Ascending(message => message.DueAt)),
-                cancellationToken: cancellationToken);
+                // Retention's (DeleteSettledAsync): the settled states, then the settle time's range, so a sweep reads
+                // only what it deletes; on the claim's index it would read every settled message, however recent.
+                new CreateIndexModel<MailMessageDocument>(Builders<MailMessageDocument>.IndexKeys
+                    .Ascending(message => message.State).Ascending(message => message.SettledAt)),
+            ],
+            cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using Harmonia.Jobs;
+using Harmonia.Mail;
 using Harmonia.Music;
 using Harmonia.Worker.Jobs.Generation;
 using Harmonia.Worker.Retention;
@@ -7,7 +8,7 @@ namespace Harmonia.Worker.Jobs;
 
 public static class JobsExtensions
 {
-    /// <summary>Consumes the job queue: the worker loop, the reconciler, the queue gauges, the song generator and retention.</summary>
+    /// <summary>Consumes the job queue: the worker loop, the reconciler, the queue gauges, the song generator and retention (of mail too).</summary>
     public static IHostApplicationBuilder AddJobProcessing(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -34,7 +35,9 @@ public static class JobsExtensions
         services.AddHostedService<JobReconciler>();
         services.AddHostedService<QueueDepthMonitor>();
 
-        // Finished jobs and unreferenced audio do not pile up.
+        // Finished jobs, unreferenced audio and settled mail do not pile up. Retention registers the outbox itself
+        // (a second registration is a no-op), so a host that processes jobs without sending mail still starts.
+        services.AddMailOutbox();
         services.AddOptions<RetentionOptions>()
             .BindConfiguration(RetentionOptions.SectionName)
             .ValidateDataAnnotations()

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Harmonia.Worker.Retention;
 
-/// <summary>The <c>Harmonia:Retention</c> section: how long finished work is kept, and how often it is cleaned up.</summary>
+/// <summary>The <c>Harmonia:Retention</c> section: how long finished work and settled mail are kept, and how often they are swept.</summary>
 public sealed class RetentionOptions
 {
     public const string SectionName = "Harmonia:Retention";
@@ -17,6 +17,13 @@ public sealed class RetentionOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan UnreferencedAudio { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long a mail given up on (failed, expired, superseded) stays in the outbox after it was settled: the record
+    /// of what was not delivered, kept long enough to look into, but no longer, since it holds the recipient's address.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan SettledMail { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How often one worker sweeps; each sweep deletes in batches until nothing is left.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]

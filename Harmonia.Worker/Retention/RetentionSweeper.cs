@@ -1,5 +1,6 @@
 using Harmonia.DataStores;
 using Harmonia.Jobs;
+using Harmonia.Mail;
 using Harmonia.Music;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
@@ -12,13 +13,16 @@ namespace Harmonia.Worker.Retention;
 /// <summary>
 /// Deletes what finished work leaves behind, on a schedule and in batches: jobs of this worker's queue finished longer
 /// than <see cref="RetentionOptions.FinishedJobs"/> ago, with their status in Redis (deleted by key, never found by a
-/// scan), and audio files no song references (an attempt that died between upload and insert, a song deletion cut
-/// short). MongoDB decides what goes; a TTL index would not run on every server Harmonia supports (the local stand-in
-/// has none). One worker per queue sweeps each round (whoever takes the round's key); the deletes are idempotent anyway.
+/// scan), audio files no song references (an attempt that died between upload and insert, a song deletion cut
+/// short), and mail given up on longer than <see cref="RetentionOptions.SettledMail"/> ago. MongoDB decides what
+/// goes; a TTL index would not run on every server Harmonia supports (the local stand-in has none). One worker per
+/// queue sweeps each round (whoever takes the round's key); the deletes are idempotent anyway, so workers of several
+/// queues, which share one outbox, may each sweep it.
 /// </summary>
 public sealed partial class RetentionSweeper(
     JobStore jobs,
     SongStore songs,
+    MailOutbox outbox,
     IConnectionMultiplexer redis,
     IOptions<JobQueueOptions> queue,
     IOptions<RetentionOptions> options,
@@ -44,9 +48,10 @@ public sealed partial class RetentionSweeper(
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var finishedJobs = await DeleteFinishedJobsAsync(now - options.Value.FinishedJobs, cancellationToken);
         var audioFiles = await DeleteUnreferencedAudioAsync(now - options.Value.UnreferencedAudio, cancellationToken);
-        if (finishedJobs > 0 || audioFiles > 0)
+        var settledMail = await DeleteSettledMailAsync(now - options.Value.SettledMail, cancellationToken);
+        if (finishedJobs > 0 || audioFiles > 0 || settledMail > 0)
         {
-            LogSwept(logger, finishedJobs, audioFiles);
+            LogSwept(logger, finishedJobs, audioFiles, settledMail);
         }
     }
 
@@ -108,8 +113,22 @@ public sealed partial class RetentionSweeper(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Jobs} finished jobs past their retention and {AudioFiles} audio files no song references.")]
-    private static partial void LogSwept(ILogger logger, long jobs, long audioFiles);
+    private async Task<long> DeleteSettledMailAsync(DateTime settledBefore, CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        long batch;
+        do
+        {
+            batch = await outbox.DeleteSettledAsync(settledBefore, BatchSize, cancellationToken);
+            deleted += batch;
+        }
+        while (batch == BatchSize);
+
+        return deleted;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Jobs} finished jobs past their retention, {AudioFiles} audio files no song references and {Mails} settled mails past their retention.")]
+    private static partial void LogSwept(ILogger logger, long jobs, long audioFiles, long mails);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The retention sweep failed; the next one tries again.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

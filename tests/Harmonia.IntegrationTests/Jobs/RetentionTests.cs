@@ -1,4 +1,5 @@
 using Harmonia.Jobs;
+using Harmonia.Mail;
 using Harmonia.Music;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -8,7 +9,8 @@ namespace Harmonia.IntegrationTests.Jobs;
 
 /// <summary>
 /// Finished jobs past their retention go, with their status in Redis, and so does audio no song references once it
-/// is older than any attempt takes to reference it; everything else stays. A worker of its own sweeps every second.
+/// is older than any attempt takes to reference it, and mail given up on past its retention; everything else stays. A
+/// worker of its own sweeps every second.
 /// </summary>
 public sealed class RetentionTests(AppHostFixture fixture)
 {
@@ -49,6 +51,37 @@ public sealed class RetentionTests(AppHostFixture fixture)
         Assert.Equal(1, await CountAsync(files, fresh));
     }
 
+    [Fact]
+    public async Task SettledMailPastItsRetentionIsDeletedWhileQueuedAndRecentlySettledMailStays()
+    {
+        var outbox = new MailOutbox(await DatabaseAsync(fixture), TimeProvider.System).Documents;
+        var now = DateTime.UtcNow;
+        MailMessageDocument[] old =
+        [
+            SettledMail(MailState.Failed, settledAt: now.AddDays(-8)),
+            SettledMail(MailState.Expired, settledAt: now.AddDays(-30)),
+            SettledMail(MailState.Superseded, settledAt: now.AddDays(-8)),
+        ];
+        var oldIds = old.Select(message => message.Id).ToList();
+        var recent = SettledMail(MailState.Failed, settledAt: now.AddDays(-1));
+        // Queued long ago and waiting out a retry, so no sender claims it while the test runs.
+        var queued = QueuedMail(createdAt: now.AddDays(-40), dueAt: now.AddDays(1));
+        await outbox.InsertManyAsync([.. old, recent, queued], cancellationToken: TestContext.Current.CancellationToken);
+
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            ["Harmonia:Jobs:Queue"] = NewQueue("mail-retention"),
+            ["Harmonia:Retention:Interval"] = "00:00:01",
+        });
+
+        await Eventually.HoldsAsync(
+            async () => await outbox.CountDocumentsAsync(message => oldIds.Contains(message.Id), cancellationToken: TestContext.Current.CancellationToken) == 0,
+            SweepBound,
+            "the mail settled longer ago than the retention (7 days) is gone");
+        Assert.Equal(1, await outbox.CountDocumentsAsync(message => message.Id == recent.Id, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(1, await outbox.CountDocumentsAsync(message => message.Id == queued.Id, cancellationToken: TestContext.Current.CancellationToken));
+    }
+
     private static JobDocument FinishedJob(string queue, DateTime finishedAt) => new()
     {
         UserId = ObjectId.GenerateNewId().ToString(),
@@ -61,6 +94,32 @@ public sealed class RetentionTests(AppHostFixture fixture)
         CreatedAt = finishedAt,
         UpdatedAt = finishedAt,
         CompletedAt = finishedAt,
+    };
+
+    /// <summary>A message as the sender leaves one it gave up on: settled in <paramref name="state"/>, content cleared.</summary>
+    private static MailMessageDocument SettledMail(MailState state, DateTime settledAt) => new()
+    {
+        Kind = "retention-test",
+        To = TestUsers.NewEmail(),
+        Subject = "Given up on",
+        State = state,
+        DueAt = settledAt,
+        Attempts = 1,
+        LastError = "SMTP 550 5.1.1 (RecipientNotAccepted)",
+        CreatedAt = settledAt,
+        SettledAt = settledAt,
+    };
+
+    private static MailMessageDocument QueuedMail(DateTime createdAt, DateTime dueAt) => new()
+    {
+        Kind = "retention-test",
+        To = TestUsers.NewEmail(),
+        Subject = "Still waiting",
+        TextBody = "plain",
+        HtmlBody = "<p>html</p>",
+        State = MailState.Queued,
+        DueAt = dueAt,
+        CreatedAt = createdAt,
     };
 
     /// <summary>A GridFS file entry as an upload at <paramref name="uploadedAt"/> leaves it (an empty file needs no chunks).</summary>

@@ -2,6 +2,7 @@ using Harmonia.Api.Auth;
 using Harmonia.Caching;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
+using Harmonia.Mail;
 using Harmonia.Music;
 using Harmonia.Notifications;
 using Harmonia.Worker.Jobs;
@@ -39,7 +40,7 @@ public sealed class TornDownRedisCallTests
         var database = NeverReached().GetDatabase("never-reached");
         var retention = new RetentionOptions { Interval = TimeSpan.FromMinutes(1) };
         using var sweeper = new RetentionSweeper(
-            new JobStore(database, _time), new SongStore(database), TornDownRedis.Connect(teardown, _calls), Options.Create(new JobQueueOptions()),
+            new JobStore(database, _time), new SongStore(database), new MailOutbox(database, _time), TornDownRedis.Connect(teardown, _calls), Options.Create(new JobQueueOptions()),
             Options.Create(retention), _time, NullLogger<RetentionSweeper>.Instance);
 
         await sweeper.StartAsync(TestContext.Current.CancellationToken);
