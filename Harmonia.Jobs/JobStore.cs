@@ -261,9 +261,10 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
         public Task CreateAsync(IMongoDatabase database, CancellationToken cancellationToken) =>
             database.GetCollection<JobDocument>(Name).Indexes.CreateManyAsync(
             [
-                // A user's jobs, newest first.
+                // A user's jobs, newest first (ListAsync): the keys are its filter, then its sort, ties by id included, so
+                // MongoDB walks the index in page order and sorts nothing in memory.
                 new CreateIndexModel<JobDocument>(Builders<JobDocument>.IndexKeys
-                    .Ascending(job => job.UserId).Descending(job => job.CreatedAt)),
+                    .Ascending(job => job.UserId).Descending(job => job.CreatedAt).Descending(job => job.Id)),
                 // The same Idempotency-Key from the same user is the same job, even when Redis has forgotten it.
                 new CreateIndexModel<JobDocument>(
                     Builders<JobDocument>.IndexKeys.Ascending(job => job.UserId).Ascending(job => job.IdempotencyKey),

@@ -39,6 +39,8 @@ public sealed class SongStore(IMongoDatabase database)
                     // Sparse: only documents a job made carry the field, and each job makes at most one.
                     new CreateIndexOptions { Unique = true, Sparse = true, Name = "jobId_unique" }),
                 new CreateIndexModel<SongDocument>(Builders<SongDocument>.IndexKeys.Ascending(song => song.OwnerId)),
+                // The retention sweep's question, per batch of audio files: which of these does some song reference?
+                new CreateIndexModel<SongDocument>(Builders<SongDocument>.IndexKeys.Ascending(song => song.AudioFileId)),
             ],
             cancellationToken);
     }

@@ -68,5 +68,20 @@ public sealed record JobQueueResponse(int Position, DateTimeOffset? EstimatedSta
 /// <summary>What a completed song job produced.</summary>
 public sealed record JobResultResponse(string SongId, string AudioUrl);
 
+/// <summary>Which page of the caller's jobs to show: <c>?page=1&amp;pageSize=20</c>, within <see cref="PageDepth"/>.</summary>
+public sealed record JobListQuery(
+    [property: Range(1, PageDepth.MaximumItems)] int? Page,
+    [property: Range(1, JobListQuery.MaximumPageSize)] int? PageSize) : IValidatableObject
+{
+    public const int MaximumPageSize = 100;
+    private const int DefaultPageSize = 20;
+
+    public int PageNumber => Page ?? 1;
+
+    public int Size => PageSize ?? DefaultPageSize;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => PageDepth.Check(PageNumber, Size, nameof(Page));
+}
+
 /// <summary>One page of the caller's jobs, newest first.</summary>
 public sealed record JobPageResponse(IReadOnlyList<JobResponse> Items, int Page, int PageSize, bool HasMore);

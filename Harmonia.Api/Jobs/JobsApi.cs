@@ -82,14 +82,10 @@ public static class JobsApi
     }
 
     private static async Task<Ok<JobPageResponse>> ListAsync(
-        ClaimsPrincipal user,
-        JobService jobs,
-        CancellationToken cancellationToken,
-        [Range(1, 10_000)] int page = 1,
-        [Range(1, 100)] int pageSize = 20)
+        [AsParameters] JobListQuery query, ClaimsPrincipal user, JobService jobs, CancellationToken cancellationToken)
     {
-        var (items, hasMore) = await jobs.ListAsync(user.GetUserId(), page, pageSize, cancellationToken);
-        return TypedResults.Ok(new JobPageResponse([.. items.Select(job => JobResponse.From(job))], page, pageSize, hasMore));
+        var (items, hasMore) = await jobs.ListAsync(user.GetUserId(), query.PageNumber, query.Size, cancellationToken);
+        return TypedResults.Ok(new JobPageResponse([.. items.Select(job => JobResponse.From(job))], query.PageNumber, query.Size, hasMore));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> GetAsync(

@@ -5,13 +5,13 @@ using Harmonia.Music;
 
 namespace Harmonia.Api.Library;
 
-/// <summary>Which page of the library to show: <c>?type=song|playlist&amp;page=1&amp;pageSize=20</c>.</summary>
+/// <summary>Which page of the library to show: <c>?type=song|playlist&amp;page=1&amp;pageSize=20</c>, within <see cref="PageDepth"/>.</summary>
 public sealed record LibraryQuery(
     [property: AllowedValues(null, LibraryItemTypes.Song, LibraryItemTypes.Playlist, ErrorMessage = "Use type=song or type=playlist, or leave it out.")] string? Type,
     [property: Range(1, LibraryQuery.MaximumPage)] int? Page,
-    [property: Range(1, LibraryQuery.MaximumPageSize)] int? PageSize)
+    [property: Range(1, LibraryQuery.MaximumPageSize)] int? PageSize) : IValidatableObject
 {
-    public const int MaximumPage = 10_000;
+    public const int MaximumPage = PageDepth.MaximumItems;
     public const int MaximumPageSize = 100;
     private const int DefaultPageSize = 20;
 
@@ -21,6 +21,8 @@ public sealed record LibraryQuery(
 
     /// <summary>The filter part of the cache key: built only from validated values, so short and stable.</summary>
     public string NormalizedFilter => $"{Type ?? "all"}.{Size}";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => PageDepth.Check(PageNumber, Size, nameof(Page));
 }
 
 /// <summary>Adds a song of the user's own, or a new playlist, to the library.</summary>

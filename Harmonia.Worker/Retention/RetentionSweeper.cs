@@ -100,7 +100,10 @@ public sealed partial class RetentionSweeper(
             }
 
             var ids = files.Select(file => file.Id.ToString()).ToList();
-            var referenced = (await songs.Documents.Find(Builders<SongDocument>.Filter.In(song => song.AudioFileId, ids)).ToListAsync(cancellationToken))
+            // Through the audioFileId index, reading only that field: a batch costs its matches, not a scan of every song.
+            var referenced = (await songs.Documents.Find(Builders<SongDocument>.Filter.In(song => song.AudioFileId, ids))
+                    .Project<SongDocument>(Builders<SongDocument>.Projection.Include(song => song.AudioFileId).Exclude(song => song.Id))
+                    .ToListAsync(cancellationToken))
                 .Select(song => song.AudioFileId)
                 .ToHashSet(StringComparer.Ordinal);
             foreach (var file in files.Where(file => !referenced.Contains(file.Id.ToString())))

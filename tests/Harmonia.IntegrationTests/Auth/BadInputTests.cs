@@ -138,6 +138,8 @@ public sealed class BadInputTests(AppHostFixture fixture)
     [InlineData("type=bogus", "Type")]
     [InlineData("pageSize=1000", "PageSize")]
     [InlineData("page=0", "Page")]
+    [InlineData("page=501", "Page")]
+    [InlineData("page=101&pageSize=100", "Page")]
     public async Task AnInvalidLibraryQueryIsAValidationProblemNamingTheField(string query, string field)
     {
         using var api = fixture.CreateApiClient();

@@ -72,6 +72,9 @@ public sealed class JobBadInputTests(AppHostFixture fixture)
     [InlineData("pageSize=101")]
     [InlineData("page=abc")]
     [InlineData("page=99999999999")]
+    [InlineData("page=501")]
+    [InlineData("page=101&pageSize=100")]
+    [InlineData("page=10000&pageSize=100")]
     public async Task BadPagingIsABadRequest(string query)
     {
         using var api = fixture.CreateApiClient();
@@ -80,6 +83,21 @@ public sealed class JobBadInputTests(AppHostFixture fixture)
         using var response = await GetAsync(api, $"/jobs?{query}", user.Tokens.AccessToken);
 
         await BadInputTests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    /// <summary>Pages reach the first 10,000 jobs (docs/jobs.md), whatever their size.</summary>
+    [Theory]
+    [InlineData("page=500")]
+    [InlineData("page=100&pageSize=100")]
+    [InlineData("page=10000&pageSize=1")]
+    public async Task ThePagesOfTheFirstTenThousandJobsAreServed(string query)
+    {
+        using var api = fixture.CreateApiClient();
+        var user = await RegisterAndLoginAsync(api);
+
+        using var response = await GetAsync(api, $"/jobs?{query}", user.Tokens.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Theory]
