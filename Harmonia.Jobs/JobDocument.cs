@@ -30,9 +30,17 @@ public sealed class JobDocument
     public string? IdempotencyKey { get; init; }
 
     /// <summary>
-    /// True on a job submitted with an Idempotency-Key from its insert until the waiting cap admits it, and stored only
-    /// while true: a repeat of the request answers with the job only once it is gone. Jobs without a key need no mark
-    /// (nothing finds them before their submitter answers), and jobs stored before the mark existed read as admitted.
+    /// How long after its insert a job's admission may still come. The verdict is a few MongoDB calls after the insert,
+    /// each within the driver's bounded waits (docs/resilience.md); a job still awaiting it after a minute lost its
+    /// submitter's verdict (a crash, a deploy, a failure whose withdrawal failed too), and no verdict will come.
+    /// </summary>
+    public static readonly TimeSpan AdmissionBound = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// True on a new job from its insert until the waiting cap admits it, and stored only while true. No worker runs a
+    /// job with the mark: a submission that fails after its insert answers 503, so its job must never run, and the
+    /// reconciler withdraws a job still marked past <see cref="AdmissionBound"/> instead of dispatching it. A repeat of a
+    /// keyed request answers with the job only once the mark is gone. Jobs stored before the mark existed read as admitted.
     /// </summary>
     [BsonIgnoreIfDefault]
     public bool AwaitingAdmission { get; init; }

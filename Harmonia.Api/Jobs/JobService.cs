@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Microsoft.Extensions.Options;
+using MongoDB.Driver;
 
 namespace Harmonia.Api.Jobs;
 
@@ -27,13 +28,6 @@ public sealed partial class JobService(
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long after its insert a job's admission may still come. The verdict is two MongoDB calls after the insert,
-    /// each within the driver's bounded waits (docs/resilience.md); a job still awaiting it after a minute lost its
-    /// submitter between the two (a crash, a deploy), and no verdict will come.
-    /// </summary>
-    private static readonly TimeSpan AdmissionBound = TimeSpan.FromMinutes(1);
-
-    /// <summary>
     /// Creates the job and dispatches it; with an Idempotency-Key, a repeat of an earlier request returns that
     /// request's job instead (the unique index decides, so concurrent repeats agree), once the waiting cap has admitted
     /// it. A job that would take the user over <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
@@ -50,7 +44,7 @@ public sealed partial class JobService(
             Prompt = request.Prompt.Trim(),
             DurationSeconds = request.DurationSeconds,
             IdempotencyKey = idempotencyKey,
-            AwaitingAdmission = idempotencyKey is not null,
+            AwaitingAdmission = true,
             Status = JobStatus.Pending,
             Version = 1,
             TraceParent = (activity ?? Activity.Current)?.Id,
@@ -64,15 +58,24 @@ public sealed partial class JobService(
             return await RepeatAsync(userId, request, idempotencyKey!);
         }
 
-        if (await OverWaitingCapAsync(job) is { } refusal)
+        try
         {
-            return new Submission(null, Replayed: false, refusal);
-        }
+            if (await OverWaitingCapAsync(job) is { } refusal)
+            {
+                return new Submission(null, Replayed: false, refusal);
+            }
 
-        if (job.AwaitingAdmission)
+            // Before anyone is told of the job: from here on it may run, and a repeat of this request answers with it.
+            // Null when the reconciler withdrew it as overdue (a verdict later than any bound): it must not run.
+            _ = await jobs.AdmitAsync(job.Id, CancellationToken.None)
+                ?? throw new TimeoutException($"Job {job.Id} was admitted later than {JobDocument.AdmissionBound} after its insert and was withdrawn.");
+        }
+        catch
         {
-            // Before anyone is told of the job: from here on a repeat of this request answers with it.
-            await jobs.AdmitAsync(job.Id, CancellationToken.None);
+            // The caller is told to try again (503), so the job must never run: it still has its mark, which keeps it
+            // from every worker, and is taken back now, or by the reconciler once the admission bound has passed.
+            await TryWithdrawUnadmittedAsync(job);
+            throw;
         }
 
         var snapshot = JobSnapshot.From(job);
@@ -104,9 +107,10 @@ public sealed partial class JobService(
             return new Submission(null, Replayed: false);
         }
 
-        if (earlier is { AwaitingAdmission: true } && timeProvider.GetUtcNow().UtcDateTime - earlier.CreatedAt > AdmissionBound)
+        if (earlier is { AwaitingAdmission: true } && timeProvider.GetUtcNow().UtcDateTime - earlier.CreatedAt > JobDocument.AdmissionBound)
         {
-            // Its verdict will not come, and the reconciler dispatches the job anyway: the repeat admits it. Should the
+            // Its verdict will not come, and the reconciler would withdraw the job: the repeat admits it instead (whichever
+            // lands first decides; a job withdrawn first makes this a new submission on the client's next try). Should the
             // verdict come after all, its withdrawal spares an admitted job, so the two cannot disagree.
             earlier = await jobs.AdmitAsync(earlier.Id, CancellationToken.None);
         }
@@ -150,6 +154,18 @@ public sealed partial class JobService(
 
         // One of the user's waiting jobs starts when one of their running jobs ends: within a run time.
         return new CapRefusal("waiting", cap, meanRunTime ?? DefaultRetryAfter);
+    }
+
+    private async Task TryWithdrawUnadmittedAsync(JobDocument job)
+    {
+        try
+        {
+            await jobs.WithdrawAsync(job, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is MongoException or TimeoutException)
+        {
+            LogWithdrawalDeferred(logger, job.Id, exception);
+        }
     }
 
     /// <summary>Where the job stands in its queue while it waits; null once it runs, or when Redis cannot say.</summary>
@@ -312,6 +328,9 @@ public sealed partial class JobService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but Redis is unavailable; the worker's reconciler dispatches it.")]
     private static partial void LogDispatchDeferred(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but its submission failed, and so did its withdrawal; no worker runs it, and the reconciler withdraws it.")]
+    private static partial void LogWithdrawalDeferred(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-reading job {JobId} from MongoDB failed; its event stream goes on with what Redis holds.")]
     private static partial void LogRefreshFailed(ILogger logger, string jobId, Exception exception);

@@ -9,7 +9,8 @@ namespace Harmonia.Worker.Jobs;
 /// <summary>
 /// Makes Redis whole again from MongoDB, the source of truth: recreates the consumer group if it is gone and
 /// re-dispatches unfinished jobs Redis no longer knows (pending jobs that are neither on the stream nor scheduled
-/// for a retry, and running jobs whose lease is gone). It sweeps at once when the worker finds that Redis lost
+/// for a retry, and running jobs whose lease is gone). A pending job still awaiting its admission is never dispatched:
+/// its submission may have answered 503; past <see cref="JobDocument.AdmissionBound"/> it is withdrawn. It sweeps at once when the worker finds that Redis lost
 /// the queue (<see cref="JobStreamConsumer.Losses"/>: a flush, a restart), and again a second after each such sweep
 /// that fails until one succeeds, so queued jobs resume within seconds of Redis (and MongoDB) answering again; and every
 /// <see cref="JobWorkerOptions.SweepInterval"/> as the backstop, by whichever worker takes the round's lock. So a
@@ -115,8 +116,10 @@ public sealed partial class JobReconciler(
     private async Task<int> ReconcileAsync(
         IDatabase database, IReadOnlyList<JobDocument> unfinished, Lazy<Task<HashSet<string>>> dispatched, DateTime now, bool afterLoss, TimeSpan sweepInterval)
     {
+        await WithdrawOverdueAsync([.. unfinished.Where(job => job is { Status: JobStatus.Pending, AwaitingAdmission: true })], now);
         var lost = await LeaselessRunningAsync(database, [.. unfinished.Where(job => job.Status is JobStatus.Running)], sweepInterval);
-        lost.AddRange(await UndispatchedPendingAsync(dispatched, [.. unfinished.Where(job => job.Status is JobStatus.Pending && !(job.NextAttemptAt > now))]));
+        lost.AddRange(await UndispatchedPendingAsync(
+            dispatched, [.. unfinished.Where(job => job is { Status: JobStatus.Pending, AwaitingAdmission: false } && !(job.NextAttemptAt > now))]));
         foreach (var job in lost)
         {
             await dispatcher.DispatchAsync(job, DispatchReason.Recovered);
@@ -132,6 +135,21 @@ public sealed partial class JobReconciler(
         }
 
         return lost.Count;
+    }
+
+    /// <summary>
+    /// Takes back the jobs whose admission should have come and did not: their submitter stopped, or answered 503 and
+    /// failed to withdraw them, before the waiting cap's verdict. A keyed repeat that admitted one first keeps it.
+    /// </summary>
+    private async Task WithdrawOverdueAsync(IReadOnlyList<JobDocument> unadmitted, DateTime now)
+    {
+        foreach (var job in unadmitted.Where(job => now - job.CreatedAt > JobDocument.AdmissionBound))
+        {
+            if (await jobs.WithdrawAsync(job, CancellationToken.None))
+            {
+                LogWithdrawnOverdue(logger, job.Id, JobDocument.AdmissionBound);
+            }
+        }
     }
 
     /// <summary>
@@ -203,6 +221,9 @@ public sealed partial class JobReconciler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-dispatched {Count} job(s) of queue {Queue} that Redis had lost.")]
     private static partial void LogRedispatched(ILogger logger, int count, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Withdrew job {JobId}: it was still awaiting its admission {Bound} after its insert, so its submission failed.")]
+    private static partial void LogWithdrawnOverdue(ILogger logger, string jobId, TimeSpan bound);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping for lost jobs failed; trying again next interval.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
