@@ -59,6 +59,15 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
         return (await Documents.DeleteOneAsync(filter, cancellationToken)).DeletedCount == 1;
     }
 
+    /// <summary>
+    /// Takes back a job without an Idempotency-Key whose submission failed before anything was told of it, admitted or
+    /// not: nothing but its own submission admits such a job, and that admission may have landed with its answer lost.
+    /// </summary>
+    public async Task<bool> WithdrawUnannouncedAsync(string jobId, CancellationToken cancellationToken) =>
+        (await Documents.DeleteOneAsync(
+            Filter.Eq(job => job.Id, jobId) & Filter.Eq(job => job.Status, JobStatus.Pending) & Filter.Eq(job => job.IdempotencyKey, null),
+            cancellationToken)).DeletedCount == 1;
+
     /// <summary>Marks the job as past the waiting cap, so repeats of its request answer with it; null when it was withdrawn.</summary>
     public Task<JobDocument?> AdmitAsync(string jobId, CancellationToken cancellationToken) =>
         Documents.FindOneAndUpdateAsync(Filter.Eq(job => job.Id, jobId), Update.Unset(job => job.AwaitingAdmission), ReturnAfter, cancellationToken)!;
@@ -140,7 +149,8 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
     /// <summary>
     /// Makes <paramref name="leaseToken"/> the job's owner and starts an attempt, unless the job is settled or waits
     /// out a retry backoff. A running job is taken over too: holding the Redis lease proves the previous owner's
-    /// expired. The filter admits only a job that may start now, so the common case is one round trip.
+    /// expired. The filter admits only a job that may start now, so the common case is one round trip; a job still
+    /// awaiting admission may never start (its submission may yet answer 503).
     /// </summary>
     public Task<JobDocument?> TryClaimAsync(string jobId, string leaseToken)
     {
@@ -148,7 +158,9 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
         return Documents.FindOneAndUpdateAsync(
             Filter.Eq(job => job.Id, jobId)
                 & Filter.In(job => job.Status, [JobStatus.Pending, JobStatus.Running])
-                & (Filter.Eq(job => job.NextAttemptAt, null) | Filter.Lte(job => job.NextAttemptAt, now)),
+                & (Filter.Eq(job => job.NextAttemptAt, null) | Filter.Lte(job => job.NextAttemptAt, now))
+                // Never a job awaiting admission, whatever put it on the stream (an older reconciler in a rolling deploy).
+                & Filter.Ne(job => job.AwaitingAdmission, true),
             Update.Set(job => job.Status, JobStatus.Running)
                 .Set(job => job.LeaseOwner, leaseToken)
                 .Set(job => job.Progress, 0)

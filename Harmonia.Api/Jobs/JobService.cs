@@ -72,9 +72,9 @@ public sealed partial class JobService(
         }
         catch
         {
-            // The caller is told to try again (503), so the job must never run: it still has its mark, which keeps it
-            // from every worker, and is taken back now, or by the reconciler once the admission bound has passed.
-            await TryWithdrawUnadmittedAsync(job);
+            // The caller is told to try again (503), so the job must never run: it is taken back now, or, while it still
+            // has its mark, which keeps it from every worker, by the reconciler once the admission bound has passed.
+            await TryWithdrawFailedAsync(job);
             throw;
         }
 
@@ -156,11 +156,17 @@ public sealed partial class JobService(
         return new CapRefusal("waiting", cap, meanRunTime ?? DefaultRetryAfter);
     }
 
-    private async Task TryWithdrawUnadmittedAsync(JobDocument job)
+    /// <summary>
+    /// A job without a key goes even if its admission landed unanswered (which only this submission could have done);
+    /// a keyed one only while unadmitted, since a repeat of the request may have admitted it and answers with it.
+    /// </summary>
+    private async Task TryWithdrawFailedAsync(JobDocument job)
     {
         try
         {
-            await jobs.WithdrawAsync(job, CancellationToken.None);
+            _ = job.IdempotencyKey is null
+                ? await jobs.WithdrawUnannouncedAsync(job.Id, CancellationToken.None)
+                : await jobs.WithdrawAsync(job, CancellationToken.None);
         }
         catch (Exception exception) when (exception is MongoException or TimeoutException)
         {

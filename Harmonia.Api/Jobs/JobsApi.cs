@@ -54,8 +54,9 @@ public static class JobsApi
     }
 
     /// <summary>
-    /// 409 while the earlier request with the key has not reached its verdict (a fraction of a second, as a rule): its
-    /// job may still be refused, so the repeat is neither accepted nor refused yet.
+    /// 409 while the earlier request with the key has not reached its verdict (a fraction of a second, as a rule; up to
+    /// the admission bound, a minute, after a submission that failed and could not withdraw its job): its job may still
+    /// be refused, so the repeat is neither accepted nor refused yet.
     /// </summary>
     private static ProblemHttpResult EarlierInProgress(HttpContext context)
     {

@@ -39,6 +39,49 @@ public sealed class FailedSubmissionTests(AppHostFixture fixture)
         Assert.Equal(1, answers.Lost);
     }
 
+    /// <summary>The admission lands but its answer is lost: the job no longer has its mark, and must still go.</summary>
+    [Fact]
+    public async Task ASubmissionWhoseAdmissionLandsWithItsAnswerLostLeavesNoJob()
+    {
+        var answers = new LostMongoAnswers();
+        await using var api = await InProcessApi.StartAsync(fixture, UnservedQueue(), services => services
+            .AddSingleton(provider => new JobStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()), provider.GetRequiredService<TimeProvider>())));
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+
+        answers.LoseNext(nameof(IMongoCollection<JobDocument>.FindOneAndUpdateAsync), JobStore.Name);
+        using var response = await PostAsync(client, user.Tokens.AccessToken, Song("a song asked for once", durationSeconds: 1));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Empty(await JobsOfAsync(user.Id));
+        Assert.Equal(1, answers.Lost);
+    }
+
+    /// <summary>
+    /// No worker starts a job awaiting admission, whatever put it on the stream (a reconciler of an older version during a
+    /// rolling deploy dispatched every pending job): its submission may yet answer 503.
+    /// </summary>
+    [Fact]
+    public async Task AWorkerNeverStartsAJobAwaitingAdmissionEvenWhenItIsOnTheStream()
+    {
+        var queue = NewQueue("failed");
+        var marked = await StoreAsync(queue, awaitingAdmission: true, age: TimeSpan.Zero);
+        var witness = await StoreAsync(queue, awaitingAdmission: false, age: TimeSpan.Zero);
+        var database = await DatabaseAsync(fixture);
+        await using var worker = await InProcessWorker.StartAsync(fixture, new Dictionary<string, string?> { ["Harmonia:Jobs:Queue"] = queue }, new NoOpSongGenerator());
+        var dispatcher = worker.Services.GetRequiredService<JobDispatcher>();
+
+        await dispatcher.DispatchAsync(marked, DispatchReason.Recovered);
+        await dispatcher.DispatchAsync(witness, DispatchReason.Recovered);
+        await Eventually.HoldsAsync(
+            async () => (await FindJobAsync(database, witness.Id))?.Status == JobStatus.Completed,
+            SweepAndRunBound,
+            "the worker runs the job dispatched after the marked one");
+
+        var stillMarked = await FindJobAsync(database, marked.Id);
+        Assert.Equal((JobStatus.Pending, 0, true), (stillMarked!.Status, stillMarked.Attempts, stillMarked.AwaitingAdmission));
+    }
+
     [Fact]
     public async Task ASubmissionWhoseFailureAndWithdrawalBothFailIsNeverRun()
     {
