@@ -24,4 +24,12 @@ public sealed class JobQueueOptions
     /// <summary>Jobs of one user waiting to start (retries included); a submission beyond it is refused with a 429.</summary>
     [Range(1, 10_000)]
     public int MaxWaitingPerUser { get; set; } = 20;
+
+    /// <summary>
+    /// Jobs one user may submit in any 24 hours (rolling), whatever became of them; a submission beyond it is refused with
+    /// a 429. The waiting cap bounds a backlog, not its sum over a day: without this, one account stored a song every few
+    /// seconds, around the clock.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxCreatedPerUserPerDay { get; set; } = 100;
 }

@@ -44,6 +44,23 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             cancellationToken: cancellationToken);
 
     /// <summary>
+    /// The user's jobs created after <paramref name="since"/>, of any queue and state: what the daily quota counts. A range
+    /// of the index on userId and createdAt, so the count is an index range scan.
+    /// </summary>
+    public Task<long> CountCreatedSinceAsync(string userId, DateTime since, CancellationToken cancellationToken) =>
+        Documents.CountDocumentsAsync(CreatedSince(userId, since), cancellationToken: cancellationToken);
+
+    /// <summary>When the user's oldest job created after <paramref name="since"/> was created; null when there is none.</summary>
+    /// <remarks>Reads the whole job: it runs only on a refusal, and the driver fails to read a projection of the date alone (the server returns its _id with it).</remarks>
+    public async Task<DateTime?> FindFirstCreatedSinceAsync(string userId, DateTime since, CancellationToken cancellationToken) =>
+        (await Documents.Find(CreatedSince(userId, since))
+            .SortBy(job => job.CreatedAt).ThenBy(job => job.Id)
+            .FirstOrDefaultAsync(cancellationToken))?.CreatedAt;
+
+    private static FilterDefinition<JobDocument> CreatedSince(string userId, DateTime since) =>
+        Filter.Eq(job => job.UserId, userId) & Filter.Gt(job => job.CreatedAt, since);
+
+    /// <summary>
     /// Takes back a submission that was never dispatched (it went over a cap), so nothing remains of it; false when the
     /// job stands after all: a job with an Idempotency-Key only while still awaiting admission, since a repeat may admit
     /// it first (<see cref="AdmitAsync"/>), and whichever of the two lands first decides.
@@ -274,7 +291,8 @@ public sealed class JobStore(IMongoDatabase database, TimeProvider timeProvider)
             database.GetCollection<JobDocument>(Name).Indexes.CreateManyAsync(
             [
                 // A user's jobs, newest first (ListAsync): the keys are its filter, then its sort, ties by id included, so
-                // MongoDB walks the index in page order and sorts nothing in memory.
+                // MongoDB walks the index in page order and sorts nothing in memory. The daily quota's count and its oldest
+                // job (CountCreatedSinceAsync) are a range of the same keys.
                 new CreateIndexModel<JobDocument>(Builders<JobDocument>.IndexKeys
                     .Ascending(job => job.UserId).Descending(job => job.CreatedAt).Descending(job => job.Id)),
                 // The same Idempotency-Key from the same user is the same job, even when Redis has forgotten it.

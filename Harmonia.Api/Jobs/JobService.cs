@@ -27,10 +27,17 @@ public sealed partial class JobService(
     /// <summary>How long a refused submission is told to wait before any run time has been measured.</summary>
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(30);
 
+    /// <summary>The rolling window <see cref="JobQueueOptions.MaxCreatedPerUserPerDay"/> counts jobs over.</summary>
+    private static readonly TimeSpan DailyWindow = TimeSpan.FromDays(1);
+
+    /// <summary>The shortest Retry-After a daily refusal gives: the header counts whole seconds, and zero would invite a retry storm.</summary>
+    private static readonly TimeSpan MinimumRetryAfter = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Creates the job and dispatches it; with an Idempotency-Key, a repeat of an earlier request returns that
     /// request's job instead (the unique index decides, so concurrent repeats agree), once the waiting cap has admitted
-    /// it. A job that would take the user over <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
+    /// it. A job that would take the user over <see cref="JobQueueOptions.MaxCreatedPerUserPerDay"/> or
+    /// <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
     /// </summary>
     public async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey)
     {
@@ -60,7 +67,7 @@ public sealed partial class JobService(
 
         try
         {
-            if (await OverWaitingCapAsync(job) is { } refusal)
+            if ((await OverDailyCapAsync(job) ?? await OverWaitingCapAsync(job)) is { } refusal)
             {
                 return new Submission(null, Replayed: false, refusal);
             }
@@ -117,11 +124,48 @@ public sealed partial class JobService(
 
         return earlier switch
         {
-            // The earlier request with this key was just refused at the cap; so is this one.
-            null => new Submission(null, Replayed: false, new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter)),
+            // The earlier request with this key was just refused at a cap; so is this one, naming the daily one while it is full.
+            null => new Submission(null, Replayed: false, await DailyCapFullAsync(userId)
+                ? await DailyRefusalAsync(userId)
+                : new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter)),
             { AwaitingAdmission: true } => new Submission(null, Replayed: false, EarlierInProgress: true),
             _ => new Submission(await GetAsync(userId, earlier.Id, CancellationToken.None) ?? JobSnapshot.From(earlier), Replayed: true),
         };
+    }
+
+    /// <summary>
+    /// Counted after the insert, as the waiting cap is (<see cref="OverWaitingCapAsync"/>): every job the user created in
+    /// the last day counts, whatever became of it, since each one was generated or held a place. Only a withdrawn
+    /// (refused) job is gone and counts no more.
+    /// </summary>
+    private async Task<CapRefusal?> OverDailyCapAsync(JobDocument job)
+    {
+        var since = timeProvider.GetUtcNow().UtcDateTime - DailyWindow;
+        if (await jobs.CountCreatedSinceAsync(job.UserId, since, CancellationToken.None) <= queue.Value.MaxCreatedPerUserPerDay)
+        {
+            return null;
+        }
+
+        if (!await jobs.WithdrawAsync(job, CancellationToken.None))
+        {
+            // A repeat admitted it while this verdict was overdue (or it was canceled or taken meanwhile): it stands.
+            return null;
+        }
+
+        return await DailyRefusalAsync(job.UserId);
+    }
+
+    private async Task<bool> DailyCapFullAsync(string userId) =>
+        await jobs.CountCreatedSinceAsync(userId, timeProvider.GetUtcNow().UtcDateTime - DailyWindow, CancellationToken.None)
+            >= queue.Value.MaxCreatedPerUserPerDay;
+
+    /// <summary>The daily cap's refusal: room comes back when the oldest job counted leaves the window.</summary>
+    private async Task<CapRefusal> DailyRefusalAsync(string userId)
+    {
+        var now = timeProvider.GetUtcNow().UtcDateTime;
+        var oldest = await jobs.FindFirstCreatedSinceAsync(userId, now - DailyWindow, CancellationToken.None);
+        var retryAfter = oldest is { } createdAt ? createdAt + DailyWindow - now : TimeSpan.Zero;
+        return new CapRefusal("daily", queue.Value.MaxCreatedPerUserPerDay, retryAfter > MinimumRetryAfter ? retryAfter : MinimumRetryAfter);
     }
 
     /// <summary>

@@ -72,12 +72,15 @@ public static class JobsApi
     {
         var retryAfter = (long)Math.Ceiling(refusal.RetryAfter.TotalSeconds);
         context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        var daily = refusal.Cap == "daily";
         return TypedResults.Problem(new ProblemDetails
         {
             Type = RateLimitResponse.QuotaExceededType,
-            Title = "Too many jobs waiting.",
+            Title = daily ? "Daily job quota reached." : "Too many jobs waiting.",
             Status = StatusCodes.Status429TooManyRequests,
-            Detail = $"You have {refusal.Limit} jobs waiting to start, the most one user may. Submit again once one starts, in about {retryAfter} s.",
+            Detail = daily
+                ? $"You have submitted {refusal.Limit} jobs in the last 24 hours, the most one user may. Submit again once the oldest of them is a day old, in {retryAfter} s."
+                : $"You have {refusal.Limit} jobs waiting to start, the most one user may. Submit again once one starts, in about {retryAfter} s.",
             Extensions = { ["cap"] = refusal.Cap, ["limit"] = refusal.Limit },
         });
     }
