@@ -180,6 +180,7 @@ service_env() {
 # is refused (a 429 is answered quickly and would flatter throughput), while every request still runs the
 # rate-limit script in Redis. The 1-second window keeps each caller's sorted set near the size a shipped
 # 100-a-minute quota allows, instead of the tens of thousands a minute-long window would collect at full load.
+# The jobs steps submit thousands of jobs over 50 users, so the daily job quota (100 per user) is raised too.
 # Session activity is flushed hourly instead of every 30 s: the flush updates all 300 sessions in one bulk write,
 # which MongoDB does in milliseconds but jongodb (n² per write) in about half a second of a core, and every
 # open-loop window that contained one showed a 70–140 ms stall (docs/benchmarks.md).
@@ -198,6 +199,7 @@ start_api() {
     Harmonia__RateLimiting__Endpoints__login__Limit=1000000 \
     Harmonia__RateLimiting__Endpoints__jobs-create__Limit=1000000 \
     Harmonia__RateLimiting__Endpoints__jobs-create__Window=00:00:01 \
+    Harmonia__Jobs__MaxCreatedPerUserPerDay=100000 \
     "$@" dotnet "$API_DLL"
   API_PID=$SPAWNED
   wait_for "API ($name)" 60 curl -sf "$API/alive"
