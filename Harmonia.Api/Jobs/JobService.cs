@@ -379,7 +379,7 @@ public sealed partial class JobService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but Redis is unavailable; the worker's reconciler dispatches it.")]
     private static partial void LogDispatchDeferred(ILogger logger, string jobId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but its submission failed, and so did its withdrawal; no worker runs it, and the reconciler withdraws it.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is stored but its submission failed, and so did its withdrawal; unless its admission landed unanswered, no worker runs it and the reconciler withdraws it.")]
     private static partial void LogWithdrawalDeferred(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-reading job {JobId} from MongoDB failed; its event stream goes on with what Redis holds.")]
