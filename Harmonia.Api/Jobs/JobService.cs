@@ -39,7 +39,14 @@ public sealed partial class JobService(
     /// it. A job that would take the user over <see cref="JobQueueOptions.MaxCreatedPerUserPerDay"/> or
     /// <see cref="JobQueueOptions.MaxWaitingPerUser"/> is refused.
     /// </summary>
-    public async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey)
+    public Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey) =>
+        SubmitAsync(userId, request, idempotencyKey, mayResubmit: true);
+
+    /// <param name="mayResubmit">
+    /// Whether a repeat whose earlier job vanished under it is submitted anew; once per request, so two such races in a row
+    /// end in a refusal rather than a loop.
+    /// </param>
+    private async Task<Submission> SubmitAsync(string userId, CreateJobRequest request, string? idempotencyKey, bool mayResubmit)
     {
         using var activity = JobTelemetry.ActivitySource.StartActivity("submit job", ActivityKind.Producer);
         var now = timeProvider.GetUtcNow().UtcDateTime;
@@ -62,7 +69,7 @@ public sealed partial class JobService(
 
         if (!await jobs.TryInsertAsync(job, CancellationToken.None))
         {
-            return await RepeatAsync(userId, request, idempotencyKey!);
+            return await RepeatAsync(userId, request, idempotencyKey!, mayResubmit);
         }
 
         try
@@ -106,7 +113,7 @@ public sealed partial class JobService(
     /// request awaits its verdict the repeat is told to come back (409, as the IETF Idempotency-Key draft has it for a
     /// request still being processed).
     /// </summary>
-    private async Task<Submission> RepeatAsync(string userId, CreateJobRequest request, string idempotencyKey)
+    private async Task<Submission> RepeatAsync(string userId, CreateJobRequest request, string idempotencyKey, bool mayResubmit)
     {
         var earlier = await jobs.FindByIdempotencyKeyAsync(userId, idempotencyKey, CancellationToken.None);
         if (earlier is not null && !request.Matches(earlier))
@@ -124,7 +131,10 @@ public sealed partial class JobService(
 
         return earlier switch
         {
-            // The earlier request with this key was just refused at a cap; so is this one, naming the daily one while it is full.
+            // The earlier job was withdrawn since this request's insert collided with it (refused at a cap, or its
+            // submission failed): the key names no job now, so this is a new submission with its own verdict.
+            null when mayResubmit => await SubmitAsync(userId, request, idempotencyKey, mayResubmit: false),
+            // Withdrawn under a resubmission too: refused, naming the daily cap while it is full.
             null => new Submission(null, Replayed: false, await DailyCapFullAsync(userId)
                 ? await DailyRefusalAsync(userId)
                 : new CapRefusal("waiting", queue.Value.MaxWaitingPerUser, DefaultRetryAfter)),

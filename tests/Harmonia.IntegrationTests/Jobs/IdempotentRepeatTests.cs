@@ -82,6 +82,34 @@ public sealed class IdempotentRepeatTests(AppHostFixture fixture)
         Assert.False((await FindJobAsync(await DatabaseAsync(fixture), orphan.Id))!.AwaitingAdmission);
     }
 
+    /// <summary>
+    /// The earlier job is withdrawn between the repeat's colliding insert and its own look at the job (here: while the
+    /// repeat admits an orphan, the reconciler's withdrawal of it lands first). The key then names no job, so the repeat
+    /// is a new submission with its own verdict, as one sent a moment later would be; it was told the waiting cap was full.
+    /// </summary>
+    [Fact]
+    public async Task ARepeatWhoseEarlierJobIsWithdrawnUnderItIsANewSubmission()
+    {
+        var settings = Settings(maxWaiting: 20);
+        var answers = new LostMongoAnswers();
+        await using var api = await InProcessApi.StartAsync(fixture, settings, services => services
+            .AddSingleton(provider => new JobStore(answers.Wrap(provider.GetRequiredService<IMongoDatabase>()), provider.GetRequiredService<TimeProvider>())));
+        using var client = api.CreateClient();
+        var user = await RegisterAndLoginAsync(client);
+        var orphan = await StoreAsync(user.Id, settings, "a submission whose verdict never came", "vanishing", awaitingAdmission: true, age: TimeSpan.FromMinutes(2));
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var admitting = answers.HoldNext(nameof(IMongoCollection<JobDocument>.FindOneAndUpdateAsync), release.Task, JobStore.Name);
+        var sendingRepeat = PostAsync(client, user.Tokens.AccessToken, Song(orphan.Prompt, 1), idempotencyKey: "vanishing");
+        await admitting.WaitAsync(InsertBound, CancellationToken);
+        Assert.True(await new JobStore(await DatabaseAsync(fixture), TimeProvider.System).WithdrawAsync(orphan, CancellationToken));
+        release.SetResult();
+
+        var accepted = await AcceptedJobAsync(await sendingRepeat);
+        Assert.NotEqual(orphan.Id, accepted.Id);
+        Assert.Equal(accepted.Id, (await AcceptedJobAsync(await PostAsync(client, user.Tokens.AccessToken, Song(orphan.Prompt, 1), idempotencyKey: "vanishing"))).Id);
+    }
+
     [Fact]
     public async Task AVerdictThatComesAfterARepeatAdmittedItsJobLeavesTheJobStanding()
     {
