@@ -151,24 +151,7 @@ public sealed class FailedSubmissionTests(AppHostFixture fixture)
     }
 
     /// <summary>A pending job of a user of its own, stored as an API instance's insert does, that Redis never heard of.</summary>
-    private async Task<JobDocument> StoreAsync(string queue, bool awaitingAdmission, TimeSpan age)
-    {
-        MongoConventions.Register();
-        var created = DateTime.UtcNow - age;
-        var job = new JobDocument
-        {
-            UserId = ObjectId.GenerateNewId().ToString(),
-            Queue = queue,
-            Type = JobType.Song,
-            Prompt = "a song Redis never heard of",
-            DurationSeconds = 1,
-            AwaitingAdmission = awaitingAdmission,
-            Status = JobStatus.Pending,
-            Version = 1,
-            CreatedAt = created,
-            UpdatedAt = created,
-        };
-        await (await DatabaseAsync(fixture)).GetCollection<JobDocument>(JobStore.Name).InsertOneAsync(job, cancellationToken: CancellationToken);
-        return job;
-    }
+    private async Task<JobDocument> StoreAsync(string queue, bool awaitingAdmission, TimeSpan age) =>
+        await StorePendingAsync(
+            await DatabaseAsync(fixture), ObjectId.GenerateNewId().ToString(), queue, "a song Redis never heard of", awaitingAdmission, age);
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Harmonia.DataStores;
 using Harmonia.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
@@ -144,25 +143,9 @@ public sealed class IdempotentRepeatTests(AppHostFixture fixture)
     private async Task<JobDocument> StoreAsync(
         string userId, Dictionary<string, string?> settings, string prompt, string idempotencyKey, bool awaitingAdmission, TimeSpan age)
     {
-        MongoConventions.Register();
-        var created = DateTime.UtcNow - age;
-        var job = new JobDocument
-        {
-            UserId = userId,
-            Queue = settings["Harmonia:Jobs:Queue"]!,
-            Type = JobType.Song,
-            Prompt = prompt,
-            DurationSeconds = 1,
-            IdempotencyKey = idempotencyKey,
-            AwaitingAdmission = awaitingAdmission,
-            Status = JobStatus.Pending,
-            Version = 1,
-            CreatedAt = created,
-            UpdatedAt = created,
-        };
-        var jobs = (await DatabaseAsync(fixture)).GetCollection<JobDocument>(JobStore.Name);
-        await jobs.InsertOneAsync(job, cancellationToken: CancellationToken);
-        var stored = await jobs.Database.GetCollection<BsonDocument>(JobStore.Name)
+        var database = await DatabaseAsync(fixture);
+        var job = await StorePendingAsync(database, userId, settings["Harmonia:Jobs:Queue"]!, prompt, awaitingAdmission, age, idempotencyKey);
+        var stored = await database.GetCollection<BsonDocument>(JobStore.Name)
             .Find(Builders<BsonDocument>.Filter.Eq("_id", ObjectId.Parse(job.Id))).SingleAsync(CancellationToken);
         Assert.Equal(awaitingAdmission, stored.Contains("awaitingAdmission"));
         return job;

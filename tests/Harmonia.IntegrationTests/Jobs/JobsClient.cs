@@ -158,6 +158,33 @@ internal static class JobsClient
         return job;
     }
 
+    /// <summary>
+    /// Stores a pending job as an API instance's insert does, created <paramref name="age"/> ago, that Redis never heard
+    /// of: still awaiting its admission or admitted, with or without an Idempotency-Key.
+    /// </summary>
+    public static async Task<JobDocument> StorePendingAsync(
+        IMongoDatabase database, string userId, string queue, string prompt, bool awaitingAdmission, TimeSpan age, string? idempotencyKey = null)
+    {
+        MongoConventions.Register();
+        var created = DateTime.UtcNow - age;
+        var job = new JobDocument
+        {
+            UserId = userId,
+            Queue = queue,
+            Type = JobType.Song,
+            Prompt = prompt,
+            DurationSeconds = 1,
+            IdempotencyKey = idempotencyKey,
+            AwaitingAdmission = awaitingAdmission,
+            Status = JobStatus.Pending,
+            Version = 1,
+            CreatedAt = created,
+            UpdatedAt = created,
+        };
+        await database.GetCollection<JobDocument>(JobStore.Name).InsertOneAsync(job, cancellationToken: CancellationToken);
+        return job;
+    }
+
     /// <summary>How many documents of <paramref name="collection"/> the job created.</summary>
     public static async Task<long> CountByJobAsync(IMongoDatabase database, string collection, string jobId) =>
         await database.GetCollection<BsonDocument>(collection)
